@@ -1,0 +1,13 @@
+"""chainrule's autograd: reverse-mode automatic differentiation on one graph core.
+
+``Value`` is a scalar node (for seeing backprop happen), ``Tensor`` an ndarray node (for speed);
+both use the same walk (``graph.py``) and the same derivative rules. Each module lists its public
+names in ``__all__``; this file gathers them.
+"""
+
+from . import check, graph, value
+from .check import *  # noqa: F403
+from .graph import *  # noqa: F403
+from .value import *  # noqa: F403
+
+__all__ = [*graph.__all__, *value.__all__, *check.__all__]

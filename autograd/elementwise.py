@@ -1,0 +1,225 @@
+"""Elementwise ops shared by both engines: each op's forward and its derivative rule, side by side.
+
+The same few lines serve ``Value`` (floats) and ``Tensor`` (ndarrays), on raw data for a first-order
+backward and on nodes under ``create_graph=True``. ``F`` is the math namespace of the engine and
+mode (``exp``, ``log``, ``pow``, ``div``, ...); plain operators work on every kind of operand.
+Broadcasting is undone by the graph core, so the rules read like the scalar calculus.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .graph import Function
+
+
+class Add(Function):
+    """a + b"""
+
+    name = "+"
+
+    def forward(self, F: Any, a: Any, b: Any) -> Any:
+        return a + b
+
+    def backward(self, F: Any, g: Any, out: Any, a: Any, b: Any) -> tuple:
+        return g, g
+
+
+class Sub(Function):
+    """a - b"""
+
+    name = "-"
+
+    def forward(self, F: Any, a: Any, b: Any) -> Any:
+        return a - b
+
+    def backward(self, F: Any, g: Any, out: Any, a: Any, b: Any) -> tuple:
+        return g, -g
+
+
+class Mul(Function):
+    """a * b"""
+
+    name = "*"
+
+    def forward(self, F: Any, a: Any, b: Any) -> Any:
+        return a * b
+
+    def backward(self, F: Any, g: Any, out: Any, a: Any, b: Any) -> tuple:
+        return g * b, g * a
+
+
+class Div(Function):
+    """a / b (IEEE: x / 0 is inf or nan, never an exception)"""
+
+    name = "/"
+
+    def forward(self, F: Any, a: Any, b: Any) -> Any:
+        return F.div(a, b)
+
+    def backward(self, F: Any, g: Any, out: Any, a: Any, b: Any) -> tuple:
+        return F.div(g, b), -F.div(g * out, b)
+
+
+class Pow(Function):
+    """a ** b with both sides differentiable."""
+
+    name = "**"
+
+    def forward(self, F: Any, a: Any, b: Any) -> Any:
+        return F.pow(a, b)
+
+    def backward(self, F: Any, g: Any, out: Any, a: Any, b: Any) -> tuple:
+        return g * b * F.pow(a, b - 1), g * out * F.log(a)
+
+
+class PowConst(Function):
+    """a ** p for a constant number p (micrograd's ``**``)."""
+
+    def __init__(self, p: float) -> None:
+        self.p = p
+        self.name = f"**{p:g}"
+
+    def forward(self, F: Any, a: Any) -> Any:
+        return F.pow(a, self.p)
+
+    def backward(self, F: Any, g: Any, out: Any, a: Any) -> tuple:
+        if self.p == 0:
+            return (g * 0,)
+        return (g * self.p * F.pow(a, self.p - 1),)
+
+
+_POW_CACHE: dict[float, PowConst] = {}
+
+
+def pow_const(p: float) -> PowConst:
+    """The shared ``PowConst`` op for exponent ``p`` (one object per exponent, not per node)."""
+    fn = _POW_CACHE.get(p)
+    if fn is None:
+        fn = _POW_CACHE[p] = PowConst(p)
+    return fn
+
+
+class Neg(Function):
+    """-a"""
+
+    name = "neg"
+
+    def forward(self, F: Any, a: Any) -> Any:
+        return -a
+
+    def backward(self, F: Any, g: Any, out: Any, a: Any) -> tuple:
+        return (-g,)
+
+
+class Exp(Function):
+    """exp(a)"""
+
+    name = "exp"
+
+    def forward(self, F: Any, a: Any) -> Any:
+        return F.exp(a)
+
+    def backward(self, F: Any, g: Any, out: Any, a: Any) -> tuple:
+        return (g * out,)
+
+
+class Log(Function):
+    """log(a): -inf at 0, nan below (as in PyTorch)"""
+
+    name = "log"
+
+    def forward(self, F: Any, a: Any) -> Any:
+        return F.log(a)
+
+    def backward(self, F: Any, g: Any, out: Any, a: Any) -> tuple:
+        return (F.div(g, a),)
+
+
+class Sqrt(Function):
+    """sqrt(a): nan below 0"""
+
+    name = "sqrt"
+
+    def forward(self, F: Any, a: Any) -> Any:
+        return F.sqrt(a)
+
+    def backward(self, F: Any, g: Any, out: Any, a: Any) -> tuple:
+        return (F.div(g * 0.5, out),)
+
+
+class Tanh(Function):
+    """tanh(a)"""
+
+    name = "tanh"
+
+    def forward(self, F: Any, a: Any) -> Any:
+        return F.tanh(a)
+
+    def backward(self, F: Any, g: Any, out: Any, a: Any) -> tuple:
+        return (g * (1 - out * out),)
+
+
+class Sigmoid(Function):
+    """1 / (1 + exp(-a)), computed without overflow"""
+
+    name = "sigmoid"
+
+    def forward(self, F: Any, a: Any) -> Any:
+        return F.sigmoid(a)
+
+    def backward(self, F: Any, g: Any, out: Any, a: Any) -> tuple:
+        return (g * out * (1 - out),)
+
+
+class Relu(Function):
+    """max(a, 0); the derivative at 0 is taken as 0 (PyTorch's choice)"""
+
+    name = "ReLU"
+
+    def forward(self, F: Any, a: Any) -> Any:
+        return F.relu(a)
+
+    def backward(self, F: Any, g: Any, out: Any, a: Any) -> tuple:
+        return (g * (a > 0),)
+
+
+class Abs(Function):
+    """|a|; the derivative at 0 is taken as 0"""
+
+    name = "abs"
+
+    def forward(self, F: Any, a: Any) -> Any:
+        return F.abs(a)
+
+    def backward(self, F: Any, g: Any, out: Any, a: Any) -> tuple:
+        return (g * F.sign(a),)
+
+
+class Sin(Function):
+    """sin(a)"""
+
+    name = "sin"
+
+    def forward(self, F: Any, a: Any) -> Any:
+        return F.sin(a)
+
+    def backward(self, F: Any, g: Any, out: Any, a: Any) -> tuple:
+        return (g * F.cos(a),)
+
+
+class Cos(Function):
+    """cos(a)"""
+
+    name = "cos"
+
+    def forward(self, F: Any, a: Any) -> Any:
+        return F.cos(a)
+
+    def backward(self, F: Any, g: Any, out: Any, a: Any) -> tuple:
+        return (-(g * F.sin(a)),)
+
+
+ADD, SUB, MUL, DIV, POW = Add(), Sub(), Mul(), Div(), Pow()
+NEG, EXP, LOG, SQRT = Neg(), Exp(), Log(), Sqrt()
+TANH, SIGMOID, RELU, ABS, SIN, COS = Tanh(), Sigmoid(), Relu(), Abs(), Sin(), Cos()

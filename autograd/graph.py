@@ -1,0 +1,416 @@
+"""The graph core shared by both engines.
+
+A computation graph is made of *nodes*. ``Value`` (a float) and ``Tensor`` (an ndarray) are two
+kinds of node; both follow the protocol of :class:`Node`:
+
+- ``data``          the result of the forward computation
+- ``grad``          d(root)/d(node), filled in by ``backward()``
+- ``requires_grad`` whether gradients flow into this node
+- ``_parents``      the input nodes of the op that made this node (``()`` for a leaf)
+- ``_fn``           that op, a :class:`Function`: its name and its local derivative rule
+
+This module owns everything that walks the graph: the iterative topological order, the backward
+driver (used by ``backward()``, ``grad()`` and ``backward_steps()``), grad mode (``no_grad``) and
+anomaly detection. The engines only define ops.
+
+A derivative rule receives a *math namespace* ``F``, the upstream gradient ``g``, the op's output
+and its inputs, and returns one gradient per input. First-order backward passes raw numbers or
+arrays (fast, no nodes are created); ``create_graph=True`` passes the nodes themselves, so the
+same rule builds a differentiable graph of the gradient (higher-order derivatives for free).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+__all__ = [
+    "AnomalyError",
+    "Function",
+    "GraphFreedError",
+    "Node",
+    "detect_anomaly",
+    "enable_grad",
+    "grad",
+    "is_grad_enabled",
+    "no_grad",
+]
+
+
+class AnomalyError(RuntimeError):
+    """Raised inside :func:`detect_anomaly` when an op produces nan or inf."""
+
+
+class GraphFreedError(RuntimeError):
+    """Raised when backward runs through a graph whose links were freed by an earlier backward."""
+
+
+# ----------------------------------------------------------------------------------- modes
+class _Flags:
+    """Process-wide switches; plain attributes so the hot path reads them cheaply."""
+
+    grad_enabled = True
+    anomaly = False
+
+
+class _GradModeGuard:
+    """Context manager and decorator that sets grad mode, restoring the old mode on exit."""
+
+    def __init__(self, enabled: bool) -> None:
+        self._enabled = enabled
+        self._saved: list[bool] = []
+
+    def __enter__(self) -> None:
+        self._saved.append(_Flags.grad_enabled)
+        _Flags.grad_enabled = self._enabled
+
+    def __exit__(self, *exc: object) -> None:
+        _Flags.grad_enabled = self._saved.pop()
+
+    def __call__(self, func: Callable) -> Callable:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with _GradModeGuard(self._enabled):
+                return func(*args, **kwargs)
+
+        return wrapper
+
+
+def no_grad() -> _GradModeGuard:
+    """Ops inside ``with no_grad():`` (or a function decorated ``@no_grad()``) build no graph."""
+    return _GradModeGuard(False)
+
+
+def enable_grad() -> _GradModeGuard:
+    """Turn graph building back on inside a ``no_grad`` block."""
+    return _GradModeGuard(True)
+
+
+def is_grad_enabled() -> bool:
+    """True when ops record the graph (the default)."""
+    return _Flags.grad_enabled
+
+
+class detect_anomaly:  # noqa: N801 - named like torch.autograd.detect_anomaly
+    """Context manager: raise :class:`AnomalyError` at the first op, forward or backward, whose
+    result contains nan or inf, naming the op and its inputs."""
+
+    def __enter__(self) -> detect_anomaly:
+        self._saved = _Flags.anomaly
+        _Flags.anomaly = True
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _Flags.anomaly = self._saved
+
+
+# --------------------------------------------------------------------------- the protocol
+class Function:
+    """An op: a name for display and a local derivative rule.
+
+    Simple ops are shared singletons; an op with parameters (an axis, an exponent, a shape) is an
+    instance holding them. Nothing here points back at a node, so graphs form no reference cycles.
+    """
+
+    name = "?"
+
+    def backward(self, F: Any, g: Any, out: Any, *inputs: Any) -> Sequence[Any]:
+        """Return one gradient per input: d(root)/d(input) = g * d(out)/d(input)."""
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r}>"
+
+
+class Node:
+    """Base of ``Value`` and ``Tensor``: the graph protocol and the user-facing autograd surface.
+
+    Subclasses set ``_raw_math`` (the namespace rules use on raw data), ``_node_math`` (the same
+    functions on nodes, for ``create_graph``) and implement the few hooks below.
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "label", "_parents", "_fn", "_g")
+
+    _raw_math: Any = None
+    _node_math: Any = None
+    _retain_graph_default = True
+    _zero_grad: Any = None
+    _broadcasts = False
+
+    # -- hooks the engines provide --
+    @classmethod
+    def _constant(cls, data: Any) -> Node:
+        """A node that requires no grad, holding ``data`` (seeds of create_graph walks)."""
+        raise NotImplementedError
+
+    @staticmethod
+    def _is_finite(data: Any) -> bool:
+        raise NotImplementedError
+
+    def _default_seed(self) -> Any:
+        """The gradient of this node with respect to itself, for ``backward()`` without ``grad``."""
+        raise NotImplementedError
+
+    def _check_seed(self, grad: Any) -> Any:
+        """Validate and convert a user-given ``grad`` for ``backward(grad)``."""
+        raise NotImplementedError
+
+    # -- building the graph --
+    @classmethod
+    def _result(cls, data: Any, fn: Function, parents: tuple) -> Node:
+        """Make the output node of ``fn`` applied to ``parents``; record the graph if needed."""
+        node = object.__new__(cls)
+        node.data = data
+        node.grad = cls._zero_grad
+        node.label = ""
+        node._fn = fn
+        node._g = None
+        track = False
+        if _Flags.grad_enabled:
+            for p in parents:
+                if p.requires_grad:
+                    track = True
+                    break
+        node.requires_grad = track
+        node._parents = parents if track else ()
+        if _Flags.anomaly and not cls._is_finite(data):
+            raise AnomalyError(
+                f"op {fn.name!r} produced {_short(data)} from inputs "
+                f"{', '.join(_short(p.data) for p in parents)}"
+            )
+        return node
+
+    # -- read-only views --
+    @property
+    def parents(self) -> tuple:
+        """The input nodes of the op that made this node; ``()`` for a leaf."""
+        return self._parents or ()
+
+    @property
+    def op(self) -> str:
+        """The name of the op that made this node; ``''`` for a leaf."""
+        return self._fn.name if self._fn is not None else ""
+
+    @property
+    def _prev(self) -> set:
+        """micrograd's name for the parents (a set)."""
+        return set(self.parents)
+
+    @property
+    def _op(self) -> str:
+        """micrograd's name for :attr:`op`."""
+        return self.op
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for nodes made by the user rather than by an op (PyTorch's meaning)."""
+        return self._fn is None
+
+    # -- differentiation --
+    def backward(
+        self, grad: Any = None, retain_graph: bool | None = None, create_graph: bool = False
+    ) -> None:
+        """Fill ``.grad`` of every node this one depends on with d(self)/d(node).
+
+        Gradients *accumulate*: calling ``backward()`` twice adds the gradients twice, as in
+        PyTorch; reset them with ``zero_grad()`` (or ``x.grad = ...``) between steps.
+        ``create_graph=True`` makes the gradients nodes themselves, so they can be differentiated
+        again. ``retain_graph`` keeps the graph's links for another backward pass (the default
+        for ``Value``; ``Tensor`` frees them unless asked, like PyTorch).
+        """
+        if not self.requires_grad:
+            raise RuntimeError(
+                f"backward() on a {type(self).__name__} that does not require grad: "
+                "it was made without any input that requires grad (or under no_grad())"
+            )
+        seed = self._default_seed() if grad is None else self._check_seed(grad)
+        run_backward([self], [seed], retain_graph, create_graph, accumulate=True)
+
+
+# ------------------------------------------------------------------------------- the walk
+def topological_order(roots: Sequence[Node]) -> list[Node]:
+    """Every node reachable from ``roots`` that requires grad, each listed after its parents.
+
+    Iterative depth-first search (no recursion, so a chain of a million ops is fine). A node is
+    marked visited by storing this walk's token in its scratch slot ``_g``; the slot is cleared to
+    ``None`` before the list is returned.
+    """
+    token = object()
+    order: list[Node] = []
+    for root in roots:
+        if root._g is token or not root.requires_grad:
+            continue
+        root._g = token
+        stack: list[tuple[Node, Iterator[Node]]] = [(root, iter(_links(root)))]
+        while stack:
+            node, pending = stack[-1]
+            for parent in pending:
+                if parent.requires_grad and parent._g is not token:
+                    parent._g = token
+                    stack.append((parent, iter(_links(parent))))
+                    break
+            else:
+                stack.pop()
+                order.append(node)
+    for node in order:
+        node._g = None
+    return order
+
+
+def _links(node: Node) -> tuple:
+    if node._parents is None:
+        raise GraphFreedError(
+            f"the graph behind {node._fn.name!r} was freed by an earlier backward(); "
+            "pass retain_graph=True to the first backward() to go through it again"
+        )
+    return node._parents
+
+
+def propagate(order: list[Node], create_graph: bool) -> Iterator[tuple[Node, Any, list, Any]]:
+    """Apply the chain rule over ``order`` (a topological order) in reverse, one node at a time.
+
+    Each node's scratch slot ``_g`` holds d(root)/d(node) as it accumulates; the roots' slots
+    hold the seeds. Yields ``(node, upstream_grad, inputs, contributions)`` after each node's
+    rule ran, ``inputs`` being what the rule received (raw data, or nodes under create_graph).
+    """
+    if not order:
+        return
+    kind = type(order[-1])
+    F = kind._node_math if create_graph else kind._raw_math
+    broadcasts = kind._broadcasts
+    anomaly = _Flags.anomaly
+    checks = broadcasts or anomaly
+    for node in reversed(order):
+        fn = node._fn
+        g = node._g
+        if fn is None or g is None:
+            continue
+        parents = node._parents
+        if create_graph:
+            inputs, out = parents, node
+        else:
+            inputs, out = [p.data for p in parents], node.data
+        contributions = fn.backward(F, g, out, *inputs)
+        for parent, c in zip(parents, contributions):
+            if c is None or not parent.requires_grad:
+                continue
+            if checks:
+                c = _adjust(F, fn, c, parent, broadcasts, anomaly)
+            previous = parent._g
+            parent._g = c if previous is None else previous + c
+        yield node, g, inputs, contributions
+
+
+def run_backward(
+    roots: Sequence[Node],
+    seeds: Sequence[Any],
+    retain_graph: bool | None,
+    create_graph: bool,
+    accumulate: bool,
+    wanted: Sequence[Node] = (),
+) -> list:
+    """The backward driver behind ``backward()`` and ``grad()``.
+
+    With ``accumulate`` the gradients are added into each reached node's ``.grad``; the result
+    is the gradient of each node in ``wanted`` (``None`` where the roots do not depend on it).
+    """
+    result: list = []
+    for _ in backward_walk(roots, seeds, retain_graph, create_graph, accumulate, wanted, result):
+        pass
+    return result
+
+
+def backward_walk(
+    roots: Sequence[Node],
+    seeds: Sequence[Any],
+    retain_graph: bool | None,
+    create_graph: bool,
+    accumulate: bool,
+    wanted: Sequence[Node] = (),
+    result: list | None = None,
+) -> Iterator[tuple[Node, Any, list, Any]]:
+    """Generator form of :func:`run_backward`: the same walk, one node per step
+    (``backward_steps`` is built on it). The gradients of ``wanted`` are appended to ``result``.
+    """
+    order = topological_order(roots)
+    if create_graph:
+        seeds = [s if isinstance(s, Node) else type(r)._constant(s) for r, s in zip(roots, seeds)]
+    for root, seed in zip(roots, seeds):
+        root._g = seed if root._g is None else root._g + seed
+    try:
+        with enable_grad() if create_graph else no_grad():
+            yield from propagate(order, create_graph)
+            if result is not None:
+                result.extend(x._g if x.requires_grad else None for x in wanted)
+            if accumulate:
+                for node in order:
+                    g = node._g
+                    if g is not None:
+                        node.grad = g if node.grad is None else node.grad + g
+    finally:
+        for node in order:
+            node._g = None
+    if retain_graph is None:
+        retain_graph = create_graph or type(roots[0])._retain_graph_default
+    if not retain_graph:
+        for node in order:
+            if node._fn is not None:
+                node._parents = None
+
+
+def grad(
+    outputs: Node | Sequence[Node],
+    inputs: Node | Sequence[Node],
+    grad_outputs: Any = None,
+    create_graph: bool = False,
+    retain_graph: bool | None = None,
+    allow_unused: bool = False,
+) -> tuple:
+    """Return d(sum of outputs)/d(input) for each input, without touching any ``.grad``.
+
+    PyTorch's ``torch.autograd.grad``: ``grad_outputs`` gives the upstream gradient of each output
+    (required for non-scalar outputs); ``create_graph=True`` returns differentiable gradients.
+    An input the outputs do not depend on raises, unless ``allow_unused=True`` (then ``None``).
+    """
+    outs = [outputs] if isinstance(outputs, Node) else list(outputs)
+    ins = [inputs] if isinstance(inputs, Node) else list(inputs)
+    if not isinstance(grad_outputs, (list, tuple)):
+        grad_outputs = [grad_outputs] * len(outs)
+    seeds = []
+    for out, g in zip(outs, grad_outputs):
+        if not out.requires_grad:
+            raise RuntimeError(f"grad(): output {out!r} does not require grad")
+        seeds.append(out._default_seed() if g is None else out._check_seed(g))
+    grads = run_backward(outs, seeds, retain_graph, create_graph, accumulate=False, wanted=ins)
+    for i, (x, g) in enumerate(zip(ins, grads)):
+        if g is None and not allow_unused:
+            raise RuntimeError(
+                f"grad(): input {i} ({x!r}) is not used to compute the outputs; "
+                "pass allow_unused=True to get None for it"
+            )
+    return tuple(grads)
+
+
+# ------------------------------------------------------------------------------- helpers
+def _adjust(F: Any, fn: Function, c: Any, parent: Node, broadcasts: bool, anomaly: bool) -> Any:
+    """Undo broadcasting (sum a gradient back to its input's shape), then check it if asked."""
+    if broadcasts:
+        c = F.unbroadcast(c, parent.data.shape)
+    if anomaly:
+        _check_backward(fn, c, parent)
+    return c
+
+
+def _check_backward(fn: Function, c: Any, parent: Node) -> None:
+    data = c.data if isinstance(c, Node) else c
+    if not type(parent)._is_finite(data):
+        raise AnomalyError(
+            f"backward of op {fn.name!r} produced {_short(data)} as the gradient of its input "
+            f"{_short(parent.data)}"
+        )
+
+
+def _short(data: Any) -> str:
+    text = repr(data)
+    return text if len(text) <= 80 else text[:77] + "..."

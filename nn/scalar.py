@@ -1,0 +1,118 @@
+"""micrograd's neural network over ``Value``: ``Neuron``, ``Layer``, ``MLP``.
+
+Same defaults as micrograd (weights uniform in [-1, 1], zero bias, ReLU hidden layers, a linear
+last layer, a single output returned bare), plus a choice of activation and a seed. Each neuron's
+weighted sum is one ``dot`` node, which is faster and draws as a readable graph.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from typing import Any
+
+from autograd import Value, dot
+
+from .module import Module
+
+ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
+
+
+def _rng(seed: int | None, rng: random.Random | None) -> random.Random:
+    if rng is not None:
+        return rng
+    return random.Random(seed) if seed is not None else random.Random()
+
+
+class Neuron(Module):
+    """``act(w . x + b)`` for ``nin`` inputs.
+
+    ``nonlin=False`` (micrograd's switch) or ``activation='linear'`` gives no activation;
+    otherwise ``activation`` is one of 'relu' (default), 'tanh', 'sigmoid'.
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nonlin: bool = True,
+        activation: str = "relu",
+        seed: int | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        if not isinstance(nin, int) or isinstance(nin, bool) or nin < 1:
+            raise ValueError(f"Neuron: nin must be a positive int, got {nin!r}")
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"Neuron: activation must be one of {ACTIVATIONS}, got {activation!r}")
+        r = _rng(seed, rng)
+        self.w = [Value(r.uniform(-1, 1)) for _ in range(nin)]
+        self.b = Value(0.0)
+        self.activation = activation if nonlin else "linear"
+
+    @property
+    def nonlin(self) -> bool:
+        """micrograd's flag: True when the neuron has an activation."""
+        return self.activation != "linear"
+
+    def forward(self, x: Sequence[Any]) -> Value:
+        """The neuron's output for one input vector ``x`` (floats or Values)."""
+        if len(x) != len(self.w):
+            raise ValueError(f"Neuron expects {len(self.w)} inputs, got {len(x)}")
+        act = dot(self.w, x, self.b)
+        if self.activation == "linear":
+            return act
+        return getattr(act, self.activation)()
+
+    def __repr__(self) -> str:
+        kind = {"relu": "ReLU", "linear": "Linear"}.get(self.activation, self.activation.title())
+        return f"{kind}Neuron({len(self.w)})"
+
+
+class Layer(Module):
+    """``nout`` neurons over the same ``nin`` inputs; extra keyword arguments go to each Neuron."""
+
+    def __init__(self, nin: int, nout: int, **kwargs: Any) -> None:
+        if not isinstance(nout, int) or isinstance(nout, bool) or nout < 1:
+            raise ValueError(f"Layer: nout must be a positive int, got {nout!r}")
+        seed = kwargs.pop("seed", None)
+        rng = _rng(seed, kwargs.pop("rng", None))
+        self.neurons = [Neuron(nin, rng=rng, **kwargs) for _ in range(nout)]
+
+    def forward(self, x: Sequence[Any]) -> Value | list[Value]:
+        """One output per neuron; a single output is returned bare (micrograd)."""
+        out = [n(x) for n in self.neurons]
+        return out[0] if len(out) == 1 else out
+
+    def __repr__(self) -> str:
+        return f"Layer of [{', '.join(str(n) for n in self.neurons)}]"
+
+
+class MLP(Module):
+    """A multi-layer perceptron: ``MLP(2, [16, 16, 1])`` maps 2 inputs through two hidden layers
+    of 16 to one output. Hidden layers use ``activation`` (ReLU by default), the last is linear."""
+
+    def __init__(
+        self,
+        nin: int,
+        nouts: Sequence[int],
+        activation: str = "relu",
+        seed: int | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        sizes = [nin] + list(nouts)
+        if len(sizes) < 2:
+            raise ValueError("MLP: nouts must name at least one layer size")
+        r = _rng(seed, rng)
+        last = len(nouts) - 1
+        self.layers = [
+            Layer(sizes[i], sizes[i + 1], nonlin=i != last, activation=activation, rng=r)
+            for i in range(len(nouts))
+        ]
+
+    def forward(self, x: Sequence[Any]) -> Value | list[Value]:
+        """The network's output for one input vector."""
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+    def __repr__(self) -> str:
+        return f"MLP of [{', '.join(str(layer) for layer in self.layers)}]"
