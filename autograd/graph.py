@@ -130,7 +130,7 @@ class Node:
     functions on nodes, for ``create_graph``) and implement the few hooks below.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "label", "_parents", "_fn", "_g")
+    __slots__ = ("data", "grad", "requires_grad", "label", "_parents", "_fn")
 
     _raw_math: Any = None
     _node_math: Any = None
@@ -165,7 +165,6 @@ class Node:
         node.grad = cls._zero_grad
         node.label = ""
         node._fn = fn
-        node._g = None
         track = False
         if _Flags.grad_enabled:
             for p in parents:
@@ -229,32 +228,46 @@ class Node:
 
 
 # ------------------------------------------------------------------------------- the walk
-def topological_order(roots: Sequence[Node]) -> list[Node]:
-    """Every node reachable from ``roots`` that requires grad, each listed after its parents.
+class _Mark:
+    """A fresh object per walk, stored in ``.grad`` of the ops' nodes it has visited."""
 
-    Iterative depth-first search (no recursion, so a chain of a million ops is fine). A node is
-    marked visited by storing this walk's token in its scratch slot ``_g``; the slot is cleared to
-    ``None`` before the list is returned.
+
+def topological_order(roots: Sequence[Node], saved: list | None = None) -> list[Node]:
+    """The op nodes (non-leaves requiring grad) reachable from ``roots``, each after its parents.
+
+    Iterative depth-first search: no recursion, so a chain of a million ops is fine. Visited nodes
+    are marked in their ``.grad`` slot, which is reset to ``None`` before returning: an op node's
+    ``.grad`` holds the gradient of the latest backward pass only (leaves accumulate). Pass a
+    list as ``saved`` to get ``(node, old .grad)`` pairs back, to restore them later.
     """
-    token = object()
+    mark = _Mark()
     order: list[Node] = []
-    for root in roots:
-        if root._g is token or not root.requires_grad:
-            continue
-        root._g = token
-        stack: list[tuple[Node, Iterator[Node]]] = [(root, iter(_links(root)))]
-        while stack:
-            node, pending = stack[-1]
-            for parent in pending:
-                if parent.requires_grad and parent._g is not token:
-                    parent._g = token
-                    stack.append((parent, iter(_links(parent))))
-                    break
-            else:
-                stack.pop()
-                order.append(node)
-    for node in order:
-        node._g = None
+    stack: list[tuple[Node, Iterator[Node]]] = []
+    try:
+        for root in roots:
+            if root._fn is None or not root.requires_grad or root.grad is mark:
+                continue
+            if saved is not None:
+                saved.append((root, root.grad))
+            root.grad = mark
+            stack.append((root, iter(_links(root))))
+            while stack:
+                node, pending = stack[-1]
+                for parent in pending:
+                    if parent._fn is not None and parent.requires_grad and parent.grad is not mark:
+                        if saved is not None:
+                            saved.append((parent, parent.grad))
+                        parent.grad = mark
+                        stack.append((parent, iter(_links(parent))))
+                        break
+                else:
+                    stack.pop()
+                    order.append(node)
+    finally:
+        for node in order:
+            node.grad = node._zero_grad
+        for node, _ in stack:  # only when an error stopped the walk
+            node.grad = node._zero_grad
     return order
 
 
@@ -270,9 +283,10 @@ def _links(node: Node) -> tuple:
 def propagate(order: list[Node], create_graph: bool) -> Iterator[tuple[Node, Any, list, Any]]:
     """Apply the chain rule over ``order`` (a topological order) in reverse, one node at a time.
 
-    Each node's scratch slot ``_g`` holds d(root)/d(node) as it accumulates; the roots' slots
-    hold the seeds. Yields ``(node, upstream_grad, inputs, contributions)`` after each node's
-    rule ran, ``inputs`` being what the rule received (raw data, or nodes under create_graph).
+    Each node's upstream gradient is in its ``.grad`` (the roots hold the seeds); every
+    contribution is added into the parent's ``.grad``. Yields ``(node, upstream_grad, inputs,
+    contributions)`` after each node's rule ran, ``inputs`` being what the rule received (raw
+    data, or nodes under create_graph).
     """
     if not order:
         return
@@ -282,23 +296,22 @@ def propagate(order: list[Node], create_graph: bool) -> Iterator[tuple[Node, Any
     anomaly = _Flags.anomaly
     checks = broadcasts or anomaly
     for node in reversed(order):
-        fn = node._fn
-        g = node._g
-        if fn is None or g is None:
+        g = node.grad
+        if g is None:
             continue
         parents = node._parents
         if create_graph:
             inputs, out = parents, node
         else:
             inputs, out = [p.data for p in parents], node.data
-        contributions = fn.backward(F, g, out, *inputs)
+        contributions = node._fn.backward(F, g, out, *inputs)
         for parent, c in zip(parents, contributions):
             if c is None or not parent.requires_grad:
                 continue
             if checks:
-                c = _adjust(F, fn, c, parent, broadcasts, anomaly)
-            previous = parent._g
-            parent._g = c if previous is None else previous + c
+                c = _adjust(F, node._fn, c, parent, broadcasts, anomaly)
+            previous = parent.grad
+            parent.grad = c if previous is None else previous + c
         yield node, g, inputs, contributions
 
 
@@ -312,8 +325,9 @@ def run_backward(
 ) -> list:
     """The backward driver behind ``backward()`` and ``grad()``.
 
-    With ``accumulate`` the gradients are added into each reached node's ``.grad``; the result
-    is the gradient of each node in ``wanted`` (``None`` where the roots do not depend on it).
+    With ``accumulate`` the leaves' gradients are added into their ``.grad``; without it every
+    ``.grad`` is left as it was. Returns the gradient of each node in ``wanted`` from this pass
+    (``None`` where the roots do not depend on it).
     """
     result: list = []
     for _ in backward_walk(roots, seeds, retain_graph, create_graph, accumulate, wanted, result):
@@ -333,30 +347,31 @@ def backward_walk(
     """Generator form of :func:`run_backward`: the same walk, one node per step
     (``backward_steps`` is built on it). The gradients of ``wanted`` are appended to ``result``.
     """
-    order = topological_order(roots)
+    saved: list[tuple[Node, Any]] = []
+    order = topological_order(roots, None if accumulate else saved)
+    if not accumulate:  # grad(): work in .grad, then put every .grad back as it was
+        leaves = [*roots, *(p for node in order for p in node._parents if p._fn is None)]
+        saved += [(node, node.grad) for node in leaves]
+        for node in leaves:
+            node.grad = None
     if create_graph:
         seeds = [s if isinstance(s, Node) else type(r)._constant(s) for r, s in zip(roots, seeds)]
-    for root, seed in zip(roots, seeds):
-        root._g = seed if root._g is None else root._g + seed
     try:
+        for root, seed in zip(roots, seeds):
+            root.grad = seed if root.grad is None else root.grad + seed
         with enable_grad() if create_graph else no_grad():
             yield from propagate(order, create_graph)
-            if result is not None:
-                result.extend(x._g if x.requires_grad else None for x in wanted)
-            if accumulate:
-                for node in order:
-                    g = node._g
-                    if g is not None:
-                        node.grad = g if node.grad is None else node.grad + g
+        if result is not None:
+            reached = {id(node) for node, _ in saved}
+            result.extend(x.grad if id(x) in reached else None for x in wanted)
     finally:
-        for node in order:
-            node._g = None
+        for node, g in reversed(saved):  # a node saved twice gets its first (original) grad
+            node.grad = g
     if retain_graph is None:
         retain_graph = create_graph or type(roots[0])._retain_graph_default
     if not retain_graph:
         for node in order:
-            if node._fn is not None:
-                node._parents = None
+            node._parents = None
 
 
 def grad(
@@ -393,6 +408,7 @@ def grad(
 
 
 # ------------------------------------------------------------------------------- helpers
+
 def _adjust(F: Any, fn: Function, c: Any, parent: Node, broadcasts: bool, anomaly: bool) -> Any:
     """Undo broadcasting (sum a gradient back to its input's shape), then check it if asked."""
     if broadcasts:

@@ -193,7 +193,6 @@ class Value(Node):
         self.label = label
         self.requires_grad = requires_grad
         self._parents = ()
-        self._g = None
         self._fn = None
 
     # -- hooks for the graph core --
