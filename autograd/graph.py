@@ -286,7 +286,8 @@ def propagate(order: list[Node], create_graph: bool) -> Iterator[tuple[Node, Any
     Each node's upstream gradient is in its ``.grad`` (the roots hold the seeds); every
     contribution is added into the parent's ``.grad``. Yields ``(node, upstream_grad, inputs,
     contributions)`` after each node's rule ran, ``inputs`` being what the rule received (raw
-    data, or nodes under create_graph).
+    data, or nodes under create_graph) and ``contributions`` what was added to each parent
+    (broadcasting undone). Grad mode is only changed around the rules, never across a yield.
     """
     if not order:
         return
@@ -300,16 +301,23 @@ def propagate(order: list[Node], create_graph: bool) -> Iterator[tuple[Node, Any
         if g is None:
             continue
         parents = node._parents
-        if create_graph:
+        if create_graph:  # rules run on nodes and record the gradient's own graph
             inputs, out = parents, node
-        else:
+            with enable_grad():
+                contributions = node._fn.backward(F, g, out, *inputs)
+        else:  # rules run on raw data: no node is created, grad mode does not matter
             inputs, out = [p.data for p in parents], node.data
-        contributions = node._fn.backward(F, g, out, *inputs)
+            contributions = node._fn.backward(F, g, out, *inputs)
+        if checks:
+            contributions = [
+                None
+                if c is None or not p.requires_grad
+                else _adjust(F, node._fn, c, p, broadcasts, anomaly)
+                for p, c in zip(parents, contributions)
+            ]
         for parent, c in zip(parents, contributions):
             if c is None or not parent.requires_grad:
                 continue
-            if checks:
-                c = _adjust(F, node._fn, c, parent, broadcasts, anomaly)
             previous = parent.grad
             parent.grad = c if previous is None else previous + c
         yield node, g, inputs, contributions
@@ -359,8 +367,7 @@ def backward_walk(
     try:
         for root, seed in zip(roots, seeds):
             root.grad = seed if root.grad is None else root.grad + seed
-        with enable_grad() if create_graph else no_grad():
-            yield from propagate(order, create_graph)
+        yield from propagate(order, create_graph)
         if result is not None:
             reached = {id(node) for node, _ in saved}
             result.extend(x.grad if id(x) in reached else None for x in wanted)
@@ -408,6 +415,7 @@ def grad(
 
 
 # ------------------------------------------------------------------------------- helpers
+
 
 def _adjust(F: Any, fn: Function, c: Any, parent: Node, broadcasts: bool, anomaly: bool) -> Any:
     """Undo broadcasting (sum a gradient back to its input's shape), then check it if asked."""

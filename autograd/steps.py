@@ -1,0 +1,196 @@
+"""``backward_steps``: the backward pass, one node at a time, to watch the chain rule work.
+
+It is not a second implementation: it drives :func:`~autograd.graph.backward_walk`, the very walk
+behind ``backward()``, and describes each step it takes. After the last step every ``.grad``
+holds exactly what ``backward()`` would have put there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from . import elementwise
+from .draw import _num
+from .graph import Node, backward_walk
+
+__all__ = ["BackwardStep", "backward_steps"]
+
+_INFIX = ("+", "-", "*", "/", "**", "@")
+
+
+@dataclass(eq=False)
+class BackwardStep:
+    """What one step of the backward pass did, at the op that made ``node``.
+
+    - ``upstream``: d(root)/d(node), the gradient arriving from above
+    - ``parents``: the op's inputs
+    - ``local``: d(node)/d(parent) per parent (for a Tensor only where it is an elementwise array
+      of the parent's shape, i.e. the diagonal of the Jacobian; ``None`` elsewhere)
+    - ``contributions``: upstream x local, the amount added to each parent's gradient (``None``
+      for a parent that needs no gradient)
+    - ``accumulated``: each parent's gradient gathered so far, after this step
+
+    ``str(step)`` writes the chain rule of this step; ``step.nodes`` is the node and its parents,
+    ready for ``draw_dot(root, highlight=step.nodes)``.
+    """
+
+    index: int
+    root: Node
+    node: Node
+    upstream: Any
+    parents: tuple
+    local: tuple
+    contributions: tuple
+    accumulated: tuple
+
+    @property
+    def op(self) -> str:
+        """The name of the op whose rule ran at this step."""
+        return self.node.op
+
+    @property
+    def nodes(self) -> tuple:
+        """The node of this step and its parents (to highlight in a drawing)."""
+        return (self.node, *self.parents)
+
+    def __repr__(self) -> str:
+        return f"<BackwardStep {self.index}: {_expression(self.node)}>"
+
+    def __str__(self) -> str:
+        out, root = _name(self.node), _name(self.root)
+        lines = [
+            f"step {self.index}: {_expression(self.node)}   "
+            f"(value {_show(self.node.data)}, upstream d{root}/d{out} = {_show(self.upstream)})"
+        ]
+        for parent, local, c, total in zip(
+            self.parents, self.local, self.contributions, self.accumulated
+        ):
+            p = _name(parent)
+            if c is None:
+                lines.append(f"  {p}: needs no gradient (a constant)")
+                continue
+            chain = f"  d{root}/d{p} += d{root}/d{out} * d{out}/d{p}"
+            if local is None:  # a Tensor op whose local derivative is a whole Jacobian
+                chain += f" (a vector-Jacobian product) = {_show(c)}"
+            else:
+                each = " (elementwise)" if np.ndim(local) else ""
+                chain += f"{each} = {_show(self.upstream)} * {_show(local)} = {_show(c)}"
+            lines.append(f"{chain}   (d{root}/d{p} so far: {_show(total)})")
+        return "\n".join(lines)
+
+
+def backward_steps(
+    root: Node, grad: Any = None, retain_graph: bool | None = None
+) -> Iterator[BackwardStep]:
+    """Run ``root.backward(grad, retain_graph)`` one node at a time, yielding a
+    :class:`BackwardStep` after each op's derivative rule ran (root first, leaves last).
+
+    Gradients gather in ``.grad`` as the steps run (accumulating, as with ``backward()``), so
+    ``draw_dot`` between steps shows them filling in; after the last step they are exactly
+    ``backward()``'s. Stopping early leaves them partial: zero them before another backward.
+    Code between steps runs in the caller's grad mode. Take one step-through at a time. A Tensor
+    graph is freed after the last step unless ``retain_graph=True`` (as with ``backward()``);
+    keep it to draw the graph afterwards.
+    """
+    if not isinstance(root, Node):
+        raise TypeError(f"backward_steps() needs a Value or Tensor, got {type(root).__name__}")
+    if not root.requires_grad:
+        raise RuntimeError(
+            f"backward_steps() on a {type(root).__name__} that does not require grad: "
+            "it was made without any input that requires grad (or under no_grad())"
+        )
+    seed = root._default_seed() if grad is None else root._check_seed(grad)
+    kind = type(root)
+    walk = backward_walk([root], [seed], retain_graph, create_graph=False, accumulate=True)
+    index = 0
+    try:
+        while True:
+            item = next(walk, None)
+            if item is None:
+                return
+            node, upstream, inputs, contributions = item
+            parents = node._parents
+            index += 1
+            yield BackwardStep(
+                index=index,
+                root=root,
+                node=node,
+                upstream=_snapshot(upstream),
+                parents=tuple(parents),
+                local=_local_derivatives(kind, node, inputs),
+                contributions=_added(kind, parents, contributions),
+                accumulated=tuple(_snapshot(p.grad) if p.requires_grad else None for p in parents),
+            )
+    finally:
+        walk.close()
+
+
+# ----------------------------------------------------------------------------------- helpers
+def _local_derivatives(kind: type, node: Node, inputs: list) -> tuple:
+    """d(node)/d(parent) for each parent: the node's own rule applied to an upstream of one."""
+    fn, out = node._fn, node.data
+    if not kind._broadcasts:
+        return tuple(fn.backward(kind._raw_math, 1.0, out, *inputs))
+    if type(fn).__module__ != elementwise.__name__:
+        return (None,) * len(inputs)
+    ones = np.ones_like(out)
+    local = fn.backward(kind._raw_math, ones, out, *inputs)
+    return tuple(
+        d if np.shape(x) == np.shape(out) and d is not None else None for x, d in zip(inputs, local)
+    )
+
+
+def _added(kind: type, parents: tuple, contributions: Any) -> tuple:
+    """What the core added to each parent's gradient (it yields them with broadcasting undone)."""
+    added = []
+    for parent, c in zip(parents, contributions):
+        if c is None or not parent.requires_grad:
+            added.append(None)
+            continue
+        added.append(_snapshot(c))
+    return tuple(added)
+
+
+def _snapshot(x: Any) -> Any:
+    """A copy of an array (so a later in-place update cannot change the record)."""
+    return np.array(x, copy=True) if isinstance(x, np.ndarray) else x
+
+
+def _name(node: Node) -> str:
+    """The node's label, else a short description of it."""
+    if node.label:
+        return node.label
+    if isinstance(node.data, float):
+        return f"[{_num(node.data)}]"
+    return f"[{node.op or 'tensor'} {tuple(np.shape(node.data))}]"
+
+
+def _expression(node: Node) -> str:
+    """``out = a * b``, ``out = a**2``, ``out = tanh(a)``."""
+    op, names = node.op, [_name(p) for p in node.parents]
+    if len(names) == 2 and op in _INFIX:
+        rhs = f"{names[0]} {op} {names[1]}"
+    elif len(names) == 1 and op.startswith("**"):
+        rhs = f"{names[0]}{op}"
+    else:
+        if len(names) > 6:
+            names = names[:3] + ["...", names[-1]]
+        rhs = f"{op}({', '.join(names)})"
+    return f"{_name(node)} = {rhs}"
+
+
+def _show(x: Any) -> str:
+    if isinstance(x, Node):
+        x = x.data
+    if isinstance(x, (float, int)):
+        return _num(float(x))
+    arr = np.asarray(x)
+    if arr.size == 1:
+        return _num(float(arr.reshape(())))
+    if arr.size <= 6:
+        return np.array2string(arr, precision=4, separator=", ")
+    return f"<{arr.dtype} {arr.shape}, norm {_num(float(np.linalg.norm(arr)))}>"
