@@ -2,7 +2,8 @@
 
 Works for both kinds of node: a ``Value`` is one number, a ``Tensor`` is checked element by
 element. ``f`` receives the inputs and returns a scalar node (a ``Value``, or a ``Tensor`` with
-one element); for a non-scalar output, ``gradcheck`` compares whole Jacobians.
+one element); for a non-scalar output, ``gradcheck`` compares whole Jacobians. ``gradgradcheck``
+checks second derivatives the same way.
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ from typing import Any
 
 import numpy as np
 
-from .graph import Node, grad, no_grad
+from .functional import _as_node, _flatten, _jacobian_blocks
+from .graph import Node, enable_grad, grad, no_grad
 
 __all__ = [
     "GradcheckError",
     "gradcheck",
+    "gradgradcheck",
     "numerical_grad",
     "numerical_jacobian",
     "analytic_jacobian",
@@ -114,33 +117,57 @@ def numerical_grad(f: Callable, inputs: Node | Sequence[Node], eps: float = 1e-6
 
 
 def analytic_jacobian(f: Callable, inputs: Node | Sequence[Node]) -> list:
-    """d f / d input from the engine, one ``(n_outputs, n_input_elements)`` array per input
-    (one backward pass per output element)."""
+    """d f / d input from the engine, one ``(n_outputs, n_input_elements)`` array per input.
+
+    One backward pass per output element: the same code as :func:`autograd.jacobian`, flattened,
+    but taken with respect to the input nodes themselves, so a path through a closure over an
+    input counts too (as it does when :func:`numerical_jacobian` perturbs the input).
+    """
     xs, _ = _as_list(inputs)
-    out = f(*xs)
-    outs = list(out) if isinstance(out, (list, tuple)) else [out]
-    rows = []
-    for o in outs:
-        size = _size(o)
-        for k in range(size):
-            seed = np.zeros(size)
-            seed[k] = 1.0
-            seed = seed.reshape(o.data.shape) if isinstance(o.data, np.ndarray) else 1.0
-            row = (
-                _grads_or_zeros(o, xs, seed)
-                if o.requires_grad
-                else [np.zeros(_size(x)) for x in xs]
-            )
-            rows.append(row)
-    return [np.array([r[i] for r in rows]).reshape(len(rows), _size(x)) for i, x in enumerate(xs)]
+    every = tuple(range(len(xs)))
+    _, outs, blocks = _jacobian_blocks(f, tuple(xs), every, False, "analytic_jacobian", False)
+    matrices = []
+    for j, x in enumerate(xs):
+        rows = [_matrix(row[j], out, x) for row, out in zip(blocks, outs)]
+        matrices.append(np.concatenate(rows) if rows else np.zeros((0, _size(x))))
+    return matrices
 
 
-def _grads_or_zeros(out: Node, xs: list[Node], seed: Any) -> list[np.ndarray]:
-    gs = grad(out, xs, grad_outputs=seed, retain_graph=True, allow_unused=True)
-    return [
-        np.zeros(_size(x)) if g is None else np.asarray(g, dtype=np.float64).reshape(-1)
-        for x, g in zip(xs, gs)
+def _matrix(block: Node, out: Any, x: Node) -> np.ndarray:
+    n_out = _size(out) if isinstance(out, Node) else 1
+    return np.asarray(block.data, dtype=np.float64).reshape(n_out, _size(x))
+
+
+def _checked_inputs(inputs: Node | Sequence[Node]) -> list[Node]:
+    xs, _ = _as_list(inputs)
+    for i, x in enumerate(xs):
+        _check_float64(x, i)
+        if not x.requires_grad:
+            raise ValueError(f"input {i} does not require grad, so it has no gradient to check")
+    return xs
+
+
+def _compare(
+    title: str,
+    f: Callable,
+    xs: list[Node],
+    names: list[str],
+    tolerances: tuple[float, float, float],
+    output_name: Callable[[int], str] = "output {}".format,
+) -> bool:
+    """Compare the analytic and numerical Jacobians of ``f`` at ``xs``; raise listing each
+    disagreeing input (``names[i]``), or return True."""
+    eps, atol, rtol = tolerances
+    analytic = analytic_jacobian(f, xs)
+    numerical = numerical_jacobian(f, xs, eps)
+    problems = [
+        _describe(name, x, a, n, atol, rtol, output_name)
+        for name, x, a, n in zip(names, xs, analytic, numerical)
+        if not np.all(np.abs(a - n) <= atol + rtol * np.abs(n))
     ]
+    if problems:
+        raise GradcheckError(f"{title} failed:\n" + "\n".join(problems))
+    return True
 
 
 def gradcheck(
@@ -156,30 +183,100 @@ def gradcheck(
     every input. Returns True, or raises :class:`GradcheckError` listing each disagreeing input
     with both values and the error.
     """
-    xs, _ = _as_list(inputs)
-    for i, x in enumerate(xs):
-        _check_float64(x, i)
-        if not x.requires_grad:
-            raise ValueError(f"input {i} does not require grad, so it has no gradient to check")
-    analytic = analytic_jacobian(f, xs)
-    numerical = numerical_jacobian(f, xs, eps)
-    problems = [
-        _describe(i, x, a, n, atol, rtol)
-        for i, (x, a, n) in enumerate(zip(xs, analytic, numerical))
-        if not np.all(np.abs(a - n) <= atol + rtol * np.abs(n))
-    ]
-    if problems:
-        raise GradcheckError("gradcheck failed:\n" + "\n".join(problems))
-    return True
+    xs = _checked_inputs(inputs)
+    names = [f"input {i}" for i in range(len(xs))]
+    return _compare("gradcheck", f, xs, names, (eps, atol, rtol))
 
 
-def _describe(i: int, x: Node, a: np.ndarray, n: np.ndarray, atol: float, rtol: float) -> str:
+def gradgradcheck(
+    f: Callable,
+    inputs: Node | Sequence[Node],
+    grad_outputs: Any = None,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+) -> bool:
+    """Check the engine's *second* derivatives of ``f`` at ``inputs`` against central differences.
+
+    PyTorch's ``gradgradcheck``: it runs :func:`gradcheck` on the function
+    ``(inputs, v) -> v . d f / d inputs`` (one gradient per input, built with
+    ``create_graph=True``), so it checks the derivative of every first derivative with respect to
+    every input, and with respect to ``v``. ``grad_outputs`` gives ``v``, one per output of ``f``
+    (numbers, arrays or nodes of the outputs' shapes); by default ``v`` is drawn from a fixed
+    normal generator, so a rule that scales ``g`` wrongly cannot hide behind ``v = 1``.
+    Returns True, or raises :class:`GradcheckError` as ``gradcheck`` does.
+    """
+    xs = _checked_inputs(inputs)
+    n = len(xs)
+    with enable_grad():
+        outs = _flatten(f(*xs), [])
+    vs = _grad_outputs(outs, grad_outputs)
+    layout = [(i, k) for i, x in enumerate(xs) for k in range(_size(x))]
+
+    def first_derivatives(*args: Node) -> list[Node]:
+        with enable_grad():
+            fresh = _flatten(f(*args[:n]), [])
+        live = [(o, v) for o, v in zip(fresh, args[n:]) if isinstance(o, Node) and o.requires_grad]
+        if not live:
+            return [_as_node(x, None) for x in args[:n]]
+        gs = grad(
+            [o for o, _ in live],
+            list(args[:n]),
+            grad_outputs=[v for _, v in live],
+            create_graph=True,
+            allow_unused=True,
+        )
+        return [_as_node(x, g) for x, g in zip(args[:n], gs)]
+
+    def output_name(r: int) -> str:
+        i, k = layout[r]
+        return f"v.df/d(input {i})" + ("" if _size(xs[i]) == 1 else f"[{k}]")
+
+    names = [f"input {i}" for i in range(n)] + [f"grad_output {k}" for k in range(len(vs))]
+    return _compare(
+        "gradgradcheck", first_derivatives, xs + vs, names, (eps, atol, rtol), output_name
+    )
+
+
+def _grad_outputs(outs: list, given: Any) -> list[Node]:
+    """The ``v`` of :func:`gradgradcheck`: float64 nodes that require grad, shaped like ``outs``."""
+    if not outs or not all(isinstance(o, Node) for o in outs):
+        raise TypeError("gradgradcheck needs f to return a node or a list/tuple of nodes")
+    if given is None:
+        rng = np.random.default_rng(0)
+        given = [rng.standard_normal(np.shape(o.data)) for o in outs]
+    given = _flatten(given, [])
+    if len(given) != len(outs):
+        raise ValueError(f"gradgradcheck: {len(given)} grad_outputs for {len(outs)} outputs")
+    vs = []
+    for k, (o, g) in enumerate(zip(outs, given)):
+        data = np.asarray(g.data if isinstance(g, Node) else g, dtype=np.float64)
+        if data.shape != np.shape(o.data):
+            raise ValueError(
+                f"gradgradcheck: grad_output {k} has shape {data.shape}, "
+                f"but output {k} has shape {np.shape(o.data)}"
+            )
+        v = type(o)._constant(data if isinstance(o.data, np.ndarray) else float(data))
+        v.requires_grad = True
+        vs.append(v)
+    return vs
+
+
+def _describe(
+    name: str,
+    x: Node,
+    a: np.ndarray,
+    n: np.ndarray,
+    atol: float,
+    rtol: float,
+    output_name: Callable[[int], str],
+) -> str:
     error = np.abs(a - n)
     worst = np.unravel_index(int(np.argmax(error - rtol * np.abs(n))), error.shape)
     label = f" {x.label!r}" if x.label else ""
-    where = "" if a.size == 1 else f" (worst at output {worst[0]}, element {worst[1]})"
+    where = "" if a.size == 1 else f" (worst at {output_name(int(worst[0]))}, element {worst[1]})"
     return (
-        f"  input {i}{label}: analytic {np.array2string(a.squeeze(), precision=6)} vs "
+        f"  {name}{label}: analytic {np.array2string(a.squeeze(), precision=6)} vs "
         f"numerical {np.array2string(n.squeeze(), precision=6)}; "
         f"max abs error {error.max():.3g} > atol {atol} + rtol {rtol} * |numerical|{where}"
     )

@@ -62,15 +62,33 @@ class Div(Function):
 
 
 class Pow(Function):
-    """a ** b with both sides differentiable."""
+    """a ** b with a node as exponent. The exponent's gradient g * out * log(a) is only computed
+    when the exponent needs one (a negative base would make it nan for nothing)."""
 
     name = "**"
+
+    def __init__(self, need_base: bool = True, need_exponent: bool = True) -> None:
+        self.need_base = need_base
+        self.need_exponent = need_exponent
 
     def forward(self, F: Any, a: Any, b: Any) -> Any:
         return F.pow(a, b)
 
     def backward(self, F: Any, g: Any, out: Any, a: Any, b: Any) -> tuple:
-        return g * b * F.pow(a, b - 1), g * out * F.log(a)
+        da = g * b * F.pow(a, b - 1) if self.need_base else None
+        db = g * out * F.log(a) if self.need_exponent else None
+        return da, db
+
+
+_POW_VARIANTS = {(a, b): Pow(a, b) for a in (True, False) for b in (True, False)}
+
+
+def pow_for(a: Any, b: Any) -> Pow:
+    """The ``Pow`` op for ``a ** b`` that computes only the gradients its operands need
+    (operands that are not nodes are constants)."""
+    return _POW_VARIANTS[
+        bool(getattr(a, "requires_grad", False)), bool(getattr(b, "requires_grad", False))
+    ]
 
 
 class PowConst(Function):

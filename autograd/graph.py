@@ -364,6 +364,8 @@ def backward_walk(
             node.grad = None
     if create_graph:
         seeds = [s if isinstance(s, Node) else type(r)._constant(s) for r, s in zip(roots, seeds)]
+    else:  # first order: a node given as seed counts by its number
+        seeds = [s.data if isinstance(s, Node) else s for s in seeds]
     try:
         for root, seed in zip(roots, seeds):
             root.grad = seed if root.grad is None else root.grad + seed

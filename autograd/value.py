@@ -251,11 +251,11 @@ class Value(Node):
 
     def __pow__(self, other: Any) -> Value:
         if isinstance(other, Value):
-            return self._binary(E.POW, other)
+            return self._binary(E.pow_for(self, other), other)
         return self._unary(E.pow_const(_to_float(other, "Value ** exponent")))
 
     def __rpow__(self, other: Any) -> Value:
-        return self._rbinary(E.POW, other)
+        return self._rbinary(E.pow_for(other, self), other)
 
     def __neg__(self) -> Value:
         return self._unary(E.NEG)

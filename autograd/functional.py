@@ -1,0 +1,382 @@
+"""Function transforms: ``grad``, ``value_and_grad``, ``jacobian``, ``hessian``, ``hvp``.
+
+JAX's way of asking for derivatives (``grad(f)`` is a new function), on both engines. Nothing here
+knows a derivative rule or walks a graph: every transform evaluates ``f`` and asks
+:func:`autograd.grad` (the one walk in ``graph.py``) for the gradients, so higher orders come from
+the same rules run with ``create_graph=True``.
+
+Arguments. A differentiated argument may be a ``Value``, a ``Tensor``, a Python number (becomes a
+``Value``), a NumPy array (becomes a ``Tensor``) or a list / tuple of these (nested as you like);
+the gradient has the same structure, with a node of the argument's kind in each place. ``argnums``
+picks the argument (an int) or several (a tuple: the result is a tuple).
+
+Nesting and ``create_graph`` (the choice, and why). Each transform runs ``f`` on *fresh leaves*
+holding the arguments' numbers, so a gradient counts only the paths through that argument (no
+"perturbation confusion": in ``grad(lambda x: grad(lambda y: x * y)(x))`` the inner derivative is
+``x``, not ``2x``) and the backward walk stops at the argument instead of running on through the
+caller's graph. ``create_graph`` then says whether the results are themselves differentiable:
+
+- ``None`` (default): automatically. A transform called while another transform is evaluating its
+  function (``grad(grad(f))``, ``hessian``, ``hvp``) builds its gradients with
+  ``create_graph=True`` and afterwards links each fresh leaf to the argument it copied by an
+  identity op, so the outer transform differentiates straight through it, to any order. At the
+  top level the first-order fast path runs (no graph of the gradient is built) and the results are
+  constants (``requires_grad=False``): ``grad(f)(x)`` costs one ordinary backward pass.
+- ``True``: differentiable at the top level too, e.g. a gradient penalty ``(grad(D)(x) ** 2)``
+  that is then backpropagated into parameters ``D`` closes over (PyTorch's ``create_graph``).
+- ``False``: never.
+
+``jacobian`` and ``hessian`` have two forms: ``jacobian(f)`` returns a function (JAX), and
+``jacobian(f, x, ...)`` evaluates it at once (``torch.autograd.functional.jacobian``), so
+``argnums`` and ``create_graph`` are keyword-only there. ``autograd.grad`` stays PyTorch's
+gradient of existing nodes; this module's ``grad`` is the transform
+(``autograd.functional.grad``).
+"""
+
+from __future__ import annotations
+
+import functools
+import numbers
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, Union
+
+import numpy as np
+
+from . import graph
+from .graph import Function, Node, enable_grad, is_grad_enabled
+
+__all__ = ["grad", "hessian", "hvp", "jacobian", "value_and_grad"]
+
+Argnums = Union[int, Sequence[int]]
+
+
+class _Nesting:
+    """How many transforms are evaluating their function right now (0 at the top level)."""
+
+    depth = 0
+
+
+class Identity(Function):
+    """The link from a transform's fresh leaf to the argument it copied: d(out)/d(x) = 1."""
+
+    name = "id"
+
+    def backward(self, F: Any, g: Any, out: Any, x: Any) -> tuple:
+        return (g,)
+
+
+_IDENTITY = Identity()
+
+
+# ------------------------------------------------------------------- argument structures
+def _flatten(tree: Any, into: list) -> list:
+    """The non-list items of a nested list/tuple structure, in order."""
+    if type(tree) in (list, tuple):
+        for item in tree:
+            _flatten(item, into)
+    else:
+        into.append(tree)
+    return into
+
+
+def _unflatten(template: Any, items: Iterator) -> Any:
+    """``template``'s list/tuple structure, filled with ``items`` in order."""
+    if type(template) in (list, tuple):
+        return type(template)(_unflatten(t, items) for t in template)
+    return next(items)
+
+
+def _leaf(arg: Any, what: str) -> Node:
+    """A fresh leaf that requires grad, holding ``arg``'s numbers (int arrays as float64)."""
+    data = arg.data if isinstance(arg, Node) else arg
+    if isinstance(data, np.ndarray) and data.dtype.kind in "biu":
+        data = data.astype(np.float64)
+    if isinstance(arg, Node):
+        leaf = type(arg)._constant(data)
+        leaf.label = arg.label
+    elif isinstance(arg, numbers.Real):
+        from .value import Value
+
+        leaf = Value._constant(arg)
+    elif isinstance(arg, np.ndarray) and arg.dtype.kind in "biuf":
+        from .tensor import Tensor  # imported here: value.py users need not load tensor.py
+
+        leaf = Tensor._constant(data)
+    else:
+        raise TypeError(
+            f"{what} must be a Value, a Tensor, a real number or a numeric NumPy array "
+            f"(or a list/tuple of them), got {type(arg).__name__}: {arg!r:.60}"
+        )
+    leaf.requires_grad = True
+    return leaf
+
+
+def _zeros(x: Node) -> Node:
+    data = np.zeros_like(x.data) if isinstance(x.data, np.ndarray) else 0.0
+    return type(x)._constant(data)
+
+
+def _as_node(x: Node, g: Any) -> Node:
+    """A gradient of ``x`` as a node of its kind (zeros where the output does not depend on x)."""
+    if g is None:
+        return _zeros(x)
+    return g if isinstance(g, Node) else type(x)._constant(g)
+
+
+def _detached(out: Any) -> Any:
+    return type(out)._constant(out.data) if isinstance(out, Node) else out
+
+
+def _shape(x: Any) -> tuple:
+    data = x.data if isinstance(x, Node) else x
+    return np.shape(data)
+
+
+def _argnums(argnums: Argnums, n_args: int, who: str) -> tuple[int, ...]:
+    numbers_ = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    if not numbers_:
+        raise ValueError(f"{who}: argnums is empty; name at least one argument to differentiate")
+    for k in numbers_:
+        if not isinstance(k, int) or not 0 <= k < n_args:
+            raise ValueError(
+                f"{who}: argnums={argnums!r} but the function was called with {n_args} "
+                "positional argument(s)"
+            )
+    return numbers_
+
+
+class _Call:
+    """One evaluation of ``f`` with fresh leaves in place of the differentiated arguments.
+
+    ``fresh=False`` (for ``check``) differentiates with respect to the argument nodes themselves,
+    every path counted, which is what perturbing their numbers measures.
+    """
+
+    def __init__(
+        self,
+        f: Callable,
+        args: tuple,
+        argnums: Argnums,
+        create_graph: bool | None,
+        who: str,
+        fresh: bool = True,
+    ) -> None:
+        picked = _argnums(argnums, len(args), who)
+        self.create_graph = (
+            _Nesting.depth > 0 and is_grad_enabled() if create_graph is None else create_graph
+        )
+        self.sources: list = []
+        self.leaves: list[Node] = []
+        call_args = list(args)
+        for k in picked:
+            sources = _flatten(args[k], [])
+            leaves = [_leaf(a, f"{who}: argument {k}") for a in sources] if fresh else sources
+            call_args[k] = _unflatten(args[k], iter(leaves))
+            self.sources += sources
+            self.leaves += leaves
+        self.template = (
+            args[picked[0]] if isinstance(argnums, int) else tuple(args[k] for k in picked)
+        )
+        _Nesting.depth += 1
+        try:
+            with enable_grad():
+                self.out = f(*call_args)
+        finally:
+            _Nesting.depth -= 1
+
+    def gradients(self, out: Any, seed: Any = None) -> list[Node]:
+        """d(out)/d(leaf) for every leaf (``seed`` weighs out's elements), zeros where unused."""
+        if not (isinstance(out, Node) and out.requires_grad):
+            return [_zeros(x) for x in self.leaves]
+        gs = graph.grad(
+            out,
+            self.leaves,
+            grad_outputs=seed,
+            create_graph=self.create_graph,
+            retain_graph=True,
+            allow_unused=True,
+        )
+        return [_as_node(x, g) for x, g in zip(self.leaves, gs)]
+
+    def finish(self, result: Any) -> Any:
+        """Link each fresh leaf to the argument it copied when the result is differentiable (so
+        an enclosing graph reaches the argument through it); return ``result``."""
+        if self.create_graph:
+            for leaf, source in zip(self.leaves, self.sources):
+                if leaf is not source and isinstance(source, Node) and source.requires_grad:
+                    leaf._fn = _IDENTITY
+                    leaf._parents = (source,)
+        return result
+
+
+def _scalar_output(out: Any, who: str) -> None:
+    if isinstance(out, Node):
+        if np.size(out.data) != 1:
+            raise ValueError(
+                f"{who} needs f to return a scalar, got a {type(out).__name__} of shape "
+                f"{_shape(out)}; use jacobian(f) for vector outputs"
+            )
+    elif not isinstance(out, numbers.Real):
+        raise TypeError(
+            f"{who} needs f to return a scalar Value or one-element Tensor, "
+            f"got {type(out).__name__}: {out!r:.60}"
+        )
+
+
+def _named(transform: Callable, f: Callable, name: str) -> Callable:
+    functools.update_wrapper(transform, f, assigned=("__module__", "__qualname__", "__doc__"))
+    transform.__name__ = f"{name}({getattr(f, '__name__', 'f')})"
+    return transform
+
+
+# ------------------------------------------------------------------------------ transforms
+def value_and_grad(
+    f: Callable, argnums: Argnums = 0, *, create_graph: bool | None = None
+) -> Callable:
+    """A function returning ``(f(*args), gradient of f with respect to args[argnums])``.
+
+    ``f`` must return a scalar (a ``Value`` or a one-element ``Tensor``); the gradient has the
+    structure of the differentiated argument(s). See the module docstring for ``create_graph``.
+    """
+
+    def value_and_grad_f(*args: Any) -> tuple:
+        call = _Call(f, args, argnums, create_graph, "value_and_grad")
+        _scalar_output(call.out, "value_and_grad")
+        grads = call.gradients(call.out)
+        value = call.out if call.create_graph else _detached(call.out)
+        return value, call.finish(_unflatten(call.template, iter(grads)))
+
+    return _named(value_and_grad_f, f, "value_and_grad")
+
+
+def grad(f: Callable, argnums: Argnums = 0, *, create_graph: bool | None = None) -> Callable:
+    """The gradient of a scalar function, as a function: ``grad(f)(x)`` is df/dx at ``x``.
+
+    JAX's ``grad``; compose freely (``grad(grad(grad(f)))`` is the third derivative). With a tuple
+    ``argnums`` the result is a tuple of gradients. (``autograd.grad`` is PyTorch's
+    ``torch.autograd.grad`` over existing nodes; this one is ``autograd.functional.grad``.)
+    """
+    both = value_and_grad(f, argnums, create_graph=create_graph)
+
+    def grad_f(*args: Any) -> Any:
+        return both(*args)[1]
+
+    return _named(grad_f, f, "grad")
+
+
+def _jacobian_blocks(
+    f: Callable,
+    args: tuple,
+    argnums: Argnums,
+    create_graph: bool | None,
+    who: str,
+    fresh: bool = True,
+) -> tuple[_Call, list, list[list[Node]]]:
+    """Evaluate ``f``; return the call, its flat outputs and ``J[i][j]``, the Jacobian of output
+    ``i`` with respect to leaf ``j`` as a node of shape ``out_i.shape + leaf_j.shape``.
+
+    One backward pass per output element (reverse mode); shared with ``check.analytic_jacobian``
+    (which passes ``fresh=False``, see :class:`_Call`).
+    """
+    call = _Call(f, args, argnums, create_graph, who, fresh)
+    outs = _flatten(call.out, [])
+    blocks = []
+    for out in outs:
+        if isinstance(out, Node):
+            rows = [call.gradients(out, seed) for seed in _one_hot_seeds(out)]
+        elif isinstance(out, numbers.Real):
+            rows = [[_zeros(x) for x in call.leaves]]
+        else:
+            raise TypeError(
+                f"{who} needs f to return nodes or numbers (or a list/tuple of them), "
+                f"got {type(out).__name__}: {out!r:.60}"
+            )
+        blocks.append([_stack(rows, j, _shape(out), x) for j, x in enumerate(call.leaves)])
+    return call, outs, blocks
+
+
+def _one_hot_seeds(out: Node) -> Iterator[Any]:
+    if not isinstance(out.data, np.ndarray):
+        yield None
+        return
+    for k in range(out.data.size):
+        seed = np.zeros(out.data.shape, dtype=out.data.dtype)
+        seed.flat[k] = 1
+        yield seed
+
+
+def _stack(rows: list[list[Node]], j: int, out_shape: tuple, x: Node) -> Node:
+    """Rows ``rows[k][j]`` (d out.flat[k] / d x) as one node of shape ``out_shape + x.shape``."""
+    if out_shape == ():
+        return rows[0][j]
+    from .tensor import stack  # a non-scalar output is a Tensor, so tensor.py is loaded
+
+    shape = tuple(out_shape) + _shape(x)
+    if not rows:
+        return type(x)._constant(np.zeros(shape, dtype=x.data.dtype))
+    return stack([r[j] for r in rows]).reshape(shape)
+
+
+def jacobian(
+    f: Callable,
+    *args: Any,
+    argnums: Argnums = 0,
+    create_graph: bool | None = None,
+) -> Any:
+    """The Jacobian of ``f``: ``jacobian(f)`` returns a function, ``jacobian(f, *args)`` its value.
+
+    For an output of shape ``S`` and an argument of shape ``T`` the Jacobian is a node of shape
+    ``S + T`` (d out[s] / d arg[t]); a Value output and a Value argument give a Value. An output
+    that is a list/tuple gives a list/tuple of Jacobians, and a tuple ``argnums`` a tuple per
+    output (JAX's layout). One backward pass per output element.
+    """
+
+    def jacobian_f(*args: Any) -> Any:
+        call, outs, blocks = _jacobian_blocks(f, args, argnums, create_graph, "jacobian")
+        per_output = [_unflatten(call.template, iter(row)) for row in blocks]
+        return call.finish(_unflatten(call.out, iter(per_output)))
+
+    transform = _named(jacobian_f, f, "jacobian")
+    return transform(*args) if args else transform
+
+
+def hessian(
+    f: Callable,
+    *args: Any,
+    argnums: Argnums = 0,
+    create_graph: bool | None = None,
+) -> Any:
+    """The Hessian of a scalar ``f``: the Jacobian of its gradient (an argument of shape ``T``
+    gives a node of shape ``T + T``; a tuple ``argnums`` gives nested tuples ``H[i][j]``).
+
+    Like :func:`jacobian`, ``hessian(f)`` is a function and ``hessian(f, *args)`` its value.
+    """
+    transform = _named(
+        jacobian(grad(f, argnums), argnums=argnums, create_graph=create_graph), f, "hessian"
+    )
+    return transform(*args) if args else transform
+
+
+def hvp(f: Callable, x: Any, v: Any, *, create_graph: bool | None = None) -> Any:
+    """The Hessian of a scalar ``f`` at ``x`` times the vector ``v``, without forming the Hessian.
+
+    It differentiates the directional derivative ``grad(f)(x) . v`` once more: two backward
+    passes whatever the size of ``x``. ``v`` has ``x``'s structure and shapes; the result too.
+    (Unlike ``torch.autograd.functional.hvp`` only the product is returned, not ``f(x)``.)
+    """
+    xs, vs = _flatten(x, []), _flatten(v, [])
+    if len(xs) != len(vs) or any(_shape(a) != _shape(b) for a, b in zip(xs, vs)):
+        raise ValueError(
+            f"hvp: v must have x's structure and shapes; x has shapes "
+            f"{[_shape(a) for a in xs]}, v has {[_shape(b) for b in vs]}"
+        )
+    gradient = grad(f)
+
+    def directional(y: Any) -> Any:
+        total: Any = 0.0
+        for g, direction in zip(_flatten(gradient(y), []), vs):
+            product = g * direction
+            total = total + (product.sum() if isinstance(product.data, np.ndarray) else product)
+        return total
+
+    return grad(directional, create_graph=create_graph)(x)
