@@ -5,13 +5,21 @@ both use the same walk (``graph.py``) and the same derivative rules. Each module
 names in ``__all__``; this file gathers them.
 """
 
-from . import check, draw, functional, graph, steps, value
+from . import check, draw, functional, graph, modes, steps, value
 from .check import *  # noqa: F403
 from .draw import *  # noqa: F403
 from .functional import hessian, hvp, jacobian, value_and_grad
 from .graph import *  # noqa: F403
+from .modes import *  # noqa: F403
 from .steps import *  # noqa: F403
 from .value import *  # noqa: F403
 
-__all__ = [*graph.__all__, *value.__all__, *check.__all__, *draw.__all__, *steps.__all__]
+__all__ = [
+    *graph.__all__,
+    *modes.__all__,
+    *value.__all__,
+    *check.__all__,
+    *draw.__all__,
+    *steps.__all__,
+]
 __all__ += ["functional", "hessian", "hvp", "jacobian", "value_and_grad"]

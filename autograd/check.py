@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 
 from .functional import _as_node, _flatten, _jacobian_blocks
-from .graph import Node, enable_grad, grad, no_grad
+from .graph import Node, grad
+from .modes import enable_grad, no_grad
 
 __all__ = [
     "GradcheckError",

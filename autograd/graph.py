@@ -10,8 +10,8 @@ kinds of node; both follow the protocol of :class:`Node`:
 - ``_fn``           that op, a :class:`Function`: its name and its local derivative rule
 
 This module owns everything that walks the graph: the iterative topological order, the backward
-driver (used by ``backward()``, ``grad()`` and ``backward_steps()``), grad mode (``no_grad``) and
-anomaly detection. The engines only define ops.
+driver (used by ``backward()``, ``grad()`` and ``backward_steps()``); ``modes.py`` holds the
+switches it reads (``no_grad``, ``detect_anomaly``). The engines only define ops.
 
 A derivative rule receives a *math namespace* ``F``, the upstream gradient ``g``, the op's output
 and its inputs, and returns one gradient per input. First-order backward passes raw numbers or
@@ -21,88 +21,16 @@ same rule builds a differentiable graph of the gradient (higher-order derivative
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
-__all__ = [
-    "AnomalyError",
-    "Function",
-    "GraphFreedError",
-    "Node",
-    "detect_anomaly",
-    "enable_grad",
-    "grad",
-    "is_grad_enabled",
-    "no_grad",
-]
+from .modes import AnomalyError, _Flags, enable_grad
 
-
-class AnomalyError(RuntimeError):
-    """Raised inside :func:`detect_anomaly` when an op produces nan or inf."""
+__all__ = ["Function", "GraphFreedError", "Node", "grad"]
 
 
 class GraphFreedError(RuntimeError):
     """Raised when backward runs through a graph whose links were freed by an earlier backward."""
-
-
-# ----------------------------------------------------------------------------------- modes
-class _Flags:
-    """Process-wide switches; plain attributes so the hot path reads them cheaply."""
-
-    grad_enabled = True
-    anomaly = False
-
-
-class _GradModeGuard:
-    """Context manager and decorator that sets grad mode, restoring the old mode on exit."""
-
-    def __init__(self, enabled: bool) -> None:
-        self._enabled = enabled
-        self._saved: list[bool] = []
-
-    def __enter__(self) -> None:
-        self._saved.append(_Flags.grad_enabled)
-        _Flags.grad_enabled = self._enabled
-
-    def __exit__(self, *exc: object) -> None:
-        _Flags.grad_enabled = self._saved.pop()
-
-    def __call__(self, func: Callable) -> Callable:
-        @functools.wraps(func)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with _GradModeGuard(self._enabled):
-                return func(*args, **kwargs)
-
-        return wrapper
-
-
-def no_grad() -> _GradModeGuard:
-    """Ops inside ``with no_grad():`` (or a function decorated ``@no_grad()``) build no graph."""
-    return _GradModeGuard(False)
-
-
-def enable_grad() -> _GradModeGuard:
-    """Turn graph building back on inside a ``no_grad`` block."""
-    return _GradModeGuard(True)
-
-
-def is_grad_enabled() -> bool:
-    """True when ops record the graph (the default)."""
-    return _Flags.grad_enabled
-
-
-class detect_anomaly:  # noqa: N801 - named like torch.autograd.detect_anomaly
-    """Context manager: raise :class:`AnomalyError` at the first op, forward or backward, whose
-    result contains nan or inf, naming the op and its inputs."""
-
-    def __enter__(self) -> detect_anomaly:
-        self._saved = _Flags.anomaly
-        _Flags.anomaly = True
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        _Flags.anomaly = self._saved
 
 
 # --------------------------------------------------------------------------- the protocol

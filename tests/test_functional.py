@@ -9,10 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import autograd
-from autograd import functional, tensor
+from autograd import functional, no_grad, tensor
 from autograd.check import numerical_jacobian
 from autograd.functional import grad, hessian, hvp, jacobian, value_and_grad
-from autograd.graph import no_grad
 from autograd.tensor import Tensor
 from autograd.value import Value, sum_of
 

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from autograd import is_grad_enabled, no_grad
 from autograd.draw import _collect
-from autograd.graph import is_grad_enabled, no_grad
 from autograd.steps import BackwardStep, backward_steps
 from autograd.value import FloatMath, Value, dot, sum_of
 from nn.scalar import MLP
@@ -157,6 +157,8 @@ def test_local_derivatives_agree_with_finite_differences(build):
             continue
         inputs = [p.data for p in s.parents]
         for i, local in enumerate(s.local):
+            if local is None and not s.parents[i].requires_grad:
+                continue  # a rule may skip the derivative of a constant (Pow's exponent)
             h = 1e-6
             up, down = list(inputs), list(inputs)
             up[i] += h
