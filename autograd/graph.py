@@ -208,39 +208,59 @@ def _links(node: Node) -> tuple:
     return node._parents
 
 
-def propagate(order: list[Node], create_graph: bool) -> Iterator[tuple[Node, Any, list, Any]]:
-    """Apply the chain rule over ``order`` (a topological order) in reverse, one node at a time.
+class BackwardPass:
+    """One backward pass, in three parts that every driver shares: the set-up (topological order,
+    seeds, saved ``.grad`` for ``grad()``), :meth:`chain_rule` at each node, and :meth:`close`.
 
-    Each node's upstream gradient is in its ``.grad`` (the roots hold the seeds); every
-    contribution is added into the parent's ``.grad``. Yields ``(node, upstream_grad, inputs,
-    contributions)`` after each node's rule ran, ``inputs`` being what the rule received (raw
-    data, or nodes under create_graph) and ``contributions`` what was added to each parent
-    (broadcasting undone). Grad mode is only changed around the rules, never across a yield.
+    ``run_backward`` drives it in one loop; ``backward_walk`` (under ``backward_steps``) yields
+    after each node. With ``accumulate`` the leaves' gradients add into their ``.grad``; without
+    it every ``.grad`` is put back as it was when the pass closes.
     """
-    if not order:
-        return
-    kind = type(order[-1])
-    F = kind._node_math if create_graph else kind._raw_math
-    broadcasts = kind._broadcasts
-    anomaly = _Flags.anomaly
-    checks = broadcasts or anomaly
-    for node in reversed(order):
-        g = node.grad
-        if g is None:
-            continue
-        parents = node._parents
-        if create_graph:  # rules run on nodes and record the gradient's own graph
-            inputs, out = parents, node
+
+    def __init__(
+        self,
+        roots: Sequence[Node],
+        seeds: Sequence[Any],
+        retain_graph: bool | None,
+        create_graph: bool,
+        accumulate: bool,
+    ) -> None:
+        self.saved: list[tuple[Node, Any]] = []
+        self.order = topological_order(roots, None if accumulate else self.saved)
+        if not accumulate:  # grad(): work in .grad, then put every .grad back as it was
+            leaves = [*roots, *(p for n in self.order for p in n._parents if p._fn is None)]
+            self.saved += [(node, node.grad) for node in leaves]
+            for node in leaves:
+                node.grad = None
+        kind = type(roots[0])
+        if create_graph:
+            seeds = [s if isinstance(s, Node) else kind._constant(s) for s in seeds]
+        else:  # first order: a node given as seed counts by its number
+            seeds = [s.data if isinstance(s, Node) else s for s in seeds]
+        for root, seed in zip(roots, seeds):
+            root.grad = seed if root.grad is None else root.grad + seed
+        self.create_graph = create_graph
+        self.F = kind._node_math if create_graph else kind._raw_math
+        self.checks = kind._broadcasts or _Flags.anomaly
+        if retain_graph is None:
+            retain_graph = create_graph or kind._retain_graph_default
+        self.retain_graph = retain_graph
+
+    def chain_rule(self, node: Node) -> tuple[Any, Any]:
+        """Run ``node``'s rule on its upstream gradient (its ``.grad``) and add each contribution
+        into the parent's ``.grad``. Returns the rule's inputs (raw data, or the nodes under
+        create_graph) and the contributions as added (broadcasting undone)."""
+        parents, F = node._parents, self.F
+        if self.create_graph:  # rules run on nodes and record the gradient's own graph
+            inputs = parents
             with enable_grad():
-                contributions = node._fn.backward(F, g, out, *inputs)
+                contributions = node._fn.backward(F, node.grad, node, *inputs)
         else:  # rules run on raw data: no node is created, grad mode does not matter
-            inputs, out = [p.data for p in parents], node.data
-            contributions = node._fn.backward(F, g, out, *inputs)
-        if checks:
+            inputs = [p.data for p in parents]
+            contributions = node._fn.backward(F, node.grad, node.data, *inputs)
+        if self.checks:
             contributions = [
-                None
-                if c is None or not p.requires_grad
-                else _adjust(F, node._fn, c, p, broadcasts, anomaly)
+                None if c is None or not p.requires_grad else _adjust(F, node._fn, c, p)
                 for p, c in zip(parents, contributions)
             ]
         for parent, c in zip(parents, contributions):
@@ -248,7 +268,21 @@ def propagate(order: list[Node], create_graph: bool) -> Iterator[tuple[Node, Any
                 continue
             previous = parent.grad
             parent.grad = c if previous is None else previous + c
-        yield node, g, inputs, contributions
+        return inputs, contributions
+
+    def gradients_of(self, wanted: Sequence[Node]) -> list:
+        """What this pass gave each node of ``wanted`` (``None`` if nothing); ``grad()`` only."""
+        reached = {id(node) for node, _ in self.saved}
+        return [x.grad if id(x) in reached else None for x in wanted]
+
+    def close(self, completed: bool) -> None:
+        """Put back the saved ``.grad``; free the graph's links after a completed pass unless
+        it is retained."""
+        for node, g in reversed(self.saved):  # a node saved twice gets its first (original) grad
+            node.grad = g
+        if completed and not self.retain_graph:
+            for node in self.order:
+                node._parents = None
 
 
 def run_backward(
@@ -259,15 +293,18 @@ def run_backward(
     accumulate: bool,
     wanted: Sequence[Node] = (),
 ) -> list:
-    """The backward driver behind ``backward()`` and ``grad()``.
-
-    With ``accumulate`` the leaves' gradients are added into their ``.grad``; without it every
-    ``.grad`` is left as it was. Returns the gradient of each node in ``wanted`` from this pass
-    (``None`` where the roots do not depend on it).
-    """
-    result: list = []
-    for _ in backward_walk(roots, seeds, retain_graph, create_graph, accumulate, wanted, result):
-        pass
+    """The backward driver behind ``backward()`` and ``grad()``: apply the chain rule at every
+    node, in reverse topological order. Returns the gradient of each node in ``wanted``."""
+    walk = BackwardPass(roots, seeds, retain_graph, create_graph, accumulate)
+    completed = False
+    try:
+        for node in reversed(walk.order):
+            if node.grad is not None:
+                walk.chain_rule(node)
+        result = walk.gradients_of(wanted) if wanted else []
+        completed = True
+    finally:
+        walk.close(completed)
     return result
 
 
@@ -277,38 +314,20 @@ def backward_walk(
     retain_graph: bool | None,
     create_graph: bool,
     accumulate: bool,
-    wanted: Sequence[Node] = (),
-    result: list | None = None,
-) -> Iterator[tuple[Node, Any, list, Any]]:
-    """Generator form of :func:`run_backward`: the same walk, one node per step
-    (``backward_steps`` is built on it). The gradients of ``wanted`` are appended to ``result``.
-    """
-    saved: list[tuple[Node, Any]] = []
-    order = topological_order(roots, None if accumulate else saved)
-    if not accumulate:  # grad(): work in .grad, then put every .grad back as it was
-        leaves = [*roots, *(p for node in order for p in node._parents if p._fn is None)]
-        saved += [(node, node.grad) for node in leaves]
-        for node in leaves:
-            node.grad = None
-    if create_graph:
-        seeds = [s if isinstance(s, Node) else type(r)._constant(s) for r, s in zip(roots, seeds)]
-    else:  # first order: a node given as seed counts by its number
-        seeds = [s.data if isinstance(s, Node) else s for s in seeds]
+) -> Iterator[tuple[Node, Any, Any, Any]]:
+    """The same pass as :func:`run_backward`, as a generator: after each node's rule ran it yields
+    ``(node, upstream_grad, inputs, contributions)`` (``backward_steps`` is built on it)."""
+    walk = BackwardPass(roots, seeds, retain_graph, create_graph, accumulate)
+    completed = False
     try:
-        for root, seed in zip(roots, seeds):
-            root.grad = seed if root.grad is None else root.grad + seed
-        yield from propagate(order, create_graph)
-        if result is not None:
-            reached = {id(node) for node, _ in saved}
-            result.extend(x.grad if id(x) in reached else None for x in wanted)
+        for node in reversed(walk.order):
+            upstream = node.grad
+            if upstream is not None:
+                inputs, contributions = walk.chain_rule(node)
+                yield node, upstream, inputs, contributions
+        completed = True
     finally:
-        for node, g in reversed(saved):  # a node saved twice gets its first (original) grad
-            node.grad = g
-    if retain_graph is None:
-        retain_graph = create_graph or type(roots[0])._retain_graph_default
-    if not retain_graph:
-        for node in order:
-            node._parents = None
+        walk.close(completed)
 
 
 def grad(
@@ -347,11 +366,11 @@ def grad(
 # ------------------------------------------------------------------------------- helpers
 
 
-def _adjust(F: Any, fn: Function, c: Any, parent: Node, broadcasts: bool, anomaly: bool) -> Any:
+def _adjust(F: Any, fn: Function, c: Any, parent: Node) -> Any:
     """Undo broadcasting (sum a gradient back to its input's shape), then check it if asked."""
-    if broadcasts:
+    if type(parent)._broadcasts:
         c = F.unbroadcast(c, parent.data.shape)
-    if anomaly:
+    if _Flags.anomaly:
         _check_backward(fn, c, parent)
     return c
 
