@@ -1,6 +1,31 @@
-"""chainrule's neural-network library, for both engines."""
+"""chainrule's neural-network library, for both engines.
 
-from .module import Module
-from .scalar import MLP, Layer, Neuron
+``Module`` and the scalar ``Neuron``/``Layer``/``MLP`` (micrograd's), the tensor layers
+(``Linear``, ``Sequential``, activations, ``Dropout``, ``Flatten``), losses, optimizers and
+learning-rate schedules, data helpers and datasets, the training loop (``fit``) and plots
+(matplotlib, imported only when a plot is drawn).
+"""
 
-__all__ = ["MLP", "Layer", "Module", "Neuron"]
+from . import data, datasets, layers, losses, metrics, module, optim, plots, scalar, train
+from .data import *  # noqa: F403
+from .layers import *  # noqa: F403
+from .losses import *  # noqa: F403
+from .metrics import *  # noqa: F403
+from .module import *  # noqa: F403
+from .optim import *  # noqa: F403
+from .plots import *  # noqa: F403
+from .scalar import *  # noqa: F403
+from .train import *  # noqa: F403
+
+__all__ = [
+    *module.__all__,
+    *scalar.__all__,
+    *layers.__all__,
+    *losses.__all__,
+    *optim.__all__,
+    *data.__all__,
+    *metrics.__all__,
+    *train.__all__,
+    *plots.__all__,
+    "datasets",
+]

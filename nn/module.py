@@ -1,20 +1,49 @@
-"""``Module``: the base of every model, for both engines (parameter discovery, zero_grad)."""
+"""``Module``: the base of every model, for both engines.
+
+A module finds its parameters by itself (every attribute that is a trainable leaf node, a
+sub-module, or a list/tuple of those), switches between ``train()`` and ``eval()`` mode, and
+saves and restores its parameters as a ``state_dict`` of NumPy arrays or an ``.npz`` checkpoint.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+import os
+import secrets
+from collections.abc import Iterator, Mapping
+from typing import Any, NamedTuple
+
+import numpy as np
 
 from autograd import Node
 
+__all__ = ["CheckpointError", "IncompatibleKeys", "Module"]
+
+
+class CheckpointError(ValueError):
+    """A file that is not a valid checkpoint (truncated, corrupt, or not an ``.npz`` of arrays)."""
+
+
+class IncompatibleKeys(NamedTuple):
+    """What ``load_state_dict(strict=False)`` skipped (PyTorch's return value)."""
+
+    missing_keys: list[str]
+    unexpected_keys: list[str]
+
 
 class Module:
-    """Base class of models. Parameters are found automatically: every attribute that is a leaf
-    node requiring grad, a ``Module``, or a list/tuple of those, in the order they were set.
+    """Base class of models for both engines.
 
-    Subclasses implement ``forward``; calling the module calls it (micrograd's modules, which
-    define ``__call__`` directly, work too).
+    Parameters are found automatically: every attribute that is a leaf node requiring grad, a
+    ``Module``, or a list/tuple of those, in the order the attributes were set. Subclasses
+    implement ``forward``; calling the module calls it (micrograd's modules, which define
+    ``__call__`` directly, work too).
+
+    ``training`` is True after ``train()`` (the default) and False after ``eval()``; layers
+    such as ``Dropout`` behave differently in the two modes.
     """
+
+    training: bool = True
+    _repr_expand: bool = True  # whether repr lists the sub-modules
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         """The computation of this module."""
@@ -23,26 +52,186 @@ class Module:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.forward(*args, **kwargs)
 
+    # ------------------------------------------------------------------ parameters
     def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Node]]:
         """``(dotted name, parameter)`` pairs, each parameter once even when shared."""
         seen: set[int] = set()
-        for name, p in _walk(self, prefix):
-            if id(p) not in seen:
-                seen.add(id(p))
-                yield name, p
+        for name, item in _walk(self, prefix):
+            if isinstance(item, Node) and id(item) not in seen:
+                seen.add(id(item))
+                yield name, item
 
     def parameters(self) -> list[Node]:
         """All trainable parameters, in a fixed order, without duplicates."""
         return [p for _, p in self.named_parameters()]
+
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
+        """``(dotted name, module)`` for this module (name ``prefix``) and every sub-module."""
+        seen: set[int] = set()
+        for name, item in _walk(self, prefix):
+            if isinstance(item, Module) and id(item) not in seen:
+                seen.add(id(item))
+                yield name, item
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        """The direct sub-modules: attributes that are modules, or lists/tuples of modules."""
+        for key, value in vars(self).items():
+            if isinstance(value, Module):
+                yield key, value
+            elif isinstance(value, (list, tuple)):
+                for i, item in enumerate(value):
+                    if isinstance(item, Module):
+                        yield f"{key}.{i}", item
+
+    def num_parameters(self) -> int:
+        """The number of trainable numbers (a Tensor parameter counts all its elements)."""
+        return sum(int(np.size(p.data)) for p in self.parameters())
 
     def zero_grad(self) -> None:
         """Reset every parameter's ``.grad`` (0.0 for a Value, None for a Tensor)."""
         for p in self.parameters():
             p.grad = p._zero_grad
 
+    # ------------------------------------------------------------------ modes
+    def train(self, mode: bool = True) -> Module:
+        """Put this module and all its sub-modules in training mode (``mode=False``: eval)."""
+        for _, module in self.named_modules():
+            module.training = bool(mode)
+        return self
 
-def _walk(obj: Any, prefix: str) -> Iterator[tuple[str, Node]]:
-    """Depth-first over a module's attributes, lists and tuples, yielding parameters."""
+    def eval(self) -> Module:
+        """Evaluation mode: dropout off, results deterministic. Same as ``train(False)``."""
+        return self.train(False)
+
+    # ------------------------------------------------------------------ state
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """A copy of every parameter as a NumPy array, keyed by its dotted name (a ``Value``
+        gives a 0-d float64 array). Later training does not change the returned arrays."""
+        return {name: np.array(p.data, copy=True) for name, p in self.named_parameters()}
+
+    def load_state_dict(
+        self, state_dict: Mapping[str, Any], strict: bool = True
+    ) -> IncompatibleKeys:
+        """Copy the arrays of ``state_dict`` into the parameters of the same name.
+
+        Strict (the default): a missing key or an unexpected key raises ``ValueError`` naming
+        it. Always: an array whose shape differs from its parameter's, or that is not numeric,
+        raises ``ValueError`` naming the key and both shapes. Everything is checked before
+        anything is copied, so a failed load leaves the model unchanged.
+        """
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"load_state_dict needs a dict of arrays, got {type(state_dict)}")
+        params = dict(self.named_parameters())
+        missing = [k for k in params if k not in state_dict]
+        unexpected = [k for k in state_dict if k not in params]
+        problems = []
+        if strict and missing:
+            problems.append(f"missing keys: {', '.join(missing)}")
+        if strict and unexpected:
+            problems.append(f"unexpected keys: {', '.join(map(str, unexpected))}")
+        converted = {}
+        for key, p in params.items():
+            if key not in state_dict:
+                continue
+            array, problem = _convert(key, state_dict[key], p)
+            if problem:
+                problems.append(problem)
+            converted[key] = array
+        if problems:
+            raise ValueError(f"load_state_dict into {type(self).__name__}: " + "; ".join(problems))
+        for key, array in converted.items():
+            p = params[key]
+            p.data = array if isinstance(p.data, np.ndarray) else float(array)
+        return IncompatibleKeys(missing, unexpected)
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Write the parameters to ``path`` as an ``.npz`` checkpoint (name kept as given).
+
+        The file is written under a temporary name in the same folder and then renamed over
+        ``path``, so a crash never leaves a half-written checkpoint, and an old file at ``path``
+        survives any failure.
+        """
+        path = os.fspath(path)
+        state = self.state_dict()
+        tmp = f"{path}.{os.getpid()}-{secrets.token_hex(4)}.tmp"
+        try:
+            with open(tmp, "xb") as f:
+                np.savez(f, **state)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+
+    def load(self, path: str | os.PathLike, strict: bool = True) -> Module:
+        """Load the parameters saved by ``save(path)``; returns the module.
+
+        The file is read with ``allow_pickle=False``, so it cannot run code. A truncated,
+        corrupt or foreign file raises :class:`CheckpointError` naming the file; a checkpoint
+        that does not fit the model raises ``ValueError`` (see ``load_state_dict``). Either way
+        the model is left unchanged.
+        """
+        path = os.fspath(path)
+        if not os.path.isfile(path):
+            raise FileNotFoundError(f"no checkpoint file at {path!r}")
+        try:
+            with np.load(path, allow_pickle=False) as archive:
+                state = {key: archive[key] for key in archive.files}
+        except AttributeError:  # np.load returned a bare array: a .npy file, not an .npz
+            raise CheckpointError(
+                f"{path!r} is not a valid checkpoint: it holds a single array, not an .npz"
+            ) from None
+        except Exception as e:  # zipfile, zlib, format and pickle errors: all mean "bad file"
+            raise CheckpointError(
+                f"{path!r} is not a valid checkpoint (.npz of arrays): {type(e).__name__}: {e}"
+            ) from e
+        self.load_state_dict(state, strict=strict)
+        return self
+
+    # ------------------------------------------------------------------ display
+    def extra_repr(self) -> str:
+        """The settings shown between the parentheses of this module's repr."""
+        return ""
+
+    def _repr_head(self) -> str:
+        return f"{type(self).__name__}({self.extra_repr()})"
+
+    def _repr_body(self) -> str:
+        children = list(self.named_children()) if self._repr_expand else []
+        if not children:
+            return self._repr_head()
+        lines = [f"{type(self).__name__}("]
+        for name, child in children:
+            text = child._repr_body().replace("\n", "\n  ")
+            lines.append(f"  ({name}): {text}")
+        lines.append(")")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        n = self.num_parameters()
+        count = f"  # {n:,} parameter{'s' if n != 1 else ''}" if n else ""
+        return self._repr_body() + count
+
+
+def _convert(key: str, value: Any, p: Node) -> tuple[np.ndarray, str]:
+    """The array to store in parameter ``p`` from ``value``, or a description of the problem."""
+    if isinstance(value, Node):
+        value = value.data
+    array = np.asarray(value)
+    if array.dtype.kind not in "biuf":
+        return array, f"{key!r} holds {array.dtype} data, not numbers"
+    shape = np.shape(p.data)
+    if array.shape != shape:
+        return array, f"shape mismatch for {key!r}: checkpoint {array.shape}, model {shape}"
+    dtype = p.data.dtype if isinstance(p.data, np.ndarray) else np.float64
+    return np.array(array, dtype=dtype, copy=True), ""
+
+
+def _walk(obj: Any, prefix: str) -> Iterator[tuple[str, Any]]:
+    """Depth-first over a module's attributes, lists and tuples, in the order they were set,
+    yielding ``(name, module)`` for each module and ``(name, parameter)`` for each parameter."""
     stack: list[tuple[str, Any]] = [(prefix, obj)]
     while stack:
         name, item = stack.pop()
@@ -51,6 +240,7 @@ def _walk(obj: Any, prefix: str) -> Iterator[tuple[str, Node]]:
                 yield name, item
             continue
         if isinstance(item, Module):
+            yield name, item
             children = list(vars(item).items())
         elif isinstance(item, (list, tuple)):
             children = [(str(i), x) for i, x in enumerate(item)]

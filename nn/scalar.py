@@ -15,6 +15,8 @@ from autograd import Value, dot
 
 from .module import Module
 
+__all__ = ["MLP", "Layer", "Neuron"]
+
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
 
 
@@ -62,13 +64,15 @@ class Neuron(Module):
             return act
         return getattr(act, self.activation)()
 
-    def __repr__(self) -> str:
+    def _repr_head(self) -> str:
         kind = {"relu": "ReLU", "linear": "Linear"}.get(self.activation, self.activation.title())
-        return f"{kind}Neuron({len(self.w)})"
+        return f"{kind}Neuron({len(self.w)})"  # micrograd's repr
 
 
 class Layer(Module):
     """``nout`` neurons over the same ``nin`` inputs; extra keyword arguments go to each Neuron."""
+
+    _repr_expand = False  # one line per layer, not one per neuron
 
     def __init__(self, nin: int, nout: int, **kwargs: Any) -> None:
         if not isinstance(nout, int) or isinstance(nout, bool) or nout < 1:
@@ -79,11 +83,16 @@ class Layer(Module):
 
     def forward(self, x: Sequence[Any]) -> Value | list[Value]:
         """One output per neuron; a single output is returned bare (micrograd)."""
+        if isinstance(x, Value):  # the bare output of a one-neuron layer before this one
+            x = [x]
+        # numbers become constant Values once per layer, not once per neuron
+        x = [xi if isinstance(xi, Value) else Value(xi, requires_grad=False) for xi in x]
         out = [n(x) for n in self.neurons]
         return out[0] if len(out) == 1 else out
 
-    def __repr__(self) -> str:
-        return f"Layer of [{', '.join(str(n) for n in self.neurons)}]"
+    def extra_repr(self) -> str:
+        n = self.neurons[0]
+        return f"nin={len(n.w)}, nout={len(self.neurons)}, activation={n.activation!r}"
 
 
 class MLP(Module):
@@ -113,6 +122,3 @@ class MLP(Module):
         for layer in self.layers:
             x = layer(x)
         return x
-
-    def __repr__(self) -> str:
-        return f"MLP of [{', '.join(str(layer) for layer in self.layers)}]"

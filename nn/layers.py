@@ -1,0 +1,190 @@
+"""Layers over ``Tensor``: ``Linear``, ``Sequential``, activations, ``Dropout``, ``Flatten``.
+
+Names, shapes and initialisation follow ``torch.nn``, so a PyTorch model's ``state_dict`` keys
+(``0.weight``, ``0.bias``, ...) and shapes match. Randomness (initial weights, dropout masks)
+comes from a seed given to the layer or, without one, from the generator that
+:func:`manual_seed` resets, so ``manual_seed(0)`` before building a model makes it reproducible.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from autograd.tensor import Tensor, linear
+
+from .module import Module
+
+__all__ = [
+    "Dropout",
+    "Flatten",
+    "Linear",
+    "ReLU",
+    "Sequential",
+    "Sigmoid",
+    "Tanh",
+    "manual_seed",
+]
+
+_GLOBAL = {"rng": np.random.default_rng()}
+
+
+def manual_seed(seed: int) -> None:
+    """Seed the generator used by layers built without their own ``seed`` (PyTorch's
+    ``torch.manual_seed``)."""
+    _GLOBAL["rng"] = np.random.default_rng(seed)
+
+
+def _rng(seed: int | None) -> np.random.Generator:
+    """A layer's own generator: from ``seed``, or drawn from the global one."""
+    if seed is not None:
+        return np.random.default_rng(seed)
+    return np.random.default_rng(_GLOBAL["rng"].integers(2**63))
+
+
+def _check_size(name: str, value: Any) -> int:
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"{name} must be a positive int, got {value!r}")
+    return int(value)
+
+
+class Linear(Module):
+    """``y = x @ weight.T + bias``: every output is a weighted sum of every input.
+
+    ``weight`` has shape ``(out_features, in_features)`` and ``bias`` ``(out_features,)``, as in
+    PyTorch. Both start uniform in ``[-1/sqrt(in_features), 1/sqrt(in_features)]`` (PyTorch's
+    default, ``kaiming_uniform_(a=sqrt(5))``), drawn from ``seed``. ``dtype`` float32 by
+    default (use float64 for gradient checks).
+    """
+
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        bias: bool = True,
+        seed: int | None = None,
+        dtype: Any = np.float32,
+    ) -> None:
+        self.in_features = _check_size("in_features", in_features)
+        self.out_features = _check_size("out_features", out_features)
+        rng = _rng(seed)
+        bound = 1.0 / math.sqrt(self.in_features)
+        w = rng.uniform(-bound, bound, (self.out_features, self.in_features))
+        self.weight = Tensor(w, requires_grad=True, dtype=dtype)
+        self.bias = None
+        if bias:
+            b = rng.uniform(-bound, bound, self.out_features)
+            self.bias = Tensor(b, requires_grad=True, dtype=dtype)
+
+    def forward(self, x: Tensor) -> Tensor:
+        """``x @ weight.T + bias`` for ``x`` of shape ``(..., in_features)`` (one fused node)."""
+        return linear(x, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (
+            f"in_features={self.in_features}, out_features={self.out_features}, "
+            f"bias={self.bias is not None}"
+        )
+
+
+class Sequential(Module):
+    """Modules applied one after the other: ``Sequential(Linear(2, 8), ReLU(), Linear(8, 1))``.
+
+    Sub-modules are named ``'0'``, ``'1'``, ... (so parameters are ``'0.weight'`` as in
+    PyTorch); index, iterate and ``len()`` like a list.
+    """
+
+    def __init__(self, *modules: Module) -> None:
+        for module in modules:
+            self.append(module)
+
+    def append(self, module: Module) -> Sequential:
+        """Add ``module`` at the end."""
+        if not isinstance(module, Module):
+            raise TypeError(f"Sequential holds Modules, got {type(module).__name__}")
+        setattr(self, str(len(self)), module)
+        return self
+
+    def __len__(self) -> int:
+        return sum(1 for value in vars(self).values() if isinstance(value, Module))
+
+    def __getitem__(self, index: int) -> Module:
+        n = len(self)
+        if not -n <= index < n:
+            raise IndexError(f"Sequential of {n} modules has no index {index}")
+        return getattr(self, str(index % n))
+
+    def __iter__(self) -> Iterator[Module]:
+        return (getattr(self, str(i)) for i in range(len(self)))
+
+    def forward(self, x: Any) -> Any:
+        """Feed ``x`` through each module in turn."""
+        for module in self:
+            x = module(x)
+        return x
+
+
+class ReLU(Module):
+    """``max(x, 0)`` elementwise."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x.relu()
+
+
+class Tanh(Module):
+    """``tanh(x)`` elementwise."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x.tanh()
+
+
+class Sigmoid(Module):
+    """``1 / (1 + exp(-x))`` elementwise."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x.sigmoid()
+
+
+class Dropout(Module):
+    """Inverted dropout: in ``train()`` mode each element is zeroed with probability ``p``
+    and the survivors are scaled by ``1 / (1 - p)``, so the expected output equals the input;
+    in ``eval()`` mode it returns the input unchanged (deterministic).
+
+    The masks come from the layer's own generator, made from ``seed`` (or drawn from the global
+    one, see :func:`manual_seed`), so a seeded run repeats exactly.
+    """
+
+    def __init__(self, p: float = 0.5, seed: int | None = None) -> None:
+        if not isinstance(p, (int, float)) or isinstance(p, bool) or not 0 <= p < 1:
+            raise ValueError(f"Dropout: p must be a probability in [0, 1), got {p!r}")
+        self.p = float(p)
+        self.rng = _rng(seed)
+
+    def forward(self, x: Tensor) -> Tensor:
+        """``x * mask / (1 - p)`` in training, ``x`` in evaluation."""
+        if not self.training or self.p == 0:
+            return x
+        keep = self.rng.random(x.data.shape) >= self.p
+        mask = keep.astype(x.data.dtype) / x.data.dtype.type(1 - self.p)
+        return x * mask
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
+
+
+class Flatten(Module):
+    """Merge the axes from ``start_dim`` to ``end_dim`` into one: ``(n, 8, 8)`` becomes
+    ``(n, 64)`` with the defaults (the batch axis is kept)."""
+
+    def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
+        self.start_dim = start_dim
+        self.end_dim = end_dim
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x.flatten(self.start_dim, self.end_dim)
+
+    def extra_repr(self) -> str:
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"

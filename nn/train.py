@@ -1,0 +1,414 @@
+"""The training loop in the field's own terms: ``fit``, ``evaluate``, ``predict`` and ``History``.
+
+One *iteration* (step) takes one mini-batch through the forward pass, the loss, the backward
+pass and the weight update; one *epoch* is a pass over the whole training set, that is
+``ceil(N / batch_size)`` iterations. ``batch_size=1`` is stochastic gradient descent,
+``batch_size=None`` (or ``N``) batch gradient descent, anything between mini-batch gradient
+descent. The same loop trains a scalar ``MLP`` (one sample at a time through the network, the
+loss over the batch) and a tensor model (the whole batch as one array).
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from functools import partial
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from autograd import Node, Value, no_grad
+
+from . import losses
+from .data import batches, check_lengths, num_batches, take
+from .metrics import Metric, accuracy, get_metric, to_numpy
+from .module import Module
+from .optim import LRScheduler, Optimizer
+
+__all__ = ["DivergenceError", "History", "evaluate", "fit", "predict"]
+
+Loss = Callable[[Any, Any], Node]
+
+# Scores are probabilities after these losses, logits or margins after the others.
+_THRESHOLDS = {
+    losses.binary_cross_entropy: 0.5,
+    losses.binary_cross_entropy_with_logits: 0.0,
+    losses.hinge_loss: 0.0,
+}
+
+
+class DivergenceError(FloatingPointError):
+    """The loss or a gradient became nan or inf during ``fit``; the step was not taken.
+
+    ``history`` holds what was recorded up to the failure.
+    """
+
+    def __init__(self, message: str, history: History) -> None:
+        super().__init__(message)
+        self.history = history
+
+
+class History:
+    """What ``fit`` recorded, in Keras's layout.
+
+    ``epoch``: the epoch numbers (1, 2, ...). ``history``: ``{'loss': [...], 'accuracy': [...],
+    'val_loss': [...], 'val_accuracy': [...]}``, one float per epoch (the training figures are
+    averages over the epoch's batches, measured while the weights changed).
+    ``iteration_loss``: the loss of every iteration. ``lr``: the learning rate of each epoch.
+    ``params``: epochs, batch size, iterations per epoch, samples. ``seconds``: training time.
+    Printing shows a table; ``plot()`` draws the curves (needs matplotlib).
+    """
+
+    def __init__(self) -> None:
+        self.epoch: list[int] = []
+        self.history: dict[str, list[float]] = {}
+        self.iteration_loss: list[float] = []
+        self.lr: list[float] = []
+        self.params: dict[str, Any] = {}
+        self.seconds = 0.0
+
+    def record(self, epoch: int, logs: dict[str, float]) -> None:
+        """Append one epoch's figures."""
+        self.epoch.append(epoch)
+        for key, value in logs.items():
+            self.history.setdefault(key, []).append(float(value))
+
+    def plot(self, **kwargs: Any) -> Any:
+        """Loss and metric curves, training against validation, per epoch (a matplotlib
+        Figure; see ``nn.plots.plot_history``)."""
+        from .plots import plot_history
+
+        return plot_history(self, **kwargs)
+
+    def table(self, max_rows: int | None = None) -> str:
+        """The figures as a text table, one row per epoch (the middle rows left out past
+        ``max_rows``)."""
+        keys = list(self.history)
+        width = max([10, *(len(k) + 2 for k in keys)])
+        lines = ["epoch" + "".join(k.rjust(width) for k in keys)]
+        rows = list(range(len(self.epoch)))
+        if max_rows is not None and len(rows) > max_rows:
+            half = max(max_rows // 2, 1)
+            rows = rows[:half] + [-1] + rows[-half:]
+        for i in rows:
+            if i < 0:
+                lines.append("  ...")
+                continue
+            cells = "".join(f"{self.history[k][i]:.4f}".rjust(width) for k in keys)
+            lines.append(f"{self.epoch[i]:5d}{cells}")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.table()
+
+    def __repr__(self) -> str:
+        return f"History ({len(self.epoch)} epochs)\n{self.table(max_rows=20)}"
+
+
+# --------------------------------------------------------------------------------- fit
+def fit(
+    model: Module,
+    X: Any,
+    y: Any,
+    loss: Loss,
+    optimizer: Optimizer,
+    epochs: int,
+    batch_size: int | None = 32,
+    shuffle: bool = True,
+    validation_data: tuple[Any, Any] | None = None,
+    validation_split: float = 0.0,
+    metrics: Sequence[str | Metric] = ("accuracy",),
+    schedule: LRScheduler | Callable[[int], float] | None = None,
+    progress: bool = True,
+    seed: int | None = None,
+) -> History:
+    """Train ``model`` on ``(X, y)`` for ``epochs`` epochs; return the :class:`History`.
+
+    ``loss(predictions, targets)`` returns a scalar node (e.g. ``nn.cross_entropy``);
+    ``optimizer`` holds the model's parameters. ``validation_data=(X_val, y_val)``, or
+    ``validation_split`` (the last fraction of ``X``, taken before shuffling), is evaluated
+    after every epoch in ``eval()`` mode without building a graph. ``metrics``: names
+    ('accuracy', 'mse', 'mae') or functions ``f(pred, target) -> float``. ``schedule``: a
+    learning-rate schedule stepped after every epoch, or a function ``epoch -> lr`` (epochs
+    counted from 0). ``seed`` fixes the shuffling order. ``progress`` shows a tqdm bar when
+    tqdm is installed and the output is a terminal or a notebook.
+
+    A nan or inf loss (or gradient) stops training with :class:`DivergenceError` naming the
+    epoch, the iteration and the learning rate; that step is not taken, so the parameters
+    are the ones from before the failing batch.
+    """
+    _check_arguments(model, loss, optimizer, epochs, validation_split)
+    engine = _engine(model)
+    X, y = _prepare(engine, X, y)
+    if validation_split:
+        if validation_data is not None:
+            raise ValueError("give validation_data or validation_split, not both")
+        n_val = math.ceil(len(X) * validation_split)
+        n_train = len(X) - n_val
+        if n_train < 1:
+            raise ValueError(f"validation_split={validation_split} leaves no training samples")
+        rows, val_rows = np.arange(n_train), np.arange(n_train, len(X))
+        validation_data = (take(X, val_rows), take(y, val_rows))
+        X, y = take(X, rows), take(y, rows)
+    elif validation_data is not None:
+        validation_data = _prepare(engine, *validation_data)
+    named_metrics = _metrics(metrics, loss)
+    rng = np.random.default_rng(seed)
+    history = History()
+    per_epoch = num_batches(len(X), batch_size)
+    history.params = {
+        "epochs": epochs,
+        "batch_size": len(X) if batch_size is None else min(batch_size, len(X)),
+        "iterations_per_epoch": per_epoch,
+        "samples": len(X),
+    }
+    bar = _ProgressBar(epochs, progress)
+    start = time.perf_counter()
+    try:
+        for epoch in range(1, epochs + 1):
+            if schedule is not None and not isinstance(schedule, LRScheduler):
+                optimizer.lr = schedule(epoch - 1)
+            history.lr.append(optimizer.lr)
+            model.train()
+            total, outputs, targets = 0.0, [], []
+            for iteration, (xb, yb) in enumerate(batches(X, y, batch_size, shuffle, rng), 1):
+                out = _forward(engine, model, xb)  # forward pass
+                batch_loss = loss(out, yb)  # how wrong the model is on this batch
+                value = _loss_value(batch_loss)
+                where = (epoch, epochs, iteration, per_epoch, optimizer.lr)
+                if not math.isfinite(value):
+                    raise _diverged(f"the loss is {value}", where, history)
+                optimizer.zero_grad()  # forget the previous batch's gradients
+                batch_loss.backward()  # backward pass: d(loss) / d(every weight)
+                bad = _first_bad_gradient(optimizer.params)
+                if bad is not None:
+                    raise _diverged(
+                        f"the gradient of parameter {bad} is not finite", where, history
+                    )
+                optimizer.step()  # the update, w = w - lr * grad for plain SGD
+                history.iteration_loss.append(value)
+                total += value * len(xb)
+                outputs.append(_raw(out))
+                targets.append(np.asarray(yb))
+            logs = {"loss": total / len(X)}
+            logs.update(_scores(named_metrics, np.concatenate(outputs), np.concatenate(targets)))
+            if validation_data is not None:
+                val = _evaluate(engine, model, *validation_data, loss, named_metrics, None)
+                logs.update({f"val_{k}": v for k, v in val.items()})
+            history.record(epoch, logs)
+            bar.update(epoch, logs)
+            if isinstance(schedule, LRScheduler):
+                schedule.step()
+    finally:
+        history.seconds = time.perf_counter() - start
+        bar.close()
+    return history
+
+
+def evaluate(
+    model: Module,
+    X: Any,
+    y: Any,
+    loss: Loss | None = None,
+    metrics: Sequence[str | Metric] = ("accuracy",),
+    batch_size: int | None = None,
+) -> dict[str, float]:
+    """The loss (when given) and metrics of ``model`` on ``(X, y)``, as ``{'loss': ...,
+    'accuracy': ...}``, computed in ``eval()`` mode without building a graph."""
+    engine = _engine(model)
+    X, y = _prepare(engine, X, y)
+    return _evaluate(engine, model, X, y, loss, _metrics(metrics, loss), batch_size)
+
+
+def predict(model: Module, X: Any, batch_size: int | None = None) -> np.ndarray:
+    """The model's outputs for ``X`` as an ndarray (``eval()`` mode, no graph)."""
+    engine = _engine(model)
+    X, _ = _prepare(engine, X, None)
+    return _raw(_predict(engine, model, X, batch_size))
+
+
+# ------------------------------------------------------------------------ the machinery
+def _check_arguments(
+    model: Any, loss: Any, optimizer: Any, epochs: Any, validation_split: Any
+) -> None:
+    if not isinstance(model, Module):
+        raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
+    if not callable(loss):
+        raise TypeError(f"loss must be a function loss(pred, target), got {loss!r}")
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"optimizer must be an nn optimizer (SGD, Adam...), got {optimizer!r}")
+    if not isinstance(epochs, (int, np.integer)) or isinstance(epochs, bool) or epochs < 1:
+        raise ValueError(f"epochs must be a positive int, got {epochs!r}")
+    if not isinstance(validation_split, (int, float)) or not 0 <= validation_split < 1:
+        raise ValueError(f"validation_split must be in [0, 1), got {validation_split!r}")
+
+
+class _Engine(NamedTuple):
+    """The node class of a model's parameters (``Value`` or ``Tensor``) and their dtype."""
+
+    kind: type
+    dtype: Any
+
+    @property
+    def scalar(self) -> bool:
+        return self.kind is Value
+
+
+def _engine(model: Module) -> _Engine:
+    params = model.parameters()
+    if not params:
+        raise ValueError(f"{type(model).__name__} has no trainable parameters")
+    return _Engine(type(params[0]), getattr(params[0].data, "dtype", None))
+
+
+def _prepare(engine: _Engine, X: Any, y: Any) -> tuple[Any, Any]:
+    """Inputs as the engine wants them: lists of float rows for ``Value`` models, arrays in
+    the parameters' dtype for ``Tensor`` models. A 1-D ``X`` is one feature per sample."""
+    if isinstance(X, Node):
+        X = X.data
+    if isinstance(y, Node):
+        y = y.data
+    check_lengths(X, y)
+    X = np.asarray(X)
+    if X.dtype.kind not in "biuf":
+        raise TypeError(f"X must hold numbers, got an array of {X.dtype}")
+    if X.ndim == 1:
+        X = X.reshape(-1, 1)
+    y = None if y is None else np.asarray(y)
+    if engine.scalar:
+        return X.astype(np.float64).tolist(), (None if y is None else y.tolist())
+    return X.astype(engine.dtype, copy=False), y
+
+
+def _forward(engine: _Engine, model: Module, xb: Any) -> Any:
+    """The model's predictions for a batch: one call per sample for a scalar model."""
+    if engine.scalar:
+        return [model(row) for row in xb]
+    return model(engine.kind(xb))
+
+
+def _predict(engine: _Engine, model: Module, X: Any, batch_size: int | None) -> Any:
+    """Predictions for all of ``X`` in eval mode without a graph (the mode is restored)."""
+    was_training = model.training
+    model.eval()
+    try:
+        with no_grad():
+            parts = [_forward(engine, model, xb) for xb, _ in batches(X, None, batch_size, False)]
+    finally:
+        model.train(was_training)
+    if engine.scalar:
+        return [v for part in parts for v in part]
+    if len(parts) == 1:
+        return parts[0]
+    return engine.kind(np.concatenate([p.data for p in parts]))
+
+
+def _evaluate(
+    engine: _Engine,
+    model: Module,
+    X: Any,
+    y: Any,
+    loss: Loss | None,
+    named_metrics: list[tuple[str, Metric]],
+    batch_size: int | None,
+) -> dict[str, float]:
+    out = _predict(engine, model, X, batch_size)
+    result = {}
+    if loss is not None:
+        with no_grad():
+            result["loss"] = _loss_value(loss(out, y))
+    result.update(_scores(named_metrics, _raw(out), np.asarray(y)))
+    return result
+
+
+def _metrics(metrics: Sequence[str | Metric] | None, loss: Any) -> list[tuple[str, Metric]]:
+    if metrics is None:
+        return []
+    if isinstance(metrics, str) or callable(metrics):
+        metrics = [metrics]
+    named = []
+    for m in metrics:
+        name, fn = get_metric(m)
+        if fn is accuracy and loss in _THRESHOLDS:
+            fn = partial(accuracy, threshold=_THRESHOLDS[loss])
+        named.append((name, fn))
+    return named
+
+
+def _scores(named: list[tuple[str, Metric]], pred: np.ndarray, target: np.ndarray) -> dict:
+    return {name: float(fn(pred, target)) for name, fn in named}
+
+
+def _raw(out: Any) -> np.ndarray:
+    return np.array(out.data) if isinstance(out, Node) else to_numpy(out)
+
+
+def _loss_value(batch_loss: Any) -> float:
+    if not isinstance(batch_loss, Node):
+        raise TypeError(
+            f"the loss function must return a Value or a Tensor, got {type(batch_loss).__name__}"
+        )
+    if np.size(batch_loss.data) != 1:
+        raise ValueError(
+            f"the loss must be a single number, got shape {np.shape(batch_loss.data)}; "
+            "reduce it with .mean() or .sum()"
+        )
+    return float(np.asarray(batch_loss.data).reshape(()))
+
+
+def _first_bad_gradient(params: list[Node]) -> int | None:
+    for i, p in enumerate(params):
+        if p.grad is not None and not np.isfinite(p.grad).all():
+            return i
+    return None
+
+
+def _diverged(what: str, where: tuple, history: History) -> DivergenceError:
+    epoch, epochs, iteration, per_epoch, lr = where
+    return DivergenceError(
+        f"{what} at epoch {epoch}/{epochs}, iteration {iteration}/{per_epoch} "
+        f"(learning rate {lr:g}). Training stopped before this step's update, so the "
+        "parameters are the ones from before this batch. Hint: lower the learning rate, scale "
+        "the inputs (e.g. to [0, 1]), check the data for nan/inf, or use a numerically stable "
+        "loss (cross_entropy, binary_cross_entropy_with_logits).",
+        history,
+    )
+
+
+class _ProgressBar:
+    """A tqdm bar over the epochs when asked for, tqdm is installed and someone is watching
+    (a terminal or a notebook); otherwise nothing."""
+
+    def __init__(self, epochs: int, enabled: bool) -> None:
+        self.bar = None
+        if not enabled or not _interactive():
+            return
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                from tqdm.auto import tqdm
+
+                self.bar = tqdm(total=epochs, unit="epoch", leave=True)
+        except ImportError:
+            return
+
+    def update(self, epoch: int, logs: dict[str, float]) -> None:
+        if self.bar is not None:
+            self.bar.set_postfix({k: f"{v:.4f}" for k, v in logs.items()}, refresh=False)
+            self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _interactive() -> bool:
+    """True in a terminal or a Jupyter notebook."""
+    shell = getattr(sys.modules.get("IPython"), "get_ipython", lambda: None)()
+    if shell is not None and type(shell).__name__ == "ZMQInteractiveShell":
+        return True
+    stream = sys.stderr
+    return bool(getattr(stream, "isatty", lambda: False)())
