@@ -1,0 +1,244 @@
+# %% [markdown]
+# # 1. The `Value` and the chain rule
+#
+# Training a neural network comes down to one question, asked millions of times: *if I nudge
+# this weight a little, how does the loss change?* The answer is a **derivative**, and
+# **backpropagation** is an efficient way to get the derivative of one output with respect to
+# every input at once, by applying the **chain rule** from the output back to the inputs.
+#
+# In this notebook you will
+#
+# 1. measure a derivative numerically, by nudging an input;
+# 2. build a small expression out of `Value` objects and draw its **computation graph**;
+# 3. run the **backward pass by hand**, one chain-rule step at a time;
+# 4. let the engine do it (`backward()`) and check that it agrees;
+# 5. watch the engine's backward pass **step by step** (`backward_steps`).
+
+# %%
+import math
+
+from IPython.display import display
+
+from autograd import Value, backward_steps, draw_dot
+
+# %% [markdown]
+# ## A derivative is a sensitivity
+#
+# The derivative of $f$ at $x$ is the slope of $f$ there:
+# $f'(x) = \lim_{h \to 0} \frac{f(x+h) - f(x)}{h}$. With a small but finite $h$ we can
+# *measure* it. Take $f(x) = 3x^2 - 4x + 5$, whose derivative (by the rules of calculus) is
+# $f'(x) = 6x - 4$.
+
+
+# %%
+def f(x):
+    return 3 * x**2 - 4 * x + 5
+
+
+x = 3.0
+h = 1e-6
+slope = (f(x + h) - f(x)) / h
+print(f"measured slope at x={x}: {slope:.5f}   calculus says 6x - 4 = {6 * x - 4}")
+
+# %% [markdown]
+# This works for any function, but it costs one extra evaluation of $f$ *per input*. A network
+# with a million weights would need a million forward passes for one gradient. Backpropagation
+# gets all of them for the price of roughly one forward and one backward pass.
+
+# %% [markdown]
+# ## Values remember how they were computed
+#
+# A `Value` wraps one number. Every arithmetic operation on Values returns a new Value that
+# remembers its inputs (`._prev`) and the operation that made it (`._op`). So as you compute,
+# the **computation graph** is recorded. The `label` is only there to name nodes in drawings.
+
+# %%
+a = Value(2.0, label="a")
+b = Value(-3.0, label="b")
+c = Value(10.0, label="c")
+e = a * b
+e.label = "e"
+d = e + c
+d.label = "d"
+f_ = Value(-2.0, label="f")
+L = d * f_
+L.label = "L"
+
+print(L)
+print("L was made by", repr(L._op), "from", sorted(p.label for p in L._prev))
+
+# %% [markdown]
+# `draw_dot` draws the graph: each box is a Value (label, data, grad), each ellipse the
+# operation that produced the box to its right. The **root** `L` is yellow, the **leaves** we
+# created (parameters that need a gradient) are green. All gradients are still 0: nothing has
+# been differentiated yet.
+
+# %%
+draw_dot(L)
+
+# %% [markdown]
+# ## The backward pass by hand
+#
+# We want $\frac{\partial L}{\partial x}$ for every node $x$. Start at the end and walk back:
+#
+# * $\frac{\partial L}{\partial L} = 1$.
+# * $L = d \cdot f$, so $\frac{\partial L}{\partial d} = f = -2$ and
+#   $\frac{\partial L}{\partial f} = d = 4$.
+# * $d = e + c$. The **local derivatives** are $\frac{\partial d}{\partial e} = 1$ and
+#   $\frac{\partial d}{\partial c} = 1$. The **chain rule** multiplies the gradient arriving
+#   from above (the *upstream* gradient) by the local derivative:
+#   $\frac{\partial L}{\partial e} = \frac{\partial L}{\partial d} \cdot
+#   \frac{\partial d}{\partial e} = -2 \cdot 1 = -2$; the same for $c$.
+# * $e = a \cdot b$: $\frac{\partial L}{\partial a} = \frac{\partial L}{\partial e} \cdot b
+#   = -2 \cdot -3 = 6$ and $\frac{\partial L}{\partial b} = \frac{\partial L}{\partial e}
+#   \cdot a = -2 \cdot 2 = -4$.
+#
+# A `+` node passes its upstream gradient through unchanged; a `*` node sends each input the
+# upstream gradient times *the other* input. Here is the same computation in code, on plain
+# floats:
+
+# %%
+# grad_x holds dL/dx
+grad_root = 1.0  # dL/dL
+grad_d = grad_root * f_.data  # L = d * f: each input gets the upstream times the other input
+grad_f = grad_root * d.data
+grad_e = grad_d * 1.0  # d = e + c: a sum passes the upstream gradient through
+grad_c = grad_d * 1.0
+grad_a = grad_e * b.data  # e = a * b
+grad_b = grad_e * a.data
+by_hand = {"a": grad_a, "b": grad_b, "c": grad_c, "f": grad_f}
+print(by_hand)
+
+# %% [markdown]
+# Let us check one of them by nudging, as at the start: raise `a` by a tiny `h`, recompute `L`,
+# and measure the slope. We use plain floats here so no graph is built.
+
+
+# %%
+def L_of(a, b, c, f):
+    return (a * b + c) * f
+
+
+h = 1e-6
+numerical = (L_of(2.0 + h, -3.0, 10.0, -2.0) - L_of(2.0, -3.0, 10.0, -2.0)) / h
+print(f"dL/da by hand: {grad_a}   by nudging: {numerical:.5f}")
+
+# %% [markdown]
+# ## The backward pass by the engine
+#
+# `L.backward()` does exactly what we did by hand: it orders the nodes so that each comes after
+# everything it depends on (a **topological order**), then walks that order in reverse,
+# applying each operation's local derivative rule and adding the result into its inputs' `.grad`.
+
+# %%
+L.backward()
+for leaf in (a, b, c, f_):
+    print(f"{leaf.label}: engine {leaf.grad:5.1f}   by hand {by_hand[leaf.label]:5.1f}")
+    assert leaf.grad == by_hand[leaf.label]
+
+draw_dot(L)
+
+# %% [markdown]
+# ## A neuron
+#
+# A neuron computes a weighted sum of its inputs plus a bias and passes it through an
+# **activation function**, here $\tanh$: $o = \tanh(x_1 w_1 + x_2 w_2 + b)$.
+# The derivative of $\tanh$ is $1 - \tanh^2$, so the local derivative of the last step is
+# $\frac{\partial o}{\partial n} = 1 - o^2$, which only needs the output we already computed.
+
+
+# %%
+def neuron():
+    """A fresh neuron: inputs x1, x2, weights w1, w2, bias b; returns (leaves, output)."""
+    x1 = Value(2.0, label="x1")
+    x2 = Value(0.0, label="x2")
+    w1 = Value(-3.0, label="w1")
+    w2 = Value(1.0, label="w2")
+    b = Value(6.8813735870195432, label="b")
+    x1w1 = x1 * w1
+    x1w1.label = "x1w1"
+    x2w2 = x2 * w2
+    x2w2.label = "x2w2"
+    s = x1w1 + x2w2
+    s.label = "s"
+    n = s + b
+    n.label = "n"
+    o = n.tanh()
+    o.label = "o"
+    return {"x1": x1, "x2": x2, "w1": w1, "w2": w2, "b": b}, o
+
+
+leaves, o = neuron()
+do_dn = 1 - o.data**2  # local derivative of tanh
+print(f"o = {o.data:.4f}, do/dn = 1 - o^2 = {do_dn:.4f}")
+# n = x1*w1 + x2*w2 + b: the sums pass do/dn through, the products swap their inputs
+print(
+    f"by hand:  do/dw1 = {do_dn * leaves['x1'].data:.4f}   do/dx1 = {do_dn * leaves['w1'].data:.4f}"
+)
+
+o.backward()
+print(f"engine:   do/dw1 = {leaves['w1'].grad:.4f}   do/dx1 = {leaves['x1'].grad:.4f}")
+assert math.isclose(leaves["w1"].grad, do_dn * leaves["x1"].data)
+draw_dot(o)
+
+# %% [markdown]
+# Notice `w2`: its gradient is 0 because its input `x2` is 0. Changing `w2` cannot change the
+# output while `x2 = 0`. Gradients tell you which knobs matter *right now*.
+#
+# ## Gradients add up when a value is used twice
+#
+# If a value feeds several operations, a nudge to it reaches the output along every path, so
+# the contributions **add** (the multivariable chain rule). With $y = a + a$ the gradient of
+# $a$ is 2, not 1. This is why the engine *accumulates* into `.grad` with `+=`, and why
+# gradients must be reset (`zero_grad()`, or `x.grad = 0.0`) before the next backward pass.
+
+# %%
+a = Value(3.0, label="a")
+y = a + a
+y.label = "y"
+y.backward()
+print("dy/da =", a.grad)
+
+y.backward()  # a second backward adds again: 2 + 2
+print("after a second backward:", a.grad)
+a.grad = 0.0  # reset, as an optimizer's zero_grad() does
+draw_dot(y)
+
+# %% [markdown]
+# ## The engine's backward pass, one step at a time
+#
+# `backward_steps(root)` runs the *same* backward pass as `backward()`, but pauses after each
+# node and hands you a record of what it did: the node, the upstream gradient, each input's
+# local derivative and the contribution added to that input's gradient. Printing a step shows
+# its chain rule. Drawing the graph with `highlight=step.nodes` outlines the node being
+# processed and its inputs in red, with the gradients gathered so far.
+
+# %%
+leaves, o = neuron()
+for step in backward_steps(o):
+    print(step)
+    display(draw_dot(o, highlight=step.nodes))
+
+# %% [markdown]
+# After the last step the gradients are exactly those of `backward()`:
+
+# %%
+stepped = {name: leaf.grad for name, leaf in leaves.items()}
+fresh, o2 = neuron()
+o2.backward()
+for name, leaf in fresh.items():
+    print(f"{name}: stepped {stepped[name]: .4f}   backward() {leaf.grad: .4f}")
+    assert stepped[name] == leaf.grad
+
+# %% [markdown]
+# ## What to remember
+#
+# * The forward pass computes values **and records the graph**.
+# * Each operation only needs its **local derivative**; the chain rule multiplies it by the
+#   upstream gradient and adds the result into the input's gradient.
+# * The backward pass visits the nodes in **reverse topological order**, so each node's
+#   gradient is complete before it is passed on.
+# * Gradients **accumulate**: reset them between backward passes.
+#
+# **Try it:** replace `tanh` by `relu()` or `sigmoid()` in `neuron()`, or make `x2` nonzero,
+# and predict each gradient by hand before you run `backward_steps`.
