@@ -241,7 +241,8 @@ class BackwardPass:
             root.grad = seed if root.grad is None else root.grad + seed
         self.create_graph = create_graph
         self.F = kind._node_math if create_graph else kind._raw_math
-        self.checks = kind._broadcasts or _Flags.anomaly
+        self.broadcasts = kind._broadcasts
+        self.anomaly = _Flags.anomaly
         if retain_graph is None:
             retain_graph = create_graph or kind._retain_graph_default
         self.retain_graph = retain_graph
@@ -258,11 +259,13 @@ class BackwardPass:
         else:  # rules run on raw data: no node is created, grad mode does not matter
             inputs = [p.data for p in parents]
             contributions = node._fn.backward(F, node.grad, node.data, *inputs)
-        if self.checks:
+        if self.broadcasts:  # sum each gradient back to its input's shape
             contributions = [
-                None if c is None or not p.requires_grad else _adjust(F, node._fn, c, p)
+                None if c is None or not p.requires_grad else F.unbroadcast(c, p.data.shape)
                 for p, c in zip(parents, contributions)
             ]
+        if self.anomaly:
+            _check_backward(node._fn, contributions, parents)
         for parent, c in zip(parents, contributions):
             if c is None or not parent.requires_grad:
                 continue
@@ -366,22 +369,16 @@ def grad(
 # ------------------------------------------------------------------------------- helpers
 
 
-def _adjust(F: Any, fn: Function, c: Any, parent: Node) -> Any:
-    """Undo broadcasting (sum a gradient back to its input's shape), then check it if asked."""
-    if type(parent)._broadcasts:
-        c = F.unbroadcast(c, parent.data.shape)
-    if _Flags.anomaly:
-        _check_backward(fn, c, parent)
-    return c
-
-
-def _check_backward(fn: Function, c: Any, parent: Node) -> None:
-    data = c.data if isinstance(c, Node) else c
-    if not type(parent)._is_finite(data):
-        raise AnomalyError(
-            f"backward of op {fn.name!r} produced {_short(data)} as the gradient of its input "
-            f"{_short(parent.data)}"
-        )
+def _check_backward(fn: Function, contributions: Sequence[Any], parents: Sequence[Node]) -> None:
+    for parent, c in zip(parents, contributions):
+        if c is None or not parent.requires_grad:
+            continue
+        data = c.data if isinstance(c, Node) else c
+        if not type(parent)._is_finite(data):
+            raise AnomalyError(
+                f"backward of op {fn.name!r} produced {_short(data)} as the gradient of its "
+                f"input {_short(parent.data)}"
+            )
 
 
 def _short(data: Any) -> str:
