@@ -42,6 +42,9 @@ class Function:
     """
 
     name = "?"
+    # True when backward always returns each input's gradient in exactly that input's shape (as
+    # arrays or nodes), so the core can skip undoing broadcasting: a fast path for tensor ops.
+    shapes_exact = False
 
     def backward(self, F: Any, g: Any, out: Any, *inputs: Any) -> Sequence[Any]:
         """Return one gradient per input: d(root)/d(input) = g * d(out)/d(input)."""
@@ -259,7 +262,7 @@ class BackwardPass:
         else:  # rules run on raw data: no node is created, grad mode does not matter
             inputs = [p.data for p in parents]
             contributions = node._fn.backward(F, node.grad, node.data, *inputs)
-        if self.broadcasts:  # sum each gradient back to its input's shape
+        if self.broadcasts and not node._fn.shapes_exact:  # sum back to each input's shape
             contributions = [
                 None if c is None or not p.requires_grad else F.unbroadcast(c, p.data.shape)
                 for p, c in zip(parents, contributions)

@@ -25,6 +25,7 @@ class Linear(Function):
     """x @ w.T + b with PyTorch's layout (``w`` is ``(out_features, in_features)``), one node."""
 
     name = "linear"
+    shapes_exact = True
 
     def __init__(self, need_x: bool, need_w: bool, need_b: bool) -> None:
         self.need_x = need_x
@@ -157,6 +158,7 @@ class CrossEntropyLogits(Function):
     """
 
     name = "cross_entropy"
+    shapes_exact = True
 
     def __init__(self, targets: np.ndarray, reduction: str) -> None:
         self.targets = targets
