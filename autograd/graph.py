@@ -50,6 +50,26 @@ class Function:
         """Return one gradient per input: d(root)/d(input) = g * d(out)/d(input)."""
         raise NotImplementedError
 
+    def apply(self, *inputs: Any) -> Node:
+        """Run this op on ``inputs`` and record it in the graph: the public way to add an op.
+
+        A subclass defines ``forward(self, F, *data)`` on raw numbers/arrays and
+        ``backward(self, F, g, out, *inputs)`` as the built-in ops do (``F`` is the engine's math
+        namespace: ``F.exp``, ``F.log``, ...). Plain numbers and arrays among ``inputs`` are
+        constants; the node kind (Value or Tensor) is that of the node inputs.
+        """
+        kinds = {type(x) for x in inputs if isinstance(x, Node)}
+        if len(kinds) != 1:
+            found = ", ".join(sorted(k.__name__ for k in kinds)) or "none"
+            raise TypeError(
+                f"{type(self).__name__}.apply() needs Value inputs or Tensor inputs (plus "
+                f"constants), got node kinds: {found}"
+            )
+        kind = kinds.pop()
+        nodes = tuple(x if isinstance(x, Node) else kind._constant(x) for x in inputs)
+        data = self.forward(kind._raw_math, *[x.data for x in nodes])
+        return kind._result(kind._from_forward(data), self, nodes)
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r}>"
 
@@ -78,6 +98,11 @@ class Node:
     @staticmethod
     def _is_finite(data: Any) -> bool:
         raise NotImplementedError
+
+    @staticmethod
+    def _from_forward(data: Any) -> Any:
+        """What a custom op's forward returned, as this kind's ``data``."""
+        return data
 
     def _default_seed(self) -> Any:
         """The gradient of this node with respect to itself, for ``backward()`` without ``grad``."""

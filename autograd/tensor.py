@@ -129,6 +129,10 @@ class Tensor(ReduceMethods, ShapeMethods, SoftmaxMethods, Node):
     def _is_finite(data: Any) -> bool:
         return bool(np.isfinite(data).all())
 
+    @staticmethod
+    def _from_forward(data: Any) -> np.ndarray:
+        return data if type(data) is _ndarray else np.asarray(data)
+
     def _default_seed(self) -> np.ndarray:
         if self.data.size != 1:
             raise RuntimeError(

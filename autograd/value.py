@@ -79,6 +79,10 @@ class Value(Node):
     def _is_finite(data: float) -> bool:
         return math.isfinite(data)
 
+    @staticmethod
+    def _from_forward(data: Any) -> float:
+        return _to_float(data, "a custom op's forward")
+
     def _default_seed(self) -> float:
         return 1.0
 
