@@ -19,6 +19,7 @@ import numpy as np
 
 import nn
 from autograd import (
+    Function,
     GradcheckError,
     Value,
     analytic_jacobian,
@@ -135,30 +136,37 @@ print(gradcheck(g, [x, y]))  # gradcheck compares whole Jacobians for vector out
 # does when writing a custom op. The true derivative is the sigmoid, $s'(x) = 1 / (1 + e^{-x})$.
 # We write $1/(1 + e^{x})$ instead: one missing minus sign.
 #
-# To give a `Value` a hand-written derivative with nothing but the public API we use a classic
-# trick: `x - x.detach()` is always 0, but its derivative with respect to `x` is 1 (`detach()`
-# returns a copy of `x` cut off from the graph, which backward does not see). So
-# `value + derivative * (x - x.detach())` *equals* `value` in the forward pass, and has
-# *exactly* the derivative we wrote in the backward pass.
+# A custom op is a subclass of `autograd.Function` with two methods, exactly like the built-in
+# ops: `forward(F, a)` computes the result from the raw number `a`, and `backward(F, g, out, a)`
+# returns the gradient of the input, the upstream gradient `g` times the local derivative.
+# `F` is the engine's math namespace (`F.exp`, `F.log`, `F.sigmoid`, ...), so the same op works
+# on `Value`s and on `Tensor`s. `Softplus().apply(x)` runs it and records it in the graph.
 
 
 # %%
-def custom_op(x, value, derivative):
-    """A Value equal to `value` whose derivative with respect to x is `derivative` (a number):
-    forward and backward written separately, as in a custom op."""
-    return value + derivative * (x - x.detach())
+class Softplus(Function):
+    """softplus(x) = log(1 + exp(x)), with its hand-written derivative."""
+
+    name = "softplus"
+
+    def forward(self, F, a):
+        return F.log(1 + F.exp(a))
+
+    def backward(self, F, g, out, a):
+        return (g * F.sigmoid(a),)  # d/dx log(1 + e^x) = 1 / (1 + e^-x)
 
 
-def softplus_buggy(x):
-    forward = math.log1p(math.exp(x.data))
-    derivative = 1 / (1 + math.exp(x.data))  # BUG: should be exp(-x)
-    return custom_op(x, forward, derivative)
+class SoftplusBuggy(Softplus):
+    def backward(self, F, g, out, a):
+        return (g / (1 + F.exp(a)),)  # BUG: should be exp(-a)
 
 
 def softplus(x):
-    forward = math.log1p(math.exp(x.data))
-    derivative = 1 / (1 + math.exp(-x.data))  # the sigmoid
-    return custom_op(x, forward, derivative)
+    return Softplus().apply(x)
+
+
+def softplus_buggy(x):
+    return SoftplusBuggy().apply(x)
 
 
 # %% [markdown]
