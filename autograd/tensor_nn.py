@@ -22,23 +22,29 @@ __all__ = ["cross_entropy_logits", "linear", "log_softmax", "logsumexp", "softma
 
 # ------------------------------------------------------------------------------ linear
 class Linear(Function):
-    """x @ w.T + b with PyTorch's layout (``w`` is ``(out_features, in_features)``), one node."""
+    """x @ w.T + b with PyTorch's layout (``w`` is ``(out_features, in_features)``), one node;
+    with ``relu``, max(x @ w.T + b, 0) (the hidden layer of an MLP, one node and one array)."""
 
-    name = "linear"
     shapes_exact = True
 
-    def __init__(self, need_x: bool, need_w: bool, need_b: bool) -> None:
+    def __init__(self, need_x: bool, need_w: bool, need_b: bool, relu: bool = False) -> None:
         self.need_x = need_x
         self.need_w = need_w
         self.need_b = need_b
+        self.relu = relu
+        self.name = "linear+relu" if relu else "linear"
 
     def forward(self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
         y = np.matmul(x, w.T)
         if b is not None:
             y += b  # y is a fresh array: adding in place saves a copy
+        if self.relu:
+            np.maximum(y, 0, out=y)
         return y
 
     def backward(self, F: Any, g: Any, out: Any, x: Any, w: Any, b: Any = None) -> tuple:
+        if self.relu:
+            g = g * (out > 0)  # through the ReLU first: its derivative is 1 where out > 0
         gx = F.matmul(g, w) if self.need_x else None  # dL/dx = g @ w
         g2, x2 = g, x
         if x.ndim != 2:  # fold the batch dims into one (a single vector is a batch of one)
@@ -50,16 +56,24 @@ class Linear(Function):
         return gx, gw, (F.sum(g2, 0, False) if self.need_b else None)  # dL/db = sum of g
 
 
-# One shared op per combination of inputs needing a gradient: (x, weight, bias).
+# One shared op per combination of inputs needing a gradient (x, weight, bias) and activation.
 _LINEAR = {
-    (a, b, c): Linear(a, b, c) for a in (False, True) for b in (False, True) for c in (False, True)
+    (a, b, c, r): Linear(a, b, c, r)
+    for a in (False, True)
+    for b in (False, True)
+    for c in (False, True)
+    for r in (False, True)
 }
 
 
-def linear(x: Any, weight: Any, bias: Any = None) -> Any:
+def linear(x: Any, weight: Any, bias: Any = None, activation: str | None = None) -> Any:
     """``x @ weight.T + bias`` as one node (PyTorch's ``F.linear``): ``x`` is
     ``(..., in_features)``, ``weight`` is ``(out_features, in_features)``, ``bias`` is
-    ``(out_features,)`` or None."""
+    ``(out_features,)`` or None. ``activation='relu'`` fuses a ReLU into the same node
+    (``linear(x, w, b).relu()`` in one op: faster, same values and gradients)."""
+    if activation not in (None, "relu"):
+        raise ValueError(f"linear: activation must be None or 'relu', got {activation!r}")
+    relu = activation == "relu"
     kind = type(weight)
     if type(x) is not kind or (bias is not None and type(bias) is not kind):
         if bias is None:
@@ -73,11 +87,11 @@ def linear(x: Any, weight: Any, bias: Any = None) -> Any:
             "(need input (..., in_features) and weight (out_features, in_features))"
         )
     if bias is None:
-        fn = _LINEAR[x.requires_grad, weight.requires_grad, False]
+        fn = _LINEAR[x.requires_grad, weight.requires_grad, False, relu]
         return type(x)._result(fn.forward(xd, w), fn, (x, weight))
     if bias.data.shape != w.shape[:1]:
         raise ValueError(f"linear: bias shape {bias.data.shape} should be ({w.shape[0]},)")
-    fn = _LINEAR[x.requires_grad, weight.requires_grad, bias.requires_grad]
+    fn = _LINEAR[x.requires_grad, weight.requires_grad, bias.requires_grad, relu]
     return type(x)._result(fn.forward(xd, w, bias.data), fn, (x, weight, bias))
 
 

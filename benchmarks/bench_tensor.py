@@ -5,9 +5,11 @@ in float32 with single-threaded BLAS. The same network runs on every engine in t
 
 - ``numpy floor``: forward and backward written by hand with NumPy (what a NumPy-based engine
   cannot beat: the same array operations with no graph at all);
-- ``chainrule``: ``autograd.Tensor`` through its public API (fused ``linear`` and
-  ``cross_entropy_logits``, ``relu``, ``backward()``, ``p.data -= lr * p.grad``);
-- ``chainrule (unfused)``: the same with ``x @ W.T + b``, ``log_softmax``, indexing and ``mean``;
+- ``chainrule``: ``autograd.Tensor`` through its public API (fused ``linear`` (with
+  ``activation='relu'`` on hidden layers) and ``cross_entropy_logits``, ``backward()``,
+  ``p.data -= lr * p.grad``);
+- ``chainrule (unfused)``: the same with ``x @ W.T + b``, ``relu()``, ``log_softmax``, indexing
+  and ``mean``;
 - ``pytorch``: CPU, one thread; ``jax`` (jit) and ``hips autograd``: only if installed.
 
 Tasks: T1 64-32-10, batch 32 and T2 64-256-256-10, batch 128 on sklearn's digits (scaled to
@@ -124,9 +126,11 @@ def chainrule_step(params: list, fused: bool = True) -> Callable:
     def step(x: np.ndarray, y: np.ndarray) -> float:
         h = Tensor(x)
         for k, (w, b) in enumerate(layers):
-            h = linear(h, w, b) if fused else h @ w.T + b
-            if k < last:
-                h = h.relu()
+            if fused:
+                h = linear(h, w, b, activation="relu" if k < last else None)
+            else:
+                h = h @ w.T + b
+                h = h.relu() if k < last else h
         if fused:
             loss = cross_entropy_logits(h, y)
         else:

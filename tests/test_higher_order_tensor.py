@@ -43,6 +43,10 @@ class Ours:
         return a
 
     @staticmethod
+    def linear_relu(x, w, b):
+        return tensor.linear(x, w, b, activation="relu")
+
+    @staticmethod
     def reduce(name, a, axis, keepdims):
         return getattr(a, name)(axis, keepdims)
 
@@ -65,6 +69,10 @@ class Torch:
     @staticmethod
     def const(a):
         return torch.from_numpy(a) if isinstance(a, np.ndarray) else a
+
+    @staticmethod
+    def linear_relu(x, w, b):
+        return torch.nn.functional.linear(x, w, b).relu()
 
     @staticmethod
     def where(cond, a, b):
@@ -255,9 +263,16 @@ TENSOR_OPS = [
     ),
     ("cross_entropy", cross_entropy_args, lambda N, a, **kw: N.cross_entropy(a * a, **kw)),
     ("linear", linear_args, lambda N, x, w, b: N.linear(x, w, b).tanh()),
+    ("linear_relu", linear_args, lambda N, x, w, b: N.linear_relu(x, w, b) ** 2),
 ]
 TENSOR_IDS = [op[0] for op in TENSOR_OPS]
-KINKED = {"maximum": apart, "minimum": apart}
+def off_kink(arrays, gap=0.1):
+    """True when every pre-activation x @ w.T + b is more than ``gap`` away from ReLU's kink."""
+    x, w, b = arrays
+    return bool(np.all(np.abs(x @ w.T + b) > gap))
+
+
+KINKED = {"maximum": apart, "minimum": apart, "linear_relu": off_kink}
 
 
 def draw_case(draw, data, name):

@@ -396,6 +396,26 @@ def test_linear(x_shape: tuple, seed: int) -> None:
     np.testing.assert_allclose(linear(x, Tensor(w), Tensor(b)).data, composite.data)
 
 
+@pytest.mark.parametrize("x_shape", [(5, 3), (3,), (2, 5, 3)], ids=str)
+@given(seed=seeds)
+def test_linear_relu_fused(x_shape: tuple, seed: int) -> None:
+    x, w, b = normal(x_shape, seed), normal((4, 3), seed, 1), normal((4,), seed, 2)
+    fused = lambda x, w, b: linear(x, w, b, activation="relu")  # noqa: E731
+    tl = torch and (lambda x, w, b: torch.nn.functional.linear(x, w, b).relu())
+    check(fused, tl, [x, w, b], seed)
+    xs = [Tensor(a, requires_grad=True) for a in (x, w, b)]
+    ys = [Tensor(a, requires_grad=True) for a in (x, w, b)]
+    out, composite = fused(*xs), linear(*ys).relu()
+    np.testing.assert_array_equal(out.data, composite.data)
+    assert out.op == "linear+relu"
+    (out * out).sum().backward()
+    (composite * composite).sum().backward()
+    for a, c in zip(xs, ys):
+        np.testing.assert_allclose(a.grad, c.grad, rtol=1e-12, atol=1e-12)
+    with pytest.raises(ValueError, match="activation"):
+        linear(xs[0], xs[1], activation="tanh")
+
+
 def test_linear_shape_errors() -> None:
     w = Tensor(np.ones((4, 3)))
     with pytest.raises(ValueError, match=r"\(5, 2\).*\(4, 3\)"):
