@@ -9,9 +9,9 @@ kinds of node; both follow the protocol of :class:`Node`:
 - ``_parents``      the input nodes of the op that made this node (``()`` for a leaf)
 - ``_fn``           that op, a :class:`Function`: its name and its local derivative rule
 
-This module owns everything that walks the graph: the iterative topological order, the backward
-driver (used by ``backward()``, ``grad()`` and ``backward_steps()``); ``modes.py`` holds the
-switches it reads (``no_grad``, ``detect_anomaly``). The engines only define ops.
+This module owns everything that walks the graph: the iterative topological order and the one
+backward pass (behind ``backward()``, ``grad()`` and ``backward_steps()``); ``modes.py`` holds
+the switches it reads (``no_grad``, ``detect_anomaly``). The engines only define ops.
 
 A derivative rule receives a *math namespace* ``F``, the upstream gradient ``g``, the op's output
 and its inputs, and returns one gradient per input. First-order backward passes raw numbers or
@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from .modes import AnomalyError, _Flags, enable_grad
+from .modes import _Flags, check_backward_anomaly, enable_grad, raise_forward_anomaly
 
 __all__ = ["Function", "GraphFreedError", "Node", "grad"]
 
@@ -130,10 +130,7 @@ class Node:
         node.requires_grad = track
         node._parents = parents if track else ()
         if _Flags.anomaly and not cls._is_finite(data):
-            raise AnomalyError(
-                f"op {fn.name!r} produced {_short(data)} from inputs "
-                f"{', '.join(_short(p.data) for p in parents)}"
-            )
+            raise_forward_anomaly(fn, data, parents)
         return node
 
     # -- read-only views --
@@ -293,7 +290,7 @@ class BackwardPass:
                 for p, c in zip(parents, contributions)
             ]
         if self.anomaly:
-            _check_backward(node._fn, contributions, parents)
+            check_backward_anomaly(node._fn, contributions, parents)
         for parent, c in zip(parents, contributions):
             if c is None or not parent.requires_grad:
                 continue
@@ -392,23 +389,3 @@ def grad(
                 "pass allow_unused=True to get None for it"
             )
     return tuple(grads)
-
-
-# ------------------------------------------------------------------------------- helpers
-
-
-def _check_backward(fn: Function, contributions: Sequence[Any], parents: Sequence[Node]) -> None:
-    for parent, c in zip(parents, contributions):
-        if c is None or not parent.requires_grad:
-            continue
-        data = c.data if isinstance(c, Node) else c
-        if not type(parent)._is_finite(data):
-            raise AnomalyError(
-                f"backward of op {fn.name!r} produced {_short(data)} as the gradient of its "
-                f"input {_short(parent.data)}"
-            )
-
-
-def _short(data: Any) -> str:
-    text = repr(data)
-    return text if len(text) <= 80 else text[:77] + "..."

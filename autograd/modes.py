@@ -1,10 +1,10 @@
 """Grad mode (``no_grad``, ``enable_grad``) and anomaly detection: the switches the graph core
-reads while it records and walks graphs."""
+reads while it records and walks graphs, and the anomaly checks it calls when asked."""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 __all__ = [
@@ -76,3 +76,28 @@ class detect_anomaly:  # noqa: N801 - named like torch.autograd.detect_anomaly
 
     def __exit__(self, *exc: object) -> None:
         _Flags.anomaly = self._saved
+
+
+def raise_forward_anomaly(fn: Any, data: Any, parents: Sequence[Any]) -> None:
+    """Raise :class:`AnomalyError` for an op whose output ``data`` is not finite."""
+    inputs = ", ".join(_short(p.data) for p in parents)
+    raise AnomalyError(f"op {fn.name!r} produced {_short(data)} from inputs {inputs}")
+
+
+def check_backward_anomaly(fn: Any, contributions: Sequence[Any], parents: Sequence[Any]) -> None:
+    """Raise :class:`AnomalyError` if the gradient an op sends to an input is not finite."""
+    for parent, c in zip(parents, contributions):
+        if c is None or not parent.requires_grad:
+            continue
+        kind = type(parent)
+        data = c.data if isinstance(c, kind) else c
+        if not kind._is_finite(data):
+            raise AnomalyError(
+                f"backward of op {fn.name!r} produced {_short(data)} as the gradient of its "
+                f"input {_short(parent.data)}"
+            )
+
+
+def _short(data: Any) -> str:
+    text = repr(data)
+    return text if len(text) <= 80 else text[:77] + "..."

@@ -1,18 +1,10 @@
 """``Tensor``: an ndarray node of the computation graph, on the same core as ``Value``.
 
-Every op computes its array with NumPy and records its inputs and its :class:`~.graph.Function`.
-The backward walk is the graph core's (``graph.py``). Where the parts live:
-
-- here: ``Tensor`` (creation, the graph hooks, arithmetic and elementwise functions through the
-  rules shared with ``Value`` in ``elementwise.py``, comparisons, conversions) and ``TensorMath``;
-- ``tensor_ops.py``: matmul, reductions, maximum/minimum/clip/where/astype;
-- ``tensor_shape.py``: reshape, transpose, squeeze, expand, indexing, concatenate, stack;
-- ``tensor_nn.py``: linear, softmax, log_softmax, logsumexp, cross_entropy_logits;
-- ``tensor_math.py``: the dtype rules and ``NumpyMath``.
-
-Each of those modules holds its ops' rules next to the ``Tensor`` methods that apply them.
-``NumpyMath`` and ``TensorMath`` are the two namespaces the rules run with: raw arrays (a
-first-order backward pass, no nodes made) and ``Tensor`` nodes (``create_graph=True``).
+Here: ``Tensor`` (creation, graph hooks, arithmetic through the rules shared with ``Value`` in
+``elementwise.py``, comparisons, conversions) and ``TensorMath``, the rules' namespace on nodes
+(``NumpyMath``, on raw arrays, is in ``tensor_math.py`` with the dtype rules). Matmul and
+reductions are in ``tensor_ops.py``, shape ops and indexing in ``tensor_shape.py``, linear and the
+softmax family in ``tensor_nn.py``: each holds its ops' rules next to the methods applying them.
 """
 
 from __future__ import annotations
@@ -30,8 +22,7 @@ from .tensor_nn import SoftmaxMethods, cross_entropy_logits, linear, log_softmax
 from .tensor_ops import ReduceMethods, matmul, matmul_nodes, maximum, minimum, where
 from .tensor_shape import IndexAdd, ShapeMethods, broadcast_axes, concatenate, stack
 
-# The functions of the tensor ops are re-exported here, so ``from autograd.tensor import ...``
-# finds everything the tensor engine offers.
+# Every function of the tensor engine, re-exported from its module.
 __all__ = [
     "Tensor",
     "concatenate",
