@@ -46,6 +46,11 @@ class Function:
     # arrays or nodes), so the core can skip undoing broadcasting: a fast path for tensor ops.
     shapes_exact = False
 
+    def forward(self, F: Any, *data: Any) -> Any:
+        """Compute the result from the inputs' raw data (elementwise and custom ops; the tensor
+        engine's own ops take their arrays and parameters directly)."""
+        raise NotImplementedError
+
     def backward(self, F: Any, g: Any, out: Any, *inputs: Any) -> Sequence[Any]:
         """Return one gradient per input: d(root)/d(input) = g * d(out)/d(input)."""
         raise NotImplementedError
