@@ -75,8 +75,11 @@ class Pow(Function):
         return F.pow(a, b)
 
     def backward(self, F: Any, g: Any, out: Any, a: Any, b: Any) -> tuple:
-        da = g * b * F.pow(a, b - 1) if self.need_base else None
-        db = g * out * F.log(a) if self.need_exponent else None
+        da = db = None
+        if self.need_base:  # b * a**(b-1), taken as 0 at a == b == 0 (PyTorch; not 0 * inf)
+            da = g * b * F.pow(a, b - 1 + (b == 0) * (a == 0))
+        if self.need_exponent:  # out * log(a), taken as 0 at a == 0 <= b (PyTorch; not 0 * -inf)
+            db = g * out * F.log(a + (a == 0) * (b >= 0))
         return da, db
 
 

@@ -70,8 +70,9 @@ class Function:
                 f"{type(self).__name__}.apply() needs Value inputs or Tensor inputs (plus "
                 f"constants), got node kinds: {found}"
             )
-        kind = kinds.pop()
-        nodes = tuple(x if isinstance(x, Node) else kind._constant(x) for x in inputs)
+        like = next(x for x in inputs if isinstance(x, Node))
+        nodes = tuple(x if isinstance(x, Node) else like._coerce(x) for x in inputs)
+        kind = type(like)
         data = self.forward(kind._raw_math, *[x.data for x in nodes])
         return kind._result(kind._from_forward(data), self, nodes)
 
@@ -115,6 +116,11 @@ class Node:
 
     def _check_seed(self, grad: Any) -> Any:
         """Validate and convert a user-given ``grad`` for ``backward(grad)``."""
+        raise NotImplementedError
+
+    def _coerce(self, x: Any) -> Node:
+        """``x`` as a node of this kind: itself if it is one, else a constant (numbers, arrays)
+        converted by the engine's rules (a Tensor's dtype, a Value's float check)."""
         raise NotImplementedError
 
     # -- building the graph --
@@ -205,18 +211,20 @@ def topological_order(roots: Sequence[Node], saved: list | None = None) -> list[
         for root in roots:
             if root._fn is None or not root.requires_grad or root.grad is mark:
                 continue
+            links = _links(root)  # before marking: a freed graph raises with nothing marked
             if saved is not None:
                 saved.append((root, root.grad))
             root.grad = mark
-            stack.append((root, iter(_links(root))))
+            stack.append((root, iter(links)))
             while stack:
                 node, pending = stack[-1]
                 for parent in pending:
                     if parent._fn is not None and parent.requires_grad and parent.grad is not mark:
+                        links = _links(parent)
                         if saved is not None:
                             saved.append((parent, parent.grad))
                         parent.grad = mark
-                        stack.append((parent, iter(_links(parent))))
+                        stack.append((parent, iter(links)))
                         break
                 else:
                     stack.pop()
@@ -256,7 +264,11 @@ class BackwardPass:
         accumulate: bool,
     ) -> None:
         self.saved: list[tuple[Node, Any]] = []
-        self.order = topological_order(roots, None if accumulate else self.saved)
+        try:
+            self.order = topological_order(roots, None if accumulate else self.saved)
+        except BaseException:
+            self.close(completed=False)  # grad(): put back the .grad it had saved
+            raise
         if not accumulate:  # grad(): work in .grad, then put every .grad back as it was
             leaves = [*roots, *(p for n in self.order for p in n._parents if p._fn is None)]
             self.saved += [(node, node.grad) for node in leaves]
@@ -272,6 +284,7 @@ class BackwardPass:
         self.create_graph = create_graph
         self.F = kind._node_math if create_graph else kind._raw_math
         self.broadcasts = kind._broadcasts
+        self.owns_arrays = kind._broadcasts and not create_graph  # first-order Tensor pass
         self.anomaly = _Flags.anomaly
         if retain_graph is None:
             retain_graph = create_graph or kind._retain_graph_default
@@ -296,11 +309,17 @@ class BackwardPass:
             ]
         if self.anomaly:
             check_backward_anomaly(node._fn, contributions, parents)
+        g = node.grad
         for parent, c in zip(parents, contributions):
             if c is None or not parent.requires_grad:
                 continue
             previous = parent.grad
-            parent.grad = c if previous is None else previous + c
+            if previous is not None:
+                parent.grad = previous + c
+            elif self.owns_arrays and parent._fn is None and (c is g or c.base is not None):
+                parent.grad = c.copy()  # a leaf's .grad is its own array, safe to change in place
+            else:
+                parent.grad = c
         return inputs, contributions
 
     def gradients_of(self, wanted: Sequence[Node]) -> list:
