@@ -8,7 +8,7 @@ checks second derivatives the same way.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -34,6 +34,11 @@ class GradcheckError(AssertionError):
 def _as_list(inputs: Node | Sequence[Node]) -> tuple[list[Node], bool]:
     if isinstance(inputs, Node):
         return [inputs], True
+    if not isinstance(inputs, Iterable) or isinstance(inputs, (str, bytes)):
+        raise TypeError(
+            "inputs must be a Value, a Tensor or a list of them, "
+            f"got {type(inputs).__name__}: {inputs!r:.60}"
+        )
     items = list(inputs)
     for i, x in enumerate(items):
         if not isinstance(x, Node):

@@ -104,17 +104,15 @@ def backward_steps(
             "it was made without any input that requires grad (or under no_grad())"
         )
     seed = root._default_seed() if grad is None else root._check_seed(grad)
+    return _steps(root, seed, retain_graph)  # a generator: the checks above run at the call
+
+
+def _steps(root: Node, seed: Any, retain_graph: bool | None) -> Iterator[BackwardStep]:
     kind = type(root)
     walk = backward_walk([root], [seed], retain_graph, create_graph=False, accumulate=True)
-    index = 0
     try:
-        while True:
-            item = next(walk, None)
-            if item is None:
-                return
-            node, upstream, inputs, contributions = item
+        for index, (node, upstream, inputs, contributions) in enumerate(walk, 1):
             parents = node._parents
-            index += 1
             yield BackwardStep(
                 index=index,
                 root=root,
@@ -122,7 +120,7 @@ def backward_steps(
                 upstream=_snapshot(upstream),
                 parents=tuple(parents),
                 local=_local_derivatives(kind, node, inputs),
-                contributions=_added(kind, parents, contributions),
+                contributions=_added(parents, contributions),
                 accumulated=tuple(_snapshot(p.grad) if p.requires_grad else None for p in parents),
             )
     finally:
@@ -144,15 +142,12 @@ def _local_derivatives(kind: type, node: Node, inputs: list) -> tuple:
     )
 
 
-def _added(kind: type, parents: tuple, contributions: Any) -> tuple:
+def _added(parents: tuple, contributions: Any) -> tuple:
     """What the core added to each parent's gradient (it yields them with broadcasting undone)."""
-    added = []
-    for parent, c in zip(parents, contributions):
-        if c is None or not parent.requires_grad:
-            added.append(None)
-            continue
-        added.append(_snapshot(c))
-    return tuple(added)
+    return tuple(
+        None if c is None or not p.requires_grad else _snapshot(c)
+        for p, c in zip(parents, contributions)
+    )
 
 
 def _snapshot(x: Any) -> Any:

@@ -4,7 +4,8 @@ Here: ``Tensor`` (creation, graph hooks, arithmetic through the rules shared wit
 ``elementwise.py``, comparisons, conversions) and ``TensorMath``, the rules' namespace on nodes
 (``NumpyMath``, on raw arrays, is in ``tensor_math.py`` with the dtype rules). Matmul and
 reductions are in ``tensor_ops.py``, shape ops and indexing in ``tensor_shape.py``, linear and the
-softmax family in ``tensor_nn.py``: each holds its ops' rules next to the methods applying them.
+softmax family in ``tensor_nn.py``: each holds its ops' rules next to the methods applying them
+(argument checks they share: ``tensor_args.py``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import numpy as np
 
 from . import elementwise as E
 from .graph import Function, Node
-from .tensor_math import NumpyMath, as_array, constant_array, describe
+from .tensor_math import NumpyMath, as_array, comparison, constant_array, describe, shape_error
 from .tensor_nn import SoftmaxMethods, cross_entropy_logits, linear, log_softmax, logsumexp, softmax
 from .tensor_ops import ReduceMethods, matmul, matmul_nodes, maximum, minimum, where
 from .tensor_shape import IndexAdd, ShapeMethods, broadcast_axes, concatenate, stack
@@ -44,16 +45,6 @@ _ndarray = np.ndarray
 def _lift(x: Any, dtype: np.dtype) -> Tensor:
     """An operand as a Tensor: itself if it is one, else a constant (see ``constant_array``)."""
     return x if isinstance(x, Tensor) else Tensor._constant(constant_array(x, dtype))
-
-
-def _shape_error(fn: Function, a: Tensor, b: Tensor) -> ValueError:
-    return ValueError(
-        f"{fn.name!r}: operand shapes {a.data.shape} and {b.data.shape} do not broadcast"
-    )
-
-
-def _data_of(x: Any) -> Any:
-    return x.data if isinstance(x, Tensor) else x
 
 
 # ------------------------------------------------------------------------------- Tensor
@@ -94,6 +85,13 @@ class Tensor(ReduceMethods, ShapeMethods, SoftmaxMethods, Node):
             self.data = data.copy()  # the common case, without the general conversion
         else:
             self.data = as_array(data, dtype)
+        if not isinstance(requires_grad, (bool, np.bool_)):
+            raise TypeError(
+                "Tensor(): requires_grad must be True or False, "
+                f"got {describe(requires_grad)} (the label is the keyword argument label=)"
+            )
+        if not isinstance(label, str):
+            raise TypeError(f"Tensor(): label must be a str, got {describe(label)}")
         if requires_grad and self.data.dtype.kind != "f":
             raise TypeError(
                 f"only floating-point tensors can require grad, this one is {self.data.dtype}"
@@ -137,7 +135,7 @@ class Tensor(ReduceMethods, ShapeMethods, SoftmaxMethods, Node):
         if isinstance(grad, Tensor):
             if grad.requires_grad:  # keep it as a node: create_graph differentiates through it
                 self._check_seed(grad.data)
-                return grad
+                return grad if grad.dtype == self.data.dtype else grad.astype(self.data.dtype)
             grad = grad.data
         try:
             seed = np.array(grad, dtype=self.data.dtype)
@@ -184,14 +182,14 @@ class Tensor(ReduceMethods, ShapeMethods, SoftmaxMethods, Node):
         try:
             data = fn.forward(NumpyMath, self.data, other.data)
         except ValueError:
-            raise _shape_error(fn, self, other) from None
+            raise shape_error(fn.name, self.data.shape, other.data.shape) from None
         if type(data) is not _ndarray:
             data = np.asarray(data)
         return Tensor._result(data, fn, (self, other))
 
     def _coerce(self, x: Any) -> Tensor:
         """``x`` as a Tensor: itself if it is one, else a constant in this tensor's float dtype."""
-        return x if isinstance(x, Tensor) else _lift(x, self.data.dtype)
+        return _lift(x, self.data.dtype)
 
     def _rbinary(self, fn: Function, other: Any) -> Tensor:
         return _lift(other, self.data.dtype)._binary(fn, self)
@@ -290,23 +288,12 @@ class Tensor(ReduceMethods, ShapeMethods, SoftmaxMethods, Node):
     # -- comparisons: plain boolean arrays, no graph; hashing stays by identity --
     __hash__ = Node.__hash__
 
-    def __eq__(self, other: object) -> Any:  # type: ignore[override]
-        return self.data == _data_of(other)
-
-    def __ne__(self, other: object) -> Any:  # type: ignore[override]
-        return self.data != _data_of(other)
-
-    def __lt__(self, other: Any) -> Any:
-        return self.data < _data_of(other)
-
-    def __le__(self, other: Any) -> Any:
-        return self.data <= _data_of(other)
-
-    def __gt__(self, other: Any) -> Any:
-        return self.data > _data_of(other)
-
-    def __ge__(self, other: Any) -> Any:
-        return self.data >= _data_of(other)
+    __eq__ = comparison("==", operator.eq)  # type: ignore[assignment]
+    __ne__ = comparison("!=", operator.ne)  # type: ignore[assignment]
+    __lt__ = comparison("<", operator.lt)
+    __le__ = comparison("<=", operator.le)
+    __gt__ = comparison(">", operator.gt)
+    __ge__ = comparison(">=", operator.ge)
 
     # -- conversions --
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:

@@ -28,6 +28,26 @@ def describe(data: Any) -> str:
     return f"{type(data).__name__} {text if len(text) <= 60 else text[:57] + '...'}"
 
 
+def shape_error(name: str, a: tuple, b: tuple) -> ValueError:
+    """The error for operands of op ``name`` whose shapes ``a`` and ``b`` do not broadcast."""
+    return ValueError(f"{name!r}: operand shapes {a} and {b} do not broadcast")
+
+
+def comparison(name: str, op: Any) -> Any:
+    """A Tensor comparison method (``op`` is ``operator.lt``, ...): a plain boolean array, no
+    graph; operands that do not broadcast raise :func:`shape_error` naming ``name``."""
+
+    def compare(self: Node, other: Any) -> np.ndarray:
+        b = other.data if isinstance(other, Node) else other
+        try:
+            return op(self.data, b)
+        except ValueError:
+            raise shape_error(name, self.data.shape, np.shape(b)) from None
+
+    compare.__name__ = f"__{op.__name__}__"
+    return compare
+
+
 def as_array(data: Any, dtype: Any) -> np.ndarray:
     """A fresh numeric array from ``data`` for ``Tensor(data, dtype=dtype)``: float arrays keep
     their dtype; Python numbers, lists and int/bool arrays become float32 unless ``dtype``."""

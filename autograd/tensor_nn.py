@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 
 from .graph import Function, Node
-from .tensor_ops import Reduction, as_tensors, reduction
+from .tensor_args import as_tensors, check_axes, shared_op
+from .tensor_ops import Reduction, reduction
 
 __all__ = ["cross_entropy_logits", "linear", "log_softmax", "logsumexp", "softmax"]
 
@@ -135,18 +136,6 @@ class LogSoftmax(Function):
         return (g - F.exp(out) * F.sum(g, self.axis, True),)
 
 
-_AXIS_OPS: dict[tuple, Function] = {}
-
-
-def axis_op(cls: type, axis: int) -> Any:
-    """The shared ``Softmax`` / ``LogSoftmax`` op for ``axis``."""
-    key = (cls, axis)
-    fn = _AXIS_OPS.get(key)
-    if fn is None:
-        fn = _AXIS_OPS[key] = cls(axis)
-    return fn
-
-
 class LogSumExp(Reduction):
     """log(sum(exp(a))) over ``axis`` (stable; a slice of all -inf gives -inf)."""
 
@@ -248,14 +237,17 @@ class SoftmaxMethods:
 
     def softmax(self, axis: int = -1) -> Any:
         """exp(x) / sum(exp(x)) along ``axis``, without overflow."""
-        return self._apply(axis_op(Softmax, axis))
+        check_axes("softmax", axis, self.data.shape)
+        return self._apply(shared_op(Softmax, axis))
 
     def log_softmax(self, axis: int = -1) -> Any:
         """x - logsumexp(x) along ``axis``, without overflow."""
-        return self._apply(axis_op(LogSoftmax, axis))
+        check_axes("log_softmax", axis, self.data.shape)
+        return self._apply(shared_op(LogSoftmax, axis))
 
     def logsumexp(self, axis: Any = None, keepdims: bool = False) -> Any:
         """log(sum(exp(x))) over ``axis`` (None: all), without overflow."""
+        check_axes("logsumexp", axis, self.data.shape)
         return self._apply(reduction(LogSumExp, axis, keepdims))
 
 

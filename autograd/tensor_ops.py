@@ -14,43 +14,16 @@ inputs need a gradient, so no time is spent on the gradient of a data matrix.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import numbers
+import operator
 from typing import Any
 
 import numpy as np
-from numpy.lib.array_utils import normalize_axis_tuple
 
 from .graph import Function, Node
+from .tensor_args import as_tensors, check_axes, kept_shape, shared_op
 
 __all__ = ["matmul", "maximum", "minimum", "where"]
-
-
-# ------------------------------------------------------------------------------ helpers
-def reduced_axes(axis: Any, ndim: int) -> tuple[int, ...]:
-    """``axis`` (None, an int or a tuple of ints) as a sorted tuple of non-negative axes."""
-    if axis is None:
-        return tuple(range(ndim))
-    if type(axis) is int and -ndim <= axis < ndim:
-        return (axis % ndim,)
-    return tuple(sorted(normalize_axis_tuple(axis, ndim)))
-
-
-def kept_shape(shape: tuple, axis: Any) -> tuple:
-    """``shape`` with the reduced axes set to 1 (the ``keepdims=True`` shape)."""
-    axes = reduced_axes(axis, len(shape))
-    return tuple(1 if i in axes else n for i, n in enumerate(shape))
-
-
-def as_tensors(items: Sequence[Any]) -> list:
-    """``items`` as Tensors: Tensors as they are, anything else as a constant in the first
-    tensor's float dtype (if none is a Tensor, the first item becomes one by the creation rule)."""
-    like = next((x for x in items if isinstance(x, Node)), None)
-    if like is None:
-        from .tensor import Tensor  # only when no Tensor was passed at all
-
-        like = Tensor(items[0])
-        items = [like, *items[1:]]
-    return [like._coerce(x) for x in items]
 
 
 # ------------------------------------------------------------------------------ matmul
@@ -189,18 +162,9 @@ class Var(Reduction):
         return (self.kept(F, g, a.shape) * deviation * scale,)
 
 
-_REDUCTIONS: dict[tuple, Reduction] = {}
-
-
 def reduction(cls: type, axis: Any, keepdims: bool) -> Any:
-    """The shared op ``cls(axis, keepdims)``: one object per distinct parameters."""
-    if isinstance(axis, list):
-        axis = tuple(axis)
-    key = (cls, axis, bool(keepdims))
-    fn = _REDUCTIONS.get(key)
-    if fn is None:
-        fn = _REDUCTIONS[key] = cls(axis, bool(keepdims))
-    return fn
+    """The shared reduction op ``cls(axis, keepdims)`` (a list ``axis`` counts as a tuple)."""
+    return shared_op(cls, tuple(axis) if isinstance(axis, list) else axis, bool(keepdims))
 
 
 # ----------------------------------------------------------- elementwise, with parameters
@@ -209,26 +173,23 @@ class Maximum(Function):
     Binary and broadcasting, so it follows the elementwise convention ``forward(F, a, b)``."""
 
     name = "maximum"
+    pick = staticmethod(np.maximum)
+    wins = staticmethod(operator.gt)  # where a is the one picked
 
     def forward(self, F: Any, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return np.maximum(a, b)
+        return self.pick(a, b)
 
     def backward(self, F: Any, g: Any, out: Any, a: Any, b: Any) -> tuple:
-        share = ((a > b) + 0.5 * (a == b)).astype(g.dtype)
+        share = (self.wins(a, b) + 0.5 * (a == b)).astype(g.dtype)
         return g * share, g * (1 - share)
 
 
-class Minimum(Function):
+class Minimum(Maximum):
     """The smaller of a and b, elementwise; at ties each side gets half the gradient."""
 
     name = "minimum"
-
-    def forward(self, F: Any, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return np.minimum(a, b)
-
-    def backward(self, F: Any, g: Any, out: Any, a: Any, b: Any) -> tuple:
-        share = ((a < b) + 0.5 * (a == b)).astype(g.dtype)
-        return g * share, g * (1 - share)
+    pick = staticmethod(np.minimum)
+    wins = staticmethod(operator.lt)
 
 
 MAXIMUM, MINIMUM = Maximum(), Minimum()
@@ -289,31 +250,49 @@ class ReduceMethods:
 
     __slots__ = ()
 
+    def _reduce(self, cls: type, axis: Any, keepdims: bool) -> Any:
+        if axis is not None:
+            check_axes(cls.__name__.lower(), axis, self.data.shape)
+        try:
+            return self._apply(reduction(cls, axis, keepdims))
+        except ValueError:  # from NumPy: no max or min over an axis of length 0
+            name = cls.__name__.lower()
+            raise ValueError(
+                f"{name}: an axis reduced over has length 0 in shape {self.data.shape} "
+                f"(axis={axis}); the {name} of nothing is undefined"
+            ) from None
+
     def sum(self, axis: Any = None, keepdims: bool = False) -> Any:
         """Sum over ``axis`` (None: all; an int or a tuple), keeping reduced axes if asked."""
-        return self._apply(reduction(Sum, axis, keepdims))
+        return self._reduce(Sum, axis, keepdims)
 
     def mean(self, axis: Any = None, keepdims: bool = False) -> Any:
         """Mean over ``axis`` (None: all; an int or a tuple)."""
-        return self._apply(reduction(Mean, axis, keepdims))
+        return self._reduce(Mean, axis, keepdims)
 
     def max(self, axis: Any = None, keepdims: bool = False) -> Any:
         """Largest value over ``axis``; tied maxima share the gradient equally."""
-        return self._apply(reduction(Max, axis, keepdims))
+        return self._reduce(Max, axis, keepdims)
 
     def min(self, axis: Any = None, keepdims: bool = False) -> Any:
         """Smallest value over ``axis``; tied minima share the gradient equally."""
-        return self._apply(reduction(Min, axis, keepdims))
+        return self._reduce(Min, axis, keepdims)
 
     def var(self, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Any:
         """Variance over ``axis``, dividing by ``n - ddof`` (NumPy's default ``ddof=0``;
         PyTorch's default, the unbiased estimate, is ``ddof=1``)."""
+        check_axes("var", axis, self.data.shape)
         return self._apply(Var(axis, keepdims, ddof))
 
     def clip(self, min: float | None = None, max: float | None = None) -> Any:
         """Values limited to [min, max] (either may be None); no gradient where clipped."""
         if min is None and max is None:
             raise ValueError("clip(): give min, max or both")
+        for name, bound in (("min", min), ("max", max)):
+            if bound is not None and not isinstance(bound, numbers.Real):
+                raise TypeError(
+                    f"clip(): {name} must be a real number or None, got {type(bound).__name__}"
+                )
         return self._apply(Clip(min, max))
 
     def maximum(self, other: Any) -> Any:

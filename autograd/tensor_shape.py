@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from .graph import Function, Node
-from .tensor_ops import as_tensors
+from .tensor_args import as_tensors, axis_index, shared_op
 
 __all__ = ["concatenate", "stack"]
 
@@ -61,17 +61,6 @@ class Transpose(Function):
 
     def backward(self, F: Any, g: Any, out: Any, a: Any) -> tuple:
         return (F.permute(g, self.inverse),)
-
-
-_TRANSPOSES: dict[tuple[int, ...], Transpose] = {}
-
-
-def transpose_op(axes: tuple[int, ...]) -> Transpose:
-    """The shared ``Transpose`` op for the permutation ``axes``."""
-    fn = _TRANSPOSES.get(axes)
-    if fn is None:
-        fn = _TRANSPOSES[axes] = Transpose(axes)
-    return fn
 
 
 class Expand(Function):
@@ -249,7 +238,11 @@ class ShapeMethods:
         shape = self.data.shape
         if not shape:
             return type(self)._result(self.data.reshape(1), FLATTEN, (self,))
-        start, end = (int(d) % len(shape) for d in (start_dim, end_dim))
+        start, end = (axis_index("flatten", d, shape) for d in (start_dim, end_dim))
+        if start > end:
+            raise ValueError(
+                f"flatten: start_dim {start_dim} comes after end_dim {end_dim} in shape {shape}"
+            )
         merged = 1
         for n in shape[start : end + 1]:
             merged *= n
@@ -265,7 +258,9 @@ class ShapeMethods:
         return type(self)._result(data, SQUEEZE, (self,))
 
     def unsqueeze(self, axis: int) -> Any:
-        """A size-1 axis inserted at ``axis`` (NumPy's ``expand_dims``)."""
+        """A size-1 axis inserted at ``axis`` (NumPy's ``expand_dims``): -1 appends one."""
+        shape = self.data.shape
+        axis_index("unsqueeze", axis, shape, len(shape) + 1)
         return type(self)._result(np.expand_dims(self.data, axis), UNSQUEEZE, (self,))
 
     def expand(self, *shape: Any) -> Any:
@@ -290,14 +285,11 @@ class ShapeMethods:
     def permute(self, *axes: Any) -> Any:
         """The axes reordered: ``x.permute(2, 0, 1)`` (NumPy's ``transpose(axes)``)."""
         axes = _shape_arg(axes)
-        ndim = self.data.ndim
-        try:
-            axes = tuple(int(i) % ndim for i in axes) if ndim else ()
-        except TypeError:
-            raise TypeError(f"permute: axes must be ints, got {axes}") from None
-        if sorted(axes) != list(range(ndim)):
-            raise ValueError(f"permute: {axes} is not an ordering of the {ndim} axes")
-        return self._apply(transpose_op(axes))
+        shape = self.data.shape
+        axes = tuple(axis_index("permute", i, shape) for i in axes)
+        if sorted(axes) != list(range(len(shape))):
+            raise ValueError(f"permute: {axes} is not an ordering of the axes of shape {shape}")
+        return self._apply(shared_op(Transpose, axes))
 
     def transpose(self, *axes: int) -> Any:
         """``transpose()`` reverses the axes (NumPy); ``transpose(d0, d1)`` swaps two axes
@@ -308,7 +300,7 @@ class ShapeMethods:
         if len(axes) != 2:
             return self.permute(*axes)
         order = list(range(ndim))
-        d0, d1 = (int(d) % ndim for d in axes)
+        d0, d1 = (axis_index("transpose", d, self.data.shape) for d in axes)
         order[d0], order[d1] = order[d1], order[d0]
         return self.permute(*order)
 

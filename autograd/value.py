@@ -40,6 +40,22 @@ def _to_float(data: Any, what: str) -> float:
     )
 
 
+def _leaf_flag(who: str, label: Any, requires_grad: Any) -> bool:
+    """``requires_grad`` as a bool; raise for a ``label`` that is not a str or a flag that is not
+    a bool (as micrograd's internal ``Value(data, _children, _op)`` form would give)."""
+    if not isinstance(label, str):
+        raise TypeError(
+            f"{who}: label must be a str, got {type(label).__name__} {label!r:.60} "
+            "(micrograd's Value(data, _children, _op) form is internal: build nodes with ops)"
+        )
+    if not isinstance(requires_grad, (bool, np.bool_)):
+        raise TypeError(
+            f"{who}: requires_grad must be True or False, "
+            f"got {type(requires_grad).__name__} {requires_grad!r:.60}"
+        )
+    return bool(requires_grad)
+
+
 def _lift(x: Any) -> Value:
     """A ``Value`` as it is, a number as a constant ``Value`` (no grad)."""
     if isinstance(x, Value):
@@ -64,6 +80,8 @@ class Value(Node):
 
     def __init__(self, data: Number, label: str = "", requires_grad: bool = True) -> None:
         self.data = _to_float(data, "Value()")
+        if type(label) is not str or (requires_grad is not True and requires_grad is not False):
+            requires_grad = _leaf_flag("Value()", label, requires_grad)
         self.grad = 0.0
         self.label = label
         self.requires_grad = requires_grad
@@ -90,6 +108,9 @@ class Value(Node):
         if isinstance(grad, Value):
             return grad
         return _to_float(grad, "backward(grad)")
+
+    def _coerce(self, x: Any) -> Value:
+        return _lift(x)
 
     # -- applying ops --
     def _unary(self, fn: Function) -> Value:
@@ -231,6 +252,9 @@ class Sum(Function):
 
     name = "sum"
 
+    def forward(self, F: Any, *xs: float) -> float:
+        return math.fsum(xs)
+
     def backward(self, F: Any, g: Any, out: Any, *xs: Any) -> tuple:
         return (g,) * len(xs)
 
@@ -241,6 +265,11 @@ class Dot(Function):
     def __init__(self, bias: bool) -> None:
         self.bias = bias
         self.name = "dot+b" if bias else "dot"
+
+    def forward(self, F: Any, *wxb: float) -> float:
+        n = len(wxb) // 2
+        total = float(sum(map(operator.mul, wxb[:n], wxb[n : 2 * n])))
+        return total + wxb[-1] if self.bias else total
 
     def backward(self, F: Any, g: Any, out: Any, *wxb: Any) -> list:
         n = len(wxb) // 2
@@ -268,7 +297,7 @@ def sum_of(values: Iterable[Any]) -> Value:
     """The sum of many Values (or numbers) as a single graph node: faster than ``sum()``, which
     makes one node per addition, and drawn as one node."""
     items = _lift_all(tuple(values))
-    return Value._result(math.fsum(map(_data, items)), _SUM, items)
+    return Value._result(_SUM.forward(FloatMath, *map(_data, items)), _SUM, items)
 
 
 def dot(ws: Iterable[Any], xs: Iterable[Any], bias: Any = None) -> Value:
@@ -278,8 +307,6 @@ def dot(ws: Iterable[Any], xs: Iterable[Any], bias: Any = None) -> Value:
     n = len(ws)
     if n != len(xs):
         raise ValueError(f"dot(): {n} weights but {len(xs)} inputs")
+    fn = _DOT if bias is None else _DOT_BIAS
     parents = _lift_all(ws + xs if bias is None else ws + xs + (bias,))
-    data = sum(map(operator.mul, map(_data, parents[:n]), map(_data, parents[n : 2 * n])))
-    if bias is None:
-        return Value._result(float(data), _DOT, parents)
-    return Value._result(float(data + parents[-1].data), _DOT_BIAS, parents)
+    return Value._result(fn.forward(FloatMath, *map(_data, parents)), fn, parents)

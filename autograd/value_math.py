@@ -49,9 +49,7 @@ class FloatMath:
     def pow(a: float, b: float) -> float:
         try:
             result = a**b
-        except ZeroDivisionError:
-            return math.inf
-        except OverflowError:
+        except (ZeroDivisionError, OverflowError):  # 0 ** -n, or too large: inf, signed as IEEE
             odd = float(b).is_integer() and int(b) % 2 == 1
             return math.copysign(math.inf, a) if odd else math.inf
         return math.nan if type(result) is complex else result
@@ -64,6 +62,8 @@ class FloatMath:
     def sigmoid(a: float) -> float:
         if a >= 0:
             return 1.0 / (1.0 + math.exp(-a))
+        if a != a:  # nan stays nan
+            return a
         e = math.exp(a) if a > -745.0 else 0.0
         return e / (1.0 + e)
 

@@ -138,6 +138,9 @@ def test_gradcheck_bad_inputs():
         gradcheck(lambda a: a * 2, [Value(1.0, requires_grad=False)])
     with pytest.raises(TypeError, match="input 0 is a float"):
         gradcheck(lambda a: a * 2, [1.0])
+    for check in (gradcheck, numerical_grad, gradgradcheck):
+        with pytest.raises(TypeError, match=r"inputs must be a Value, a Tensor .* got float"):
+            check(lambda a: a * 2, 1.0)
 
 
 def test_gradgradcheck_passes_on_correct_second_derivatives():

@@ -266,6 +266,8 @@ TENSOR_OPS = [
     ("linear_relu", linear_args, lambda N, x, w, b: N.linear_relu(x, w, b) ** 2),
 ]
 TENSOR_IDS = [op[0] for op in TENSOR_OPS]
+
+
 def off_kink(arrays, gap=0.1):
     """True when every pre-activation x @ w.T + b is more than ``gap`` away from ReLU's kink."""
     x, w, b = arrays

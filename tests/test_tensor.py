@@ -249,6 +249,12 @@ class TestBackward:
         y.backward(Tensor([1.0, 1.0]))
         np.testing.assert_allclose(x.grad, 2 * x.data)
 
+    def test_a_seed_of_another_dtype_takes_the_outputs_dtype(self):
+        for needs_grad in (False, True):
+            x = Tensor([1.0, 2.0], requires_grad=True)  # float32
+            (x * 2).backward(Tensor([1.0, 3.0], requires_grad=needs_grad, dtype=np.float64))
+            assert x.grad.dtype == np.float32 and x.grad.tolist() == [2.0, 6.0]
+
     def test_one_element_output_of_any_shape(self):
         x = f64([[3.0]])
         (x * x).backward()

@@ -267,6 +267,8 @@ def test_domain_behaves_like_pytorch():
     assert math.isnan((Value(0.0) / 0).data)
     assert Value(1000.0).exp().data == math.inf
     assert (Value(0.0) ** -1).data == math.inf
+    assert (Value(-0.0) ** -1).data == -math.inf  # an odd power keeps the sign of zero
+    assert (Value(-0.0) ** -2).data == math.inf
     assert Value(-1000.0).sigmoid().data == 0.0
     assert Value(1000.0).sigmoid().data == 1.0
     x = Value(0.0)
@@ -274,10 +276,25 @@ def test_domain_behaves_like_pytorch():
     assert x.grad == math.inf
 
 
+@pytest.mark.parametrize("name,f", [(u[0], u[1]) for u in UNARY], ids=[u[0] for u in UNARY])
+def test_nan_goes_through_every_op(name, f):
+    assert math.isnan(f(Value(math.nan)).data)
+
+
 @pytest.mark.parametrize("bad", ["3", None, [1, 2], 1 + 2j, {"a": 1}])
 def test_bad_value_names_the_type(bad):
     with pytest.raises(TypeError, match=type(bad).__name__):
         Value(bad)
+
+
+def test_micrograds_internal_constructor_form_is_refused():
+    """micrograd's Value(data, _children, _op) would make a disconnected leaf here, silently."""
+    a = Value(1.0)
+    with pytest.raises(TypeError, match=r"label must be a str, got tuple"):
+        Value(2.0, (a,), "+")
+    with pytest.raises(TypeError, match=r"requires_grad must be True or False, got str"):
+        Value(2.0, "x", "+")
+    assert Value(2.0, "x", np.bool_(False)).requires_grad is False
 
 
 def test_bad_operand_names_the_type():
@@ -287,7 +304,7 @@ def test_bad_operand_names_the_type():
     with pytest.raises(TypeError, match="list"):
         [1] * v
     with pytest.raises(TypeError, match="NoneType"):
-        v ** None
+        v**None
 
 
 def test_detect_anomaly_forward_names_op_and_inputs():

@@ -1,5 +1,7 @@
 """Every Value op against PyTorch float64: the value and the gradient of each input."""
 
+import math
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -60,3 +62,39 @@ def test_relu_and_abs_at_zero_match_torch():
         at = torch.tensor(0.0, dtype=torch.float64, requires_grad=True)
         op(at).backward()
         assert a.grad == at.grad.item()
+
+
+EDGES = [0.0, -0.0, 1.0, -1.0, 1e-300, 800.0, -800.0, math.inf, -math.inf, math.nan]
+EDGE_OPS = [
+    ("exp", lambda a: a.exp()),
+    ("log", lambda a: a.log()),
+    ("sqrt", lambda a: a.sqrt()),
+    ("tanh", lambda a: a.tanh()),
+    ("sigmoid", lambda a: a.sigmoid()),
+    ("sin", lambda a: a.sin()),
+    ("cos", lambda a: a.cos()),
+    ("neg", lambda a: -a),
+    ("square", lambda a: a**2),
+    ("cube", lambda a: a**3),
+    ("inverse", lambda a: a**-1),
+    ("rdiv", lambda a: 1 / a),
+    ("div0", lambda a: a / 0.0),
+]
+
+
+def same(ours: float, theirs: float) -> bool:
+    return ours == theirs or (math.isnan(ours) and math.isnan(theirs))
+
+
+@pytest.mark.parametrize("name,op", EDGE_OPS, ids=[o[0] for o in EDGE_OPS])
+def test_domain_edges_match_torch(name, op):
+    """0, -0, huge, inf and nan: the same value and gradient as PyTorch (never an exception)."""
+    for x in EDGES:
+        a = Value(x)
+        out = op(a)
+        out.backward()
+        at = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+        outt = op(at)
+        outt.backward()
+        assert same(out.data, outt.item()), (name, x, out.data, outt.item())
+        assert same(a.grad, at.grad.item()), (name, x, a.grad, at.grad.item())
