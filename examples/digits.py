@@ -2,7 +2,9 @@
 
 scikit-learn's 8x8 digits (1,797 images, pixels scaled to [0, 1]), a quarter held out for
 testing (``random_state=0``), mini-batches of 32, softmax cross-entropy, Adam with lr 0.01,
-20 epochs. Reaches about 98% test accuracy in well under a second of training on 2 cores.
+20 epochs. The validation curves come from the last 10% of the training part
+(``validation_split``), so the test set is used once, at the end. Reaches about 98% test
+accuracy in well under a second of training on 2 cores.
 
 Run: ``python examples/digits.py``
 """
@@ -55,9 +57,9 @@ def train_digits(
     progress: bool = False,
     threads: int | None = 1,
 ) -> dict[str, Any]:
-    """Train the digits MLP; returns the model, its History (with validation curves on the
-    test set), the test accuracy and the training time in seconds. ``threads``: BLAS threads
-    during training (None: NumPy's default)."""
+    """Train the digits MLP; returns the model, its History (validation curves from 10% of the
+    training part), the test accuracy and the training time in seconds. ``threads``: BLAS
+    threads during training (None: NumPy's default)."""
     X, y = nn.datasets.digits()
     X_train, X_test, y_train, y_test = nn.train_test_split(X, y, test_size=0.25, seed=0)
     model = digits_model(hidden, dropout, seed)
@@ -72,7 +74,7 @@ def train_digits(
             opt,
             epochs=epochs,
             batch_size=batch_size,
-            validation_data=(X_test, y_test),
+            validation_split=0.1,
             progress=progress,
             seed=seed,
         )

@@ -6,7 +6,19 @@ learning-rate schedules, data helpers and datasets, the training loop (``fit``) 
 (matplotlib, imported only when a plot is drawn).
 """
 
-from . import data, datasets, layers, losses, metrics, module, optim, plots, scalar, train
+from . import (
+    data,
+    datasets,
+    layers,
+    losses,
+    metrics,
+    module,
+    optim,
+    plots,
+    scalar,
+    schedules,
+    train,
+)
 from .data import *  # noqa: F403
 from .layers import *  # noqa: F403
 from .losses import *  # noqa: F403
@@ -15,6 +27,7 @@ from .module import *  # noqa: F403
 from .optim import *  # noqa: F403
 from .plots import *  # noqa: F403
 from .scalar import *  # noqa: F403
+from .schedules import *  # noqa: F403
 from .train import *  # noqa: F403
 
 __all__ = [
@@ -23,6 +36,7 @@ __all__ = [
     *layers.__all__,
     *losses.__all__,
     *optim.__all__,
+    *schedules.__all__,
     *data.__all__,
     *metrics.__all__,
     *train.__all__,

@@ -9,6 +9,7 @@ comes from a seed given to the layer or, without one, from the generator that
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,7 +17,7 @@ import numpy as np
 
 from autograd.tensor import Tensor, linear
 
-from .module import Module
+from .module import Module, positive_int
 
 __all__ = [
     "Dropout",
@@ -45,12 +46,6 @@ def _rng(seed: int | None) -> np.random.Generator:
     return np.random.default_rng(_GLOBAL["rng"].integers(2**63))
 
 
-def _check_size(name: str, value: Any) -> int:
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
-    return int(value)
-
-
 class Linear(Module):
     """``y = x @ weight.T + bias``: every output is a weighted sum of every input.
 
@@ -68,8 +63,8 @@ class Linear(Module):
         seed: int | None = None,
         dtype: Any = np.float32,
     ) -> None:
-        self.in_features = _check_size("in_features", in_features)
-        self.out_features = _check_size("out_features", out_features)
+        self.in_features = positive_int("in_features", in_features)
+        self.out_features = positive_int("out_features", out_features)
         rng = _rng(seed)
         bound = 1.0 / math.sqrt(self.in_features)
         w = rng.uniform(-bound, bound, (self.out_features, self.in_features))
@@ -111,7 +106,12 @@ class Sequential(Module):
     def __len__(self) -> int:
         return sum(1 for value in vars(self).values() if isinstance(value, Module))
 
-    def __getitem__(self, index: int) -> Module:
+    def __getitem__(self, index: int | slice) -> Module:
+        """The module at ``index``, or a ``Sequential`` of the same modules for a slice."""
+        if isinstance(index, slice):
+            return Sequential(*list(self)[index])
+        if not isinstance(index, numbers.Integral) or isinstance(index, bool):
+            raise TypeError(f"index a Sequential with an int or a slice, got {index!r}")
         n = len(self)
         if not -n <= index < n:
             raise IndexError(f"Sequential of {n} modules has no index {index}")
@@ -158,7 +158,7 @@ class Dropout(Module):
     """
 
     def __init__(self, p: float = 0.5, seed: int | None = None) -> None:
-        if not isinstance(p, (int, float)) or isinstance(p, bool) or not 0 <= p < 1:
+        if not isinstance(p, numbers.Real) or isinstance(p, bool) or not 0 <= p < 1:
             raise ValueError(f"Dropout: p must be a probability in [0, 1), got {p!r}")
         self.p = float(p)
         self.rng = _rng(seed)

@@ -104,6 +104,7 @@ def cross_entropy(logits: Any, target: Any, reduction: str = "mean") -> Node:
         shape = logits.data.shape
         if len(shape) != 2:
             raise ValueError(f"cross_entropy: logits must be 2-D (samples, classes), got {shape}")
+        _check_not_empty("cross_entropy", shape)
         return cross_entropy_logits(logits, _class_indices(target, shape), reduction)
     rows, shape = _predictions("cross_entropy", logits)
     if len(shape) != 2:
@@ -141,6 +142,11 @@ def _is_tensor(x: Any) -> bool:
     return isinstance(x, Node) and not isinstance(x, Value)
 
 
+def _check_not_empty(name: str, shape: tuple) -> None:
+    if 0 in shape:
+        raise ValueError(f"{name} got no samples: predictions of shape {shape}")
+
+
 def _check_reduction(reduction: str) -> None:
     if reduction not in ("mean", "sum"):
         raise ValueError(f"reduction must be 'mean' or 'sum', got {reduction!r}")
@@ -158,6 +164,7 @@ def _elementwise(
     or per Value and then one ``sum_of`` node."""
     _check_reduction(reduction)
     if _is_tensor(pred):
+        _check_not_empty(name, pred.data.shape)
         t = _tensor_target(name, pred, target)
         _check_labels(name, pred.data, t.data if isinstance(t, Node) else t, labels)
         out = term(pred, t)
@@ -199,7 +206,7 @@ def _flatten(name: str, x: Any) -> tuple[list, tuple]:
         if x.dtype.kind not in "biuf":
             raise TypeError(f"{name}: expected numbers, got an array of {x.dtype}")
         return [float(v) for v in x.ravel()], x.shape
-    if isinstance(x, Node) and not isinstance(x, Value):
+    if _is_tensor(x):
         raise TypeError(f"{name}: cannot mix Tensor and Value arguments")
     if isinstance(x, Value):
         return [x], ()
@@ -229,6 +236,8 @@ def _squeeze(shape: tuple) -> tuple:
 
 def _tensor_target(name: str, pred: Node, target: Any) -> Any:
     """The target as an array (or Tensor) shaped like ``pred``, in ``pred``'s dtype."""
+    if isinstance(target, Value):
+        raise TypeError(f"{name}: cannot mix Tensor and Value arguments")
     if isinstance(target, Node):
         if _squeeze(target.data.shape) != _squeeze(pred.data.shape):
             raise ValueError(

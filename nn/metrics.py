@@ -51,6 +51,8 @@ def accuracy(pred: Any, target: Any, threshold: float | None = None) -> float:
     when all scores are probabilities in [0, 1].
     """
     p, t = to_numpy(pred), to_numpy(target)
+    if p.size == 0:
+        raise ValueError("accuracy of no samples is undefined")
     if p.ndim == 2 and p.shape[1] > 1:
         if t.shape == p.shape:  # one-hot targets
             t = np.argmax(t, axis=1)
@@ -61,8 +63,6 @@ def accuracy(pred: Any, target: Any, threshold: float | None = None) -> float:
             )
         return float(np.mean(np.argmax(p, axis=1) == t))
     p, t = _pair("accuracy", p, t)
-    if p.size == 0:
-        raise ValueError("accuracy of no samples is undefined")
     if threshold is None:
         probabilities = p.min() >= 0 and p.max() <= 1 and t.min() >= 0
         threshold = 0.5 if probabilities else 0.0

@@ -7,6 +7,7 @@ saves and restores its parameters as a ``state_dict`` of NumPy arrays or an ``.n
 
 from __future__ import annotations
 
+import numbers
 import os
 import secrets
 from collections.abc import Iterator, Mapping
@@ -126,9 +127,9 @@ class Module:
         unexpected = [k for k in state_dict if k not in params]
         problems = []
         if strict and missing:
-            problems.append(f"missing keys: {', '.join(missing)}")
+            problems.append(_keys("missing", missing))
         if strict and unexpected:
-            problems.append(f"unexpected keys: {', '.join(map(str, unexpected))}")
+            problems.append(_keys("unexpected", unexpected))
         converted = {}
         for key, p in params.items():
             if key not in state_dict:
@@ -152,6 +153,11 @@ class Module:
         survives any failure.
         """
         path = os.fspath(path)
+        folder = os.path.dirname(path) or "."
+        if not os.path.isdir(folder):
+            raise FileNotFoundError(
+                f"cannot save to {path!r}: the folder {folder!r} does not exist"
+            )
         state = self.state_dict()
         tmp = f"{path}.{os.getpid()}-{secrets.token_hex(4)}.tmp"
         try:
@@ -176,18 +182,25 @@ class Module:
         path = os.fspath(path)
         if not os.path.isfile(path):
             raise FileNotFoundError(f"no checkpoint file at {path!r}")
+        with open(path, "rb") as f:
+            magic = f.read(6)
+        if not magic.startswith(b"PK"):  # an .npz is a zip archive; numpy would try pickle
+            what = {b"": "the file is empty", b"\x93NUMPY": "it holds a single array (.npy)"}
+            raise CheckpointError(
+                f"{path!r} is not a valid checkpoint: "
+                f"{what.get(magic, 'it is not an .npz archive (a zip of arrays)')}"
+            )
         try:
             with np.load(path, allow_pickle=False) as archive:
                 state = {key: archive[key] for key in archive.files}
-        except AttributeError:  # np.load returned a bare array: a .npy file, not an .npz
-            raise CheckpointError(
-                f"{path!r} is not a valid checkpoint: it holds a single array, not an .npz"
-            ) from None
-        except Exception as e:  # zipfile, zlib, format and pickle errors: all mean "bad file"
+        except Exception as e:  # zip, CRC and zlib errors of a truncated or corrupt file
             raise CheckpointError(
                 f"{path!r} is not a valid checkpoint (.npz of arrays): {type(e).__name__}: {e}"
             ) from e
-        self.load_state_dict(state, strict=strict)
+        try:
+            self.load_state_dict(state, strict=strict)
+        except ValueError as e:
+            raise ValueError(f"checkpoint {path!r} does not fit the model: {e}") from None
         return self
 
     # ------------------------------------------------------------------ display
@@ -198,13 +211,17 @@ class Module:
     def _repr_head(self) -> str:
         return f"{type(self).__name__}({self.extra_repr()})"
 
-    def _repr_body(self) -> str:
+    def _repr_body(self, above: tuple[int, ...] = ()) -> str:
         children = list(self.named_children()) if self._repr_expand else []
         if not children:
             return self._repr_head()
+        above = (*above, id(self))
         lines = [f"{type(self).__name__}("]
         for name, child in children:
-            text = child._repr_body().replace("\n", "\n  ")
+            if id(child) in above:  # a reference back up the tree
+                text = f"{type(child).__name__}(...)"
+            else:
+                text = child._repr_body(above).replace("\n", "\n  ")
             lines.append(f"  ({name}): {text}")
         lines.append(")")
         return "\n".join(lines)
@@ -213,6 +230,22 @@ class Module:
         n = self.num_parameters()
         count = f"  # {n:,} parameter{'s' if n != 1 else ''}" if n else ""
         return self._repr_body() + count
+
+
+def _keys(kind: str, keys: list, shown: int = 5) -> str:
+    """``'missing keys (7): a, b, c, d, e and 2 more'``: the start of a long list of keys."""
+    names = ", ".join(map(str, keys[:shown]))
+    more = f" and {len(keys) - shown} more" if len(keys) > shown else ""
+    count = f" ({len(keys)})" if len(keys) > 1 else ""
+    return f"{kind} keys{count}: {names}{more}"
+
+
+def positive_int(name: str, value: Any) -> int:
+    """``value`` as an int (a layer size, a count); ``ValueError`` naming ``name`` unless it is a
+    positive integer (Python's or NumPy's, not a bool)."""
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"{name} must be a positive int, got {value!r}")
+    return int(value)
 
 
 def _convert(key: str, value: Any, p: Node) -> tuple[np.ndarray, str]:
@@ -233,12 +266,17 @@ def _walk(obj: Any, prefix: str) -> Iterator[tuple[str, Any]]:
     """Depth-first over a module's attributes, lists and tuples, in the order they were set,
     yielding ``(name, module)`` for each module and ``(name, parameter)`` for each parameter."""
     stack: list[tuple[str, Any]] = [(prefix, obj)]
+    expanded: set[int] = set()  # each module or list once: shared or cyclic references end here
     while stack:
         name, item = stack.pop()
         if isinstance(item, Node):
             if item.requires_grad and item.is_leaf:
                 yield name, item
             continue
+        if isinstance(item, (Module, list, tuple)):
+            if id(item) in expanded:
+                continue
+            expanded.add(id(item))
         if isinstance(item, Module):
             yield name, item
             children = list(vars(item).items())

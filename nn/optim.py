@@ -1,4 +1,5 @@
-"""Optimizers and learning-rate schedules: one implementation serves both engines.
+"""Optimizers: one implementation serves both engines (the learning-rate schedules that drive
+them are in ``schedules.py``).
 
 An optimizer only reads ``p.grad`` and writes ``p.data`` of each parameter. A ``Value`` holds a
 float and a ``Tensor`` an ndarray; every update below is plain arithmetic (``+ - * / **``),
@@ -9,24 +10,17 @@ The update rules and their defaults follow ``torch.optim`` (and agree with it st
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+import numbers
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
 
 from autograd import Node
 
-__all__ = [
-    "SGD",
-    "Adam",
-    "AdamW",
-    "ExponentialLR",
-    "LRScheduler",
-    "LambdaLR",
-    "Optimizer",
-    "RMSprop",
-    "StepLR",
-]
+from .module import Module
+
+__all__ = ["SGD", "Adam", "AdamW", "Optimizer", "RMSprop"]
 
 
 def _zeros_like(x: Any) -> Any:
@@ -46,8 +40,15 @@ def _buffer(state: dict[str, Any], key: str, w: Any) -> Any:
     return _zeros_like(w) if value is None else value
 
 
+def _is_number(x: Any) -> bool:
+    """A real number (Python's or NumPy's), not a bool and not nan."""
+    if not isinstance(x, numbers.Real) or isinstance(x, (bool, np.bool_)):
+        return False
+    return not math.isnan(x)
+
+
 def _check_range(name: str, value: Any, low: float, high: float, closed_high: bool) -> float:
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or math.isnan(value):
+    if not _is_number(value):
         raise TypeError(f"{name} must be a number, got {type(value).__name__}: {value!r}")
     ok = low <= value <= high if closed_high else low <= value < high
     if not ok:
@@ -63,13 +64,21 @@ class Optimizer:
     to every parameter that has a gradient. ``lr`` may be changed between steps (schedules do).
     """
 
-    #: names of the hyperparameters saved in ``state_dict`` (besides ``lr``)
+    #: names of the hyperparameters saved in ``state_dict`` (besides ``lr``); each is also an
+    #: argument of the constructor, which checks it
     hyperparameters: tuple[str, ...] = ()
     weight_decay: float = 0.0
 
     def __init__(self, params: Iterable[Node], lr: float) -> None:
-        if isinstance(params, Node):
-            raise TypeError("params must be an iterable of parameters, e.g. model.parameters()")
+        if (
+            isinstance(params, (Node, Module))
+            or callable(params)
+            or not hasattr(params, "__iter__")
+        ):
+            raise TypeError(
+                f"params must be an iterable of parameters: pass model.parameters() (called, "
+                f"with the parentheses), got {type(params).__name__}"
+            )
         self.params = list(params)
         if not self.params:
             raise ValueError("the optimizer got an empty list of parameters")
@@ -82,7 +91,7 @@ class Optimizer:
             if id(p) in seen:
                 raise ValueError(f"parameter {i} appears twice in the parameter list")
             seen.add(id(p))
-        if not isinstance(lr, (int, float)) or isinstance(lr, bool) or not lr > 0:
+        if not _is_number(lr) or not lr > 0:
             raise ValueError(f"lr must be a positive number, got {lr!r}")
         self.lr = lr
         self.state: list[dict[str, Any]] = [{} for _ in self.params]
@@ -103,12 +112,31 @@ class Optimizer:
             p.grad = p._zero_grad
 
     def step(self) -> None:
-        """One update of every parameter that received a gradient (``p.grad`` not None)."""
+        """One update of every parameter that received a gradient (``p.grad`` not None).
+
+        Every gradient is checked against its parameter's shape first, so a bad one raises
+        ``ValueError`` before anything changes. An array gradient is used in its parameter's
+        dtype (a float32 weight stays float32).
+        """
+        todo = []
+        for i, (p, state) in enumerate(zip(self.params, self.state)):
+            if p.grad is not None:
+                todo.append((p, self._gradient(i, p), state))
         self.step_count += 1
-        for p, state in zip(self.params, self.state):
-            if p.grad is None:
-                continue
-            p.data = self.update(p.data, p.grad, state)
+        for p, g, state in todo:
+            p.data = self.update(p.data, g, state)
+
+    def _gradient(self, i: int, p: Node) -> Any:
+        """Parameter ``i``'s gradient, checked against its shape, in its dtype."""
+        if not isinstance(p.data, np.ndarray):
+            return p.grad
+        g = np.asarray(p.grad)
+        if g.shape != p.data.shape:
+            raise ValueError(
+                f"{type(self).__name__}.step: the gradient of parameter {i} has shape {g.shape}, "
+                f"the parameter {p.data.shape}; nothing was updated"
+            )
+        return g.astype(p.data.dtype, copy=False)
 
     def update(self, w: Any, g: Any, state: dict[str, Any]) -> Any:
         """The new value of one parameter with data ``w`` and gradient ``g``."""
@@ -128,26 +156,43 @@ class Optimizer:
             "state": [{k: _copy(v) for k, v in s.items()} for s in self.state],
         }
 
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore what ``state_dict()`` returned; checks everything before changing anything."""
+    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
+        """Restore what ``state_dict()`` returned. Everything (the number of states, their
+        shapes, every hyperparameter, the step count) is checked before anything changes."""
+        name = type(self).__name__
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"{name}.load_state_dict needs a dict, got {type(state_dict).__name__}")
         states = state_dict.get("state")
         if not isinstance(states, (list, tuple)) or len(states) != len(self.params):
             n = len(states) if isinstance(states, (list, tuple)) else "no"
             raise ValueError(
-                f"{type(self).__name__}.load_state_dict: state for {n} parameters, "
+                f"{name}.load_state_dict: state for {n} parameters, "
                 f"but this optimizer has {len(self.params)}"
             )
         for i, (p, s) in enumerate(zip(self.params, states)):
+            if not isinstance(s, Mapping):
+                raise ValueError(
+                    f"{name}.load_state_dict: the state of parameter {i} is a "
+                    f"{type(s).__name__}, not a dict"
+                )
             for key, value in s.items():
                 if key != "step" and np.shape(value) != np.shape(p.data):
                     raise ValueError(
-                        f"{type(self).__name__}.load_state_dict: state {key!r} of parameter {i} "
+                        f"{name}.load_state_dict: state {key!r} of parameter {i} "
                         f"has shape {np.shape(value)}, the parameter {np.shape(p.data)}"
                     )
-        for name in ("lr", *self.hyperparameters):
-            if name in state_dict:
-                setattr(self, name, state_dict[name])
-        self.step_count = int(state_dict.get("step_count", 0))
+        lr = _check_range("lr", state_dict.get("lr", self.lr), 0.0, math.inf, False)
+        settings = {k: state_dict.get(k, getattr(self, k)) for k in self.hyperparameters}
+        checked = type(self)(self.params, lr=1.0, **settings)  # the constructor's own checks
+        step_count = state_dict.get("step_count", 0)
+        if not isinstance(step_count, numbers.Integral) or step_count < 0:
+            raise ValueError(
+                f"{name}.load_state_dict: step_count must be an int >= 0, got {step_count!r}"
+            )
+        self.lr = lr
+        for k in self.hyperparameters:
+            setattr(self, k, getattr(checked, k))
+        self.step_count = int(step_count)
         self.state = [{k: _copy(v) for k, v in s.items()} for s in states]
 
     def __repr__(self) -> str:
@@ -251,7 +296,7 @@ class Adam(Optimizer):
         weight_decay: float = 0.0,
     ) -> None:
         super().__init__(params, lr)
-        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+        if isinstance(betas, (str, bytes)) or np.shape(betas) != (2,):
             raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
         self.betas = (
             _check_range("beta1", betas[0], 0.0, 1.0, False),
@@ -301,89 +346,3 @@ class AdamW(Adam):
     def decay(self, w: Any) -> Any:
         """w * (1 - lr * weight_decay)."""
         return w - self.lr * self.weight_decay * w if self.weight_decay else w
-
-
-# ------------------------------------------------------------------ learning-rate schedules
-class LRScheduler:
-    """Base of the schedules: sets ``optimizer.lr = base_lr * factor(epoch)``.
-
-    Call ``step()`` once per epoch, after the optimizer's steps (``nn.fit`` does it for you).
-    The epoch count starts at 0, so the first epoch trains with ``factor(0)``.
-    """
-
-    def __init__(self, optimizer: Optimizer) -> None:
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"a schedule needs an Optimizer, got {type(optimizer).__name__}")
-        self.optimizer = optimizer
-        self.base_lr = optimizer.lr
-        self.last_epoch = 0
-        self._apply()
-
-    def factor(self, epoch: int) -> float:
-        """The multiplier of the base learning rate at ``epoch``."""
-        raise NotImplementedError
-
-    def _apply(self) -> None:
-        self.optimizer.lr = self.base_lr * self.factor(self.last_epoch)
-
-    def step(self) -> None:
-        """Advance one epoch and set the optimizer's learning rate for it."""
-        self.last_epoch += 1
-        self._apply()
-
-    def get_last_lr(self) -> list[float]:
-        """The learning rate now in use, as a one-item list (PyTorch's form)."""
-        return [self.optimizer.lr]
-
-    def state_dict(self) -> dict[str, Any]:
-        """``base_lr`` and ``last_epoch``."""
-        return {"base_lr": self.base_lr, "last_epoch": self.last_epoch}
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore ``base_lr`` and ``last_epoch`` and the optimizer's learning rate."""
-        self.base_lr = float(state_dict["base_lr"])
-        self.last_epoch = int(state_dict["last_epoch"])
-        self._apply()
-
-
-class StepLR(LRScheduler):
-    """Multiply the learning rate by ``gamma`` every ``step_size`` epochs:
-    ``lr = base_lr * gamma ** (epoch // step_size)``."""
-
-    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1) -> None:
-        if not isinstance(step_size, int) or isinstance(step_size, bool) or step_size < 1:
-            raise ValueError(f"step_size must be a positive int, got {step_size!r}")
-        self.step_size = step_size
-        self.gamma = _check_range("gamma", gamma, 0.0, math.inf, True)
-        super().__init__(optimizer)
-
-    def factor(self, epoch: int) -> float:
-        """gamma ** (epoch // step_size)"""
-        return self.gamma ** (epoch // self.step_size)
-
-
-class ExponentialLR(LRScheduler):
-    """Multiply the learning rate by ``gamma`` every epoch: ``lr = base_lr * gamma ** epoch``."""
-
-    def __init__(self, optimizer: Optimizer, gamma: float) -> None:
-        self.gamma = _check_range("gamma", gamma, 0.0, math.inf, True)
-        super().__init__(optimizer)
-
-    def factor(self, epoch: int) -> float:
-        """gamma ** epoch"""
-        return self.gamma**epoch
-
-
-class LambdaLR(LRScheduler):
-    """``lr = base_lr * lr_lambda(epoch)`` for any function; micrograd's demo decays with
-    ``LambdaLR(opt, lambda k: 1.0 - 0.9 * k / 100)``."""
-
-    def __init__(self, optimizer: Optimizer, lr_lambda: Callable[[int], float]) -> None:
-        if not callable(lr_lambda):
-            raise TypeError(f"lr_lambda must be a function of the epoch, got {lr_lambda!r}")
-        self.lr_lambda = lr_lambda
-        super().__init__(optimizer)
-
-    def factor(self, epoch: int) -> float:
-        """lr_lambda(epoch)"""
-        return float(self.lr_lambda(epoch))

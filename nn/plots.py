@@ -10,6 +10,7 @@ with ``fig.savefig(path)``.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -17,6 +18,7 @@ import numpy as np
 
 from autograd import Node, Value, no_grad
 
+from .metrics import to_numpy
 from .module import Module
 from .optim import SGD
 from .train import predict
@@ -193,9 +195,9 @@ def _scores(model: Callable, points: np.ndarray) -> np.ndarray:
     else:
         with no_grad():
             if _takes_one_point(model):
-                out = [_floats(model([float(a), float(b)])) for a, b in points]
+                out = [to_numpy(model([float(a), float(b)])) for a, b in points]
             else:
-                out = _floats(model(points))
+                out = to_numpy(model(points))
     return np.asarray(out, dtype=np.float64).reshape(len(points), -1)
 
 
@@ -203,19 +205,10 @@ def _takes_one_point(model: Callable) -> bool:
     """True for a callable that handles one point at a time (it fails on a batch of 3, or
     does not give one output per row)."""
     try:
-        out = _floats(model(np.zeros((3, 2))))
+        out = to_numpy(model(np.zeros((3, 2))))
     except Exception:  # a scalar model refuses a batch, in whatever way it refuses it
         return True
     return np.ndim(out) == 0 or np.shape(out)[0] != 3
-
-
-def _floats(out: Any) -> Any:
-    """A model's output as numbers: Values and Tensors give their data; lists stay lists."""
-    if isinstance(out, Node):
-        return np.asarray(out.data, dtype=np.float64)
-    if isinstance(out, (list, tuple)):
-        return [_floats(o) for o in out]
-    return np.asarray(out, dtype=np.float64)
 
 
 # ----------------------------------------------------------------- loss surface and descent
@@ -234,7 +227,7 @@ def gradient_descent_path(
     returns a Value. Returns ``steps + 1`` points (floats, or (w1, w2) tuples), fewer if the
     descent diverges to inf or nan (then it stops at the first point that is not finite).
     """
-    start = [start] if isinstance(start, (int, float)) else list(start)
+    start = [start] if isinstance(start, numbers.Real) else list(start)
     if len(start) not in (1, 2):
         raise ValueError(f"gradient_descent_path(): start needs 1 or 2 numbers, got {start!r}")
     params = [Value(float(s), label=f"w{i + 1}") for i, s in enumerate(start)]

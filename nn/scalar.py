@@ -1,29 +1,34 @@
 """micrograd's neural network over ``Value``: ``Neuron``, ``Layer``, ``MLP``.
 
 Same defaults as micrograd (weights uniform in [-1, 1], zero bias, ReLU hidden layers, a linear
-last layer, a single output returned bare), plus a choice of activation and a seed. Each neuron's
-weighted sum is one ``dot`` node, which is faster and draws as a readable graph.
+last layer, a single output returned bare), plus a choice of activation and a seed. Without a
+seed the weights come from Python's global ``random``, in micrograd's order, so after
+``random.seed(1337)`` an ``MLP`` starts from exactly micrograd's weights. Each neuron's weighted
+sum is one ``dot`` node, which is faster and draws as a readable graph.
 """
 
 from __future__ import annotations
 
+import numbers
 import random
 from collections.abc import Sequence
 from typing import Any
 
 from autograd import Value, dot
 
-from .module import Module
+from .module import Module, positive_int
 
 __all__ = ["MLP", "Layer", "Neuron"]
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
 
 
-def _rng(seed: int | None, rng: random.Random | None) -> random.Random:
+def _rng(seed: int | None, rng: random.Random | None) -> Any:
+    """The weights' source: ``rng``, else a generator seeded with ``seed``, else Python's global
+    ``random`` (micrograd's source, so ``random.seed(1337)`` gives micrograd's weights)."""
     if rng is not None:
         return rng
-    return random.Random(seed) if seed is not None else random.Random()
+    return random.Random(seed) if seed is not None else random
 
 
 class Neuron(Module):
@@ -41,8 +46,7 @@ class Neuron(Module):
         seed: int | None = None,
         rng: random.Random | None = None,
     ) -> None:
-        if not isinstance(nin, int) or isinstance(nin, bool) or nin < 1:
-            raise ValueError(f"Neuron: nin must be a positive int, got {nin!r}")
+        nin = positive_int("Neuron: nin", nin)
         if activation not in ACTIVATIONS:
             raise ValueError(f"Neuron: activation must be one of {ACTIVATIONS}, got {activation!r}")
         r = _rng(seed, rng)
@@ -75,8 +79,7 @@ class Layer(Module):
     _repr_expand = False  # one line per layer, not one per neuron
 
     def __init__(self, nin: int, nout: int, **kwargs: Any) -> None:
-        if not isinstance(nout, int) or isinstance(nout, bool) or nout < 1:
-            raise ValueError(f"Layer: nout must be a positive int, got {nout!r}")
+        nout = positive_int("Layer: nout", nout)
         seed = kwargs.pop("seed", None)
         rng = _rng(seed, kwargs.pop("rng", None))
         self.neurons = [Neuron(nin, rng=rng, **kwargs) for _ in range(nout)]
@@ -107,7 +110,12 @@ class MLP(Module):
         seed: int | None = None,
         rng: random.Random | None = None,
     ) -> None:
-        sizes = [nin] + list(nouts)
+        if isinstance(nouts, (numbers.Number, str)):
+            raise TypeError(
+                f"MLP: nouts must be a list of layer sizes, e.g. MLP(2, [3]) for one layer of 3 "
+                f"neurons, got {nouts!r}"
+            )
+        sizes = [nin, *nouts]
         if len(sizes) < 2:
             raise ValueError("MLP: nouts must name at least one layer size")
         r = _rng(seed, rng)

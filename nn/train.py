@@ -27,7 +27,8 @@ from .data import batches, check_lengths, num_batches, take
 from .history import History
 from .metrics import Metric, accuracy, get_metric, to_numpy
 from .module import Module
-from .optim import LRScheduler, Optimizer
+from .optim import Optimizer
+from .schedules import LRScheduler, planned_lrs
 
 __all__ = ["DivergenceError", "History", "evaluate", "fit", "predict"]  # History: history.py
 
@@ -80,11 +81,17 @@ def fit(
     counted from 0). ``seed`` fixes the shuffling order. ``progress`` shows a tqdm bar when
     tqdm is installed and the output is a terminal or a notebook.
 
-    A nan or inf loss (or gradient) stops training with :class:`DivergenceError` naming the
-    epoch, the iteration and the learning rate; that step is not taken, so the parameters
-    are the ones from before the failing batch.
+    Bad arguments raise before training starts: a learning rate from the schedule that is not a
+    number >= 0, and anything the loss refuses (a label out of range, shapes that differ),
+    found by one forward pass over the data without a graph. A nan or inf loss (or gradient)
+    stops training with :class:`DivergenceError` naming the epoch, the iteration and the
+    learning rate; that step is not taken, so the parameters are the ones from before the
+    failing batch.
     """
     _check_arguments(model, loss, optimizer, epochs, validation_split)
+    if y is None:
+        raise TypeError("fit needs the targets y (one per sample of X)")
+    lrs = planned_lrs(schedule, optimizer, epochs)  # checked before training starts
     engine = _engine(model)
     X, y = _prepare(engine, X, y)
     if validation_split:
@@ -98,8 +105,16 @@ def fit(
         validation_data = (take(X, val_rows), take(y, val_rows))
         X, y = take(X, rows), take(y, rows)
     elif validation_data is not None:
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+            raise TypeError(
+                "validation_data must be a pair (X_val, y_val), got "
+                f"{type(validation_data).__name__}"
+            )
         validation_data = _prepare(engine, *validation_data)
     named_metrics = _metrics(metrics, loss)
+    for data in (X, y), validation_data:  # a bad label or shape fails here, before any update
+        if data is not None:
+            _evaluate(engine, model, *data, loss, [], batch_size)
     rng = np.random.default_rng(seed)
     history = History()
     per_epoch = num_batches(len(X), batch_size)
@@ -113,8 +128,8 @@ def fit(
     start = time.perf_counter()
     try:
         for epoch in range(1, epochs + 1):
-            if schedule is not None and not isinstance(schedule, LRScheduler):
-                optimizer.lr = schedule(epoch - 1)
+            if lrs is not None:
+                optimizer.lr = lrs[epoch - 1]
             history.lr.append(optimizer.lr)
             model.train()
             total, outputs, targets = 0.0, [], []
@@ -135,7 +150,7 @@ def fit(
                 optimizer.step()  # the update, w = w - lr * grad for plain SGD
                 history.iteration_loss.append(value)
                 total += value * len(xb)
-                outputs.append(_raw(out))
+                outputs.append(to_numpy(out))
                 targets.append(np.asarray(yb))
             logs = {"loss": total / len(X)}
             logs.update(_scores(named_metrics, np.concatenate(outputs), np.concatenate(targets)))
@@ -162,6 +177,8 @@ def evaluate(
 ) -> dict[str, float]:
     """The loss (when given) and metrics of ``model`` on ``(X, y)``, as ``{'loss': ...,
     'accuracy': ...}``, computed in ``eval()`` mode without building a graph."""
+    if y is None:
+        raise TypeError("evaluate needs the targets y (one per sample of X)")
     engine = _engine(model)
     X, y = _prepare(engine, X, y)
     return _evaluate(engine, model, X, y, loss, _metrics(metrics, loss), batch_size)
@@ -171,7 +188,7 @@ def predict(model: Module, X: Any, batch_size: int | None = None) -> np.ndarray:
     """The model's outputs for ``X`` as an ndarray (``eval()`` mode, no graph)."""
     engine = _engine(model)
     X, _ = _prepare(engine, X, None)
-    return _raw(_predict(engine, model, X, batch_size))
+    return to_numpy(_predict(engine, model, X, batch_size))
 
 
 # ------------------------------------------------------------------------ the machinery
@@ -188,6 +205,12 @@ def _check_arguments(
         raise ValueError(f"epochs must be a positive int, got {epochs!r}")
     if not isinstance(validation_split, (int, float)) or not 0 <= validation_split < 1:
         raise ValueError(f"validation_split must be in [0, 1), got {validation_split!r}")
+    owned = {id(p) for p in optimizer.params}
+    if not any(id(p) in owned for p in model.parameters()):
+        raise ValueError(
+            "the optimizer holds none of the model's parameters; build it from this model, "
+            "e.g. nn.SGD(model.parameters(), lr=0.1)"
+        )
 
 
 class _Engine(NamedTuple):
@@ -215,8 +238,12 @@ def _prepare(engine: _Engine, X: Any, y: Any) -> tuple[Any, Any]:
         X = X.data
     if isinstance(y, Node):
         y = y.data
-    check_lengths(X, y)
-    X = np.asarray(X)
+    if check_lengths(X, y) == 0:
+        raise ValueError("X holds no samples")
+    try:
+        X = np.asarray(X)
+    except ValueError as e:  # a ragged list of lists
+        raise ValueError(f"X must be a rectangular array of numbers: {e}") from None
     if X.dtype.kind not in "biuf":
         raise TypeError(f"X must hold numbers, got an array of {X.dtype}")
     if X.ndim == 1:
@@ -264,7 +291,7 @@ def _evaluate(
     if loss is not None:
         with no_grad():
             result["loss"] = _loss_value(loss(out, y))
-    result.update(_scores(named_metrics, _raw(out), np.asarray(y)))
+    result.update(_scores(named_metrics, to_numpy(out), np.asarray(y)))
     return result
 
 
@@ -276,6 +303,11 @@ def _metrics(metrics: Sequence[str | Metric] | None, loss: Any) -> list[tuple[st
     named = []
     for m in metrics:
         name, fn = get_metric(m)
+        if name == "loss" or name in dict(named):
+            raise ValueError(
+                f"two metrics named {name!r} ('loss' is the loss's); give each metric its own "
+                "name, e.g. a function made with def"
+            )
         if fn is accuracy and loss in _THRESHOLDS:
             fn = partial(accuracy, threshold=_THRESHOLDS[loss])
         named.append((name, fn))
@@ -284,10 +316,6 @@ def _metrics(metrics: Sequence[str | Metric] | None, loss: Any) -> list[tuple[st
 
 def _scores(named: list[tuple[str, Metric]], pred: np.ndarray, target: np.ndarray) -> dict:
     return {name: float(fn(pred, target)) for name, fn in named}
-
-
-def _raw(out: Any) -> np.ndarray:
-    return np.array(out.data) if isinstance(out, Node) else to_numpy(out)
 
 
 def _loss_value(batch_loss: Any) -> float:

@@ -174,3 +174,22 @@ def test_module_zero_grad_and_train_eval_on_tensor_model():
     assert not model[1].training
     model.train()
     assert model[1].training
+
+
+def test_dropout_accepts_numpy_probabilities():
+    out = nn.Dropout(np.float32(0.5), seed=0)(Tensor(np.ones(100)))
+    assert 0.3 < (out.data == 0).mean() < 0.7
+
+
+def test_sequential_slice_is_a_sequential_of_the_same_modules():
+    model = nn.Sequential(nn.Linear(2, 3, seed=0), nn.ReLU(), nn.Linear(3, 1, seed=1))
+    head = model[:2]
+    assert isinstance(head, nn.Sequential) and len(head) == 2
+    assert head[0] is model[0] and head[1] is model[1]
+    with pytest.raises(TypeError, match="index a Sequential with an int or a slice"):
+        model["0"]
+
+
+def test_flatten_out_of_range_is_refused():
+    with pytest.raises(ValueError, match=r"axis 5 is out of range.*\(2, 3\)"):
+        nn.Flatten(5)(Tensor(np.ones((2, 3))))

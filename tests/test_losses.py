@@ -250,3 +250,14 @@ def test_l2_penalty_tensors():
     assert penalty.item() == 14.0
     np.testing.assert_array_equal(a.grad, [2.0, -4.0])
     np.testing.assert_array_equal(b.grad, [[6.0]])
+
+
+def test_tensor_loss_rejects_value_targets_and_empty_batches():
+    from autograd.tensor import Tensor
+
+    with pytest.raises(TypeError, match="cannot mix Tensor and Value"):
+        nn.mse_loss(Tensor(np.ones(1)), Value(1.0))
+    with pytest.raises(ValueError, match=r"no samples.*\(0,\)"):
+        nn.mse_loss(Tensor(np.ones(0)), np.ones(0))
+    with pytest.raises(ValueError, match=r"no samples.*\(0, 3\)"):
+        nn.cross_entropy(Tensor(np.ones((0, 3))), np.zeros(0, dtype=int))

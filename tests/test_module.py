@@ -177,7 +177,7 @@ def test_load_checkpoint_of_another_model_names_the_problem(tmp_path):
     nn.MLP(2, [3, 1], seed=0).save(tmp_path / "small.npz")
     big = nn.MLP(2, [4, 1], seed=0)
     before = [p.data for p in big.parameters()]
-    with pytest.raises(ValueError, match="missing keys: layers.0.neurons.3"):
+    with pytest.raises(ValueError, match=r"small\.npz.*missing keys \(4\): layers.0.neurons.3"):
         big.load(tmp_path / "small.npz")
     assert [p.data for p in big.parameters()] == before
 
@@ -196,3 +196,64 @@ def test_forward_not_defined():
 
     with pytest.raises(NotImplementedError, match="Empty does not define forward"):
         Empty()(1)
+
+
+def test_load_of_a_npy_file_says_so(tmp_path):
+    path = tmp_path / "weights.npz"
+    with open(path, "wb") as f:
+        np.save(f, np.zeros(3))
+    with pytest.raises(nn.CheckpointError, match=r"weights\.npz.*a single array \(\.npy\)"):
+        nn.MLP(2, [1]).load(path)
+
+
+def test_load_of_a_checkpoint_that_does_not_fit_names_the_file_and_stays_short(tmp_path):
+    nn.MLP(2, [16, 16, 1], seed=0).save(tmp_path / "big.npz")
+    small = nn.MLP(3, [2, 1], seed=0)
+    with pytest.raises(ValueError) as info:
+        small.load(tmp_path / "big.npz")
+    message = str(info.value)
+    assert "big.npz" in message
+    assert "missing keys (2): layers.0.neurons.0.w.2, layers.0.neurons.1.w.2;" in message
+    assert "unexpected keys (328): layers.0.neurons.2.w.0," in message
+    assert message.endswith("and 323 more") and len(message) < 1000
+
+
+def test_a_back_reference_to_the_parent_module_is_walked_once():
+    class Child(nn.Module):
+        def __init__(self, parent):
+            self.parent = parent  # a cycle: parent -> child -> parent
+            self.w = Value(1.0)
+
+    class Parent(nn.Module):
+        def __init__(self):
+            self.child = Child(self)
+            self.b = Value(2.0)
+
+    m = Parent()
+    assert [name for name, _ in m.named_parameters()] == ["child.w", "b"]
+    assert [name for name, _ in m.named_modules()] == ["", "child"]
+    m.eval()
+    assert not m.child.training
+    assert "(parent): Parent(...)" in repr(m)
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [(b"hello", "not an .npz archive"), (b"\x80\x04K\x01.", "not an .npz archive"), (b"", "empty")],
+    ids=["text", "pickle", "empty"],
+)
+def test_load_of_a_foreign_file_never_suggests_unpickling_it(tmp_path, content, says):
+    path = tmp_path / "notes.npz"
+    path.write_bytes(content)
+    with pytest.raises(nn.CheckpointError, match=r"notes\.npz' is not a valid checkpoint") as info:
+        nn.MLP(2, [1]).load(path)
+    assert says in str(info.value)
+    assert "pickle" not in str(info.value)
+
+
+def test_save_into_a_missing_folder_names_the_folder(tmp_path):
+    target = tmp_path / "nodir" / "x.npz"
+    with pytest.raises(FileNotFoundError, match=r"nodir.*does not exist") as info:
+        nn.MLP(2, [1]).save(target)
+    assert ".tmp" not in str(info.value)
+    assert not (tmp_path / "nodir").exists()

@@ -60,3 +60,26 @@ def test_parse_splits_cells_and_uncomments_markdown():
     ]
     with pytest.raises(ValueError, match="must start with"):
         build.parse("# %% [markdown]\nnot a comment\n")
+
+
+OUR_PACKAGES = ("autograd", "nn")
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
+def test_notebook_imports_only_the_public_api(source):
+    """Every name a notebook imports from chainrule is listed in its module's ``__all__``, and
+    every module it imports from is a public one (the package, or a module the package lists)."""
+    import ast
+    import importlib
+
+    for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module.split(".")[0] in OUR_PACKAGES:
+            package, _, sub = node.module.partition(".")
+            if sub:
+                assert sub in importlib.import_module(package).__all__, node.module
+            public = importlib.import_module(node.module).__all__
+            for alias in node.names:
+                assert alias.name in public, f"{source.name}: {node.module}.{alias.name}"
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                assert alias.name.split(".")[0] not in OUR_PACKAGES or alias.name in OUR_PACKAGES

@@ -248,3 +248,84 @@ def test_each_optimizer_decreases_the_digits_loss(small_digits, make):
     after = nn.evaluate(model, X, y, nn.cross_entropy)["loss"]
     assert after < 0.8 * before, (before, after)
     assert history.history["loss"][-1] < history.history["loss"][0]
+
+
+# ----------------------------------------------- review: bad input, no partial change
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda p: nn.SGD(p, lr=np.float32(0.1), momentum=np.float32(0.9)),
+        lambda p: nn.SGD(p, lr=np.int64(1)),
+        lambda p: nn.Adam(p, lr=np.float32(1e-3), betas=(np.float32(0.9), np.float64(0.99))),
+        lambda p: nn.Adam(p, betas=np.array([0.9, 0.999])),
+        lambda p: nn.RMSprop(p, alpha=np.float32(0.9)),
+    ],
+)
+def test_numpy_numbers_are_accepted_as_hyperparameters(make):
+    p = Value(1.0)
+    opt = make([p])
+    p.grad = 1.0
+    opt.step()
+    assert p.data < 1.0
+    assert isinstance(opt.lr, float)
+
+
+def test_load_state_dict_validates_hyperparameters_and_changes_nothing_on_error():
+    opt = nn.Adam([Value(1.0), Value(2.0)], lr=0.1)
+    bad = [
+        ({"lr": 0.5, "betas": (1.5, 0.9), "state": [{}, {}]}, r"beta1 must be in \[0.0, 1.0\)"),
+        ({"lr": 0.5, "step_count": "many", "state": [{}, {}]}, "step_count"),
+        ({"lr": 0.5, "state": [{}, 3]}, "state of parameter 1"),
+        ({"lr": -1.0, "state": [{}, {}]}, r"lr must be in"),
+    ]
+    for state_dict, message in bad:
+        with pytest.raises((ValueError, TypeError), match=message):
+            opt.load_state_dict(state_dict)
+        assert (opt.lr, opt.betas, opt.step_count) == (0.1, (0.9, 0.999), 0)
+
+
+def test_step_checks_every_gradient_shape_before_updating_any():
+    from autograd.tensor import Tensor
+
+    a = Tensor(np.ones(3), requires_grad=True)
+    b = Tensor(np.ones(2), requires_grad=True)
+    opt = nn.SGD([a, b], lr=0.1, momentum=0.9)
+    a.grad, b.grad = np.ones(3), np.ones((4, 2))  # b's gradient does not fit b
+    with pytest.raises(ValueError, match=r"parameter 1.*\(4, 2\).*\(2,\)"):
+        opt.step()
+    np.testing.assert_array_equal(a.data, np.ones(3))
+    assert opt.state == [{}, {}] and opt.step_count == 0
+
+
+def test_float32_parameter_stays_float32_with_a_float64_gradient():
+    from autograd.tensor import Tensor
+
+    for make in (nn.SGD, nn.Adam):
+        p = Tensor(np.ones(3, dtype=np.float32), requires_grad=True)
+        opt = make([p], lr=0.1)
+        p.grad = np.full(3, 0.5)  # float64, as a loss mixing float32 and float64 gives
+        opt.step()
+        assert p.data.dtype == np.float32, make.__name__
+
+
+def test_schedule_going_negative_names_the_schedule_and_changes_nothing():
+    opt = nn.SGD([Value(1.0)], lr=1.0)
+    sched = nn.LambdaLR(opt, lambda k: 1.0 - k)  # 1, 0, then -1
+    sched.step()
+    assert opt.lr == 0.0
+    with pytest.raises(ValueError, match=r"LambdaLR.*epoch 2.*-1"):
+        sched.step()
+    assert (sched.last_epoch, opt.lr) == (1, 0.0)
+    with pytest.raises(ValueError, match="epoch 5"):
+        sched.load_state_dict({"base_lr": 1.0, "last_epoch": 5})
+    assert (sched.last_epoch, sched.base_lr, opt.lr) == (1, 1.0, 0.0)
+
+
+def test_giving_the_parameters_method_or_the_model_says_call_parameters():
+    model = nn.MLP(2, [1], seed=0)
+    with pytest.raises(TypeError, match=r"model\.parameters\(\)"):
+        nn.SGD(model.parameters, lr=0.1)
+    with pytest.raises(TypeError, match=r"model\.parameters\(\)"):
+        nn.Adam(model)
+    with pytest.raises(TypeError, match=r"model\.parameters\(\)"):
+        nn.Adam(nn.Sequential(nn.Linear(2, 1)))  # iterable, but of modules

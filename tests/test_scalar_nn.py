@@ -128,3 +128,20 @@ def test_scalar_multiclass_with_cross_entropy():
     assert history.history["loss"][-1] < history.history["loss"][0] / 2
     assert nn.predict(model, X).shape == (30, 3)
     assert history.history["accuracy"][-1] > 0.7
+
+
+def test_mlp_layer_sizes_must_be_a_list_of_ints():
+    with pytest.raises(TypeError, match=r"nouts must be a list of layer sizes.*MLP\(2, \[3\]\)"):
+        nn.MLP(2, 3)
+
+
+def test_unseeded_mlp_draws_from_the_global_random_state_as_micrograd_does():
+    import random
+
+    random.seed(1337)
+    first = [p.data for p in nn.MLP(2, [16, 16, 1]).parameters()]
+    random.seed(1337)
+    assert [p.data for p in nn.MLP(2, [16, 16, 1]).parameters()] == first
+    micrograd_nn = pytest.importorskip("micrograd.nn")
+    random.seed(1337)
+    assert [p.data for p in micrograd_nn.MLP(2, [16, 16, 1]).parameters()] == first

@@ -101,7 +101,8 @@ def test_validation_data_and_split_run_in_eval_mode_without_graph():
         progress=False,
     )
     assert history.params["samples"] == 40
-    assert seen == [(True, True, 40), (False, False, 10)] * 2
+    checks = [(False, False, 40), (False, False, 10)]  # fit's check of the data, no graph
+    assert seen == checks + [(True, True, 40), (False, False, 10)] * 2
     assert set(history.history) == {"loss", "mae", "val_loss", "val_mae"}
     val = nn.evaluate(model, X[40:], y[40:], nn.mse_loss, metrics=["mae"])
     assert history.history["val_loss"][-1] == pytest.approx(val["loss"])
@@ -330,3 +331,100 @@ def test_accuracy_metric_thresholds():
     assert nn.mae([1.0, 2.0], [2.0, 2.0]) == 0.5 and nn.mse([1.0, 3.0], [2.0, 2.0]) == 1.0
     with pytest.raises(ValueError, match=r"scores of shape \(2, 2\) need 2 class labels"):
         nn.accuracy(np.zeros((2, 2)), [1, 0, 1])
+
+
+# ------------------------------------------------------------------ review: bad input at the call
+def _fit(model=None, X=None, y=None, **kwargs):
+    model = model or _tensor_regressor()
+    data = _linear_data(10)
+    X = data[0] if X is None else X
+    y = data[1] if y is None else y
+    optimizer = kwargs.pop("optimizer", None) or nn.SGD(model.parameters(), lr=0.1)
+    kwargs.setdefault("metrics", [])
+    return nn.fit(model, X, y, nn.mse_loss, optimizer, 2, progress=False, **kwargs)
+
+
+def test_fit_rejects_an_optimizer_or_schedule_of_another_model():
+    other = nn.SGD(_tensor_regressor().parameters(), lr=0.1)
+    with pytest.raises(ValueError, match="optimizer holds none of the model's parameters"):
+        _fit(optimizer=other)
+    model = _tensor_regressor()
+    opt = nn.SGD(model.parameters(), lr=0.1)
+    with pytest.raises(ValueError, match="schedule belongs to another optimizer"):
+        _fit(model, optimizer=opt, schedule=nn.StepLR(other, 1))
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda: _fit(X=np.zeros((0, 3)), y=np.zeros(0)), ValueError, "X holds no samples"),
+        (lambda: nn.predict(_tensor_regressor(), np.zeros((0, 3))), ValueError, "no samples"),
+        (
+            lambda: _fit(nn.MLP(3, [1]), X=[[1.0, 2.0, 3.0], [1.0, 2.0]], y=[1.0, 2.0]),
+            ValueError,
+            "X must be a rectangular array of numbers",
+        ),
+        (
+            lambda: nn.fit(_tensor_regressor(), np.ones((4, 3)), None, nn.mse_loss, None, 1),
+            TypeError,
+            "optimizer must be",
+        ),
+        (
+            lambda: _fit(validation_data=np.ones((5, 3))),
+            TypeError,
+            r"validation_data must be a pair \(X_val, y_val\)",
+        ),
+        (
+            lambda: _fit(metrics=[lambda p, t: 1.0, lambda p, t: 2.0]),
+            ValueError,
+            "two metrics named '<lambda>'",
+        ),
+        (lambda: _fit(metrics=[nn.mse, "mse"]), ValueError, "two metrics named 'mse'"),
+        (lambda: _fit(schedule=lambda epoch: -1.0), ValueError, r"schedule\(0\) returned -1.0"),
+    ],
+)
+def test_fit_bad_input_is_named_at_the_call(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_fit_needs_targets():
+    model = _tensor_regressor()
+    with pytest.raises(TypeError, match="fit needs the targets y"):
+        nn.fit(model, np.ones((4, 3)), None, nn.mse_loss, nn.SGD(model.parameters(), lr=0.1), 1)
+
+
+def test_fit_accepts_a_numpy_learning_rate_from_a_schedule():
+    history = _fit(schedule=lambda epoch: np.float32(0.05))
+    assert history.lr == pytest.approx([0.05, 0.05])
+
+
+def test_accuracy_of_no_samples_raises():
+    with pytest.raises(ValueError, match="no samples"):
+        nn.accuracy(np.zeros((0, 3)), np.zeros(0, dtype=int))
+
+
+def test_a_bad_label_anywhere_is_found_before_any_update():
+    X = np.random.default_rng(0).normal(size=(20, 3))
+    y = np.zeros(20, dtype=int)
+    y[-1] = 3  # out of range for 2 classes, in the last batch (no shuffling)
+    model = nn.Sequential(nn.Linear(3, 2, seed=0))
+    before = [p.data.copy() for p in model.parameters()]
+    opt = nn.SGD(model.parameters(), lr=0.1)
+    with pytest.raises(ValueError, match=r"label 3 is outside \[0, 2\)"):
+        nn.fit(model, X, y, nn.cross_entropy, opt, 1, batch_size=4, shuffle=False, progress=False)
+    y_val = np.array([0, 1, -1])
+    with pytest.raises(ValueError, match=r"label -1 is outside"):
+        nn.fit(
+            model,
+            X[:8],
+            y[:8],
+            nn.cross_entropy,
+            opt,
+            1,
+            validation_data=(X[:3], y_val),
+            progress=False,
+        )
+    for p, b in zip(model.parameters(), before):
+        np.testing.assert_array_equal(p.data, b)
+    assert opt.step_count == 0
