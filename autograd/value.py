@@ -268,8 +268,12 @@ class Dot(Function):
 
     def forward(self, F: Any, *wxb: float) -> float:
         n = len(wxb) // 2
-        total = float(sum(map(operator.mul, wxb[:n], wxb[n : 2 * n])))
-        return total + wxb[-1] if self.bias else total
+        return self.weighted_sum(wxb[:n], wxb[n : 2 * n], wxb[-1] if self.bias else 0.0)
+
+    @staticmethod
+    def weighted_sum(ws: Iterable[float], xs: Iterable[float], b: float) -> float:
+        """sum(w * x) + b on numbers (``dot`` feeds it lazily, without building argument lists)."""
+        return float(sum(map(operator.mul, ws, xs))) + b
 
     def backward(self, F: Any, g: Any, out: Any, *wxb: Any) -> list:
         n = len(wxb) // 2
@@ -309,4 +313,6 @@ def dot(ws: Iterable[Any], xs: Iterable[Any], bias: Any = None) -> Value:
         raise ValueError(f"dot(): {n} weights but {len(xs)} inputs")
     fn = _DOT if bias is None else _DOT_BIAS
     parents = _lift_all(ws + xs if bias is None else ws + xs + (bias,))
-    return Value._result(fn.forward(FloatMath, *map(_data, parents)), fn, parents)
+    b = parents[-1].data if bias is not None else 0.0
+    data = fn.weighted_sum(map(_data, parents[:n]), map(_data, parents[n : 2 * n]), b)
+    return Value._result(data, fn, parents)

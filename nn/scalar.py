@@ -20,6 +20,8 @@ from .module import Module, positive_int
 
 __all__ = ["MLP", "Layer", "Neuron"]
 
+_JUST_VALUE = {Value}
+
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
 
 
@@ -88,8 +90,8 @@ class Layer(Module):
         """One output per neuron; a single output is returned bare (micrograd)."""
         if isinstance(x, Value):  # the bare output of a one-neuron layer before this one
             x = [x]
-        # numbers become constant Values once per layer, not once per neuron
-        x = [xi if isinstance(xi, Value) else Value(xi, requires_grad=False) for xi in x]
+        if not set(map(type, x)) <= _JUST_VALUE:  # numbers: made constants once per layer
+            x = [xi if isinstance(xi, Value) else Value(xi, requires_grad=False) for xi in x]
         out = [n(x) for n in self.neurons]
         return out[0] if len(out) == 1 else out
 
