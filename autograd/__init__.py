@@ -7,9 +7,10 @@ names in ``__all__``; this file gathers them. ``autograd.grad`` is PyTorch's
 ``autograd.functional``, with ``jacobian``, ``hessian``, ``hvp`` and ``value_and_grad`` also here.
 """
 
-from . import check, draw, functional, graph, modes, steps, tensor, value
+from . import check, draw, function, functional, graph, modes, steps, tensor, value
 from .check import *  # noqa: F403
 from .draw import *  # noqa: F403
+from .function import *  # noqa: F403
 from .functional import hessian, hvp, jacobian, value_and_grad
 from .graph import *  # noqa: F403
 from .modes import *  # noqa: F403
@@ -19,6 +20,7 @@ from .value import *  # noqa: F403
 
 __all__ = [
     *graph.__all__,
+    *function.__all__,
     *modes.__all__,
     *value.__all__,
     *tensor.__all__,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .graph import Function
+from .function import Function
 
 
 class Add(Function):

@@ -43,7 +43,8 @@ from typing import Any, Union
 import numpy as np
 
 from . import graph
-from .graph import Function, Node
+from .function import Function
+from .graph import Node
 from .modes import enable_grad, is_grad_enabled
 
 __all__ = ["grad", "hessian", "hvp", "jacobian", "value_and_grad"]

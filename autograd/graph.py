@@ -7,7 +7,7 @@ kinds of node; both follow the protocol of :class:`Node`:
 - ``grad``          d(root)/d(node), filled in by ``backward()``
 - ``requires_grad`` whether gradients flow into this node
 - ``_parents``      the input nodes of the op that made this node (``()`` for a leaf)
-- ``_fn``           that op, a :class:`Function`: its name and its local derivative rule
+- ``_fn``           that op, a ``Function`` (``function.py``): its name and its derivative rule
 
 This module owns everything that walks the graph: the iterative topological order and the one
 backward pass (behind ``backward()``, ``grad()`` and ``backward_steps()``); ``modes.py`` holds
@@ -22,11 +22,14 @@ same rule builds a differentiable graph of the gradient (higher-order derivative
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .modes import _Flags, check_backward_anomaly, enable_grad, raise_forward_anomaly
 
-__all__ = ["Function", "GraphFreedError", "Node", "grad"]
+if TYPE_CHECKING:
+    from .function import Function
+
+__all__ = ["GraphFreedError", "Node", "grad"]
 
 
 class GraphFreedError(RuntimeError):
@@ -34,52 +37,6 @@ class GraphFreedError(RuntimeError):
 
 
 # --------------------------------------------------------------------------- the protocol
-class Function:
-    """An op: a name for display and a local derivative rule.
-
-    Simple ops are shared singletons; an op with parameters (an axis, an exponent, a shape) is an
-    instance holding them. Nothing here points back at a node, so graphs form no reference cycles.
-    """
-
-    name = "?"
-    # True when backward always returns each input's gradient in exactly that input's shape (as
-    # arrays or nodes), so the core can skip undoing broadcasting: a fast path for tensor ops.
-    shapes_exact = False
-
-    def forward(self, F: Any, *data: Any) -> Any:
-        """Compute the result from the inputs' raw data (elementwise and custom ops; the tensor
-        engine's own ops take their arrays and parameters directly)."""
-        raise NotImplementedError
-
-    def backward(self, F: Any, g: Any, out: Any, *inputs: Any) -> Sequence[Any]:
-        """Return one gradient per input: d(root)/d(input) = g * d(out)/d(input)."""
-        raise NotImplementedError
-
-    def apply(self, *inputs: Any) -> Node:
-        """Run this op on ``inputs`` and record it in the graph: the public way to add an op.
-
-        A subclass defines ``forward(self, F, *data)`` on raw numbers/arrays and
-        ``backward(self, F, g, out, *inputs)`` as the built-in ops do (``F`` is the engine's math
-        namespace: ``F.exp``, ``F.log``, ...). Plain numbers and arrays among ``inputs`` are
-        constants; the node kind (Value or Tensor) is that of the node inputs.
-        """
-        kinds = {type(x) for x in inputs if isinstance(x, Node)}
-        if len(kinds) != 1:
-            found = ", ".join(sorted(k.__name__ for k in kinds)) or "none"
-            raise TypeError(
-                f"{type(self).__name__}.apply() needs Value inputs or Tensor inputs (plus "
-                f"constants), got node kinds: {found}"
-            )
-        like = next(x for x in inputs if isinstance(x, Node))
-        nodes = tuple(x if isinstance(x, Node) else like._coerce(x) for x in inputs)
-        kind = type(like)
-        data = self.forward(kind._raw_math, *[x.data for x in nodes])
-        return kind._result(kind._from_forward(data), self, nodes)
-
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__} {self.name!r}>"
-
-
 class Node:
     """Base of ``Value`` and ``Tensor``: the graph protocol and the user-facing autograd surface.
 
@@ -313,6 +270,8 @@ class BackwardPass:
         for parent, c in zip(parents, contributions):
             if c is None or not parent.requires_grad:
                 continue
+            if self.owns_arrays and c.dtype is not parent.data.dtype:  # (dtypes are shared)
+                c = c.astype(parent.data.dtype, copy=False)  # a gradient has its tensor's dtype
             previous = parent.grad
             if previous is not None:
                 parent.grad = previous + c

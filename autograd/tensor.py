@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 
 from . import elementwise as E
-from .graph import Function, Node
+from .function import Function
+from .graph import Node
 from .tensor_math import NumpyMath, as_array, comparison, constant_array, describe, shape_error
 from .tensor_nn import SoftmaxMethods, cross_entropy_logits, linear, log_softmax, logsumexp, softmax
 from .tensor_ops import ReduceMethods, matmul, matmul_nodes, maximum, minimum, where

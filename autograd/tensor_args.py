@@ -10,7 +10,8 @@ from typing import Any
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_tuple
 
-from .graph import Function, Node
+from .function import Function
+from .graph import Node
 
 __all__: list[str] = []
 

@@ -14,7 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from .graph import Function, Node
+from .function import Function
+from .graph import Node
 from .tensor_args import as_tensors, check_axes, shared_op
 from .tensor_ops import Reduction, reduction
 

@@ -20,7 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from .graph import Function, Node
+from .function import Function
+from .graph import Node
 from .tensor_args import as_tensors, check_axes, kept_shape, shared_op
 
 __all__ = ["matmul", "maximum", "minimum", "where"]

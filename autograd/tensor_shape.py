@@ -12,7 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from .graph import Function, Node
+from .function import Function
+from .graph import Node
 from .tensor_args import as_tensors, axis_index, shared_op
 
 __all__ = ["concatenate", "stack"]

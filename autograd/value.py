@@ -16,7 +16,8 @@ from typing import Any, Union
 import numpy as np
 
 from . import elementwise as E
-from .graph import Function, Node
+from .function import Function
+from .graph import Node
 from .value_math import FloatMath, ValueMath
 
 __all__ = ["Value", "dot", "sum_of"]

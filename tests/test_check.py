@@ -15,7 +15,8 @@ from autograd.check import (
     numerical_grad,
     numerical_jacobian,
 )
-from autograd.graph import Function, Node
+from autograd.function import Function
+from autograd.graph import Node
 from autograd.tensor import Tensor
 from autograd.value import Value
 

@@ -74,3 +74,21 @@ def test_a_custom_ops_constants_follow_the_engines_dtype_rule():
     assert y.dtype == np.float32 and x.grad.dtype == np.float32
     with pytest.raises(TypeError, match="str"):
         Scale().apply(Value(1.0), "a")
+
+
+def test_a_gradient_has_its_tensors_dtype_when_dtypes_mix():
+    from autograd import linear
+
+    w = Tensor(np.ones((2, 3), dtype=np.float32), requires_grad=True)
+    b = Tensor(np.zeros(2, dtype=np.float32), requires_grad=True)
+    x = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)  # float64
+    out = linear(x, w, b)
+    assert out.dtype == np.float64  # data promotes as in NumPy
+    (out * out).sum().backward()
+    assert w.grad.dtype == np.float32 and b.grad.dtype == np.float32
+    assert x.grad.dtype == np.float64
+    y = (w * x).sum()
+    w.grad = None
+    y.backward()
+    assert w.grad.dtype == np.float32
+    np.testing.assert_allclose(w.grad, x.data, rtol=1e-6)
