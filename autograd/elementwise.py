@@ -8,6 +8,7 @@ Broadcasting is undone by the graph core, so the rules read like the scalar calc
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from .function import Function
@@ -110,15 +111,11 @@ class PowConst(Function):
         return (g * self.p * F.pow(a, self.p - 1),)
 
 
-_POW_CACHE: dict[float, PowConst] = {}
-
-
+@functools.lru_cache(maxsize=256)
 def pow_const(p: float) -> PowConst:
-    """The shared ``PowConst`` op for exponent ``p`` (one object per exponent, not per node)."""
-    fn = _POW_CACHE.get(p)
-    if fn is None:
-        fn = _POW_CACHE[p] = PowConst(p)
-    return fn
+    """The ``PowConst`` op for exponent ``p``, shared by the nodes of the 256 exponents used
+    most recently (a bounded cache: a million distinct exponents do not keep a million ops)."""
+    return PowConst(p)
 
 
 class Neg(Function):
@@ -202,7 +199,7 @@ class Relu(Function):
         return F.relu(a)
 
     def backward(self, F: Any, g: Any, out: Any, a: Any) -> tuple:
-        return (g * (a > 0),)
+        return (F.where(a > 0, g, 0.0),)  # select, not multiply: inf * 0 would be nan
 
 
 class Abs(Function):

@@ -24,6 +24,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from .modes import _Flags, check_backward_anomaly, enable_grad, raise_forward_anomaly
 
 if TYPE_CHECKING:
@@ -274,7 +276,10 @@ class BackwardPass:
                 c = c.astype(parent.data.dtype, copy=False)  # a gradient has its tensor's dtype
             previous = parent.grad
             if previous is not None:
-                parent.grad = previous + c
+                total = previous + c
+                if self.owns_arrays and type(total) is not np.ndarray:  # 0-d: a NumPy scalar
+                    total = np.asarray(total)
+                parent.grad = total
             elif self.owns_arrays and parent._fn is None and (c is g or c.base is not None):
                 parent.grad = c.copy()  # a leaf's .grad is its own array, safe to change in place
             else:

@@ -4,6 +4,7 @@ reads while it records and walks graphs, and the anomaly checks it calls when as
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -20,11 +21,15 @@ class AnomalyError(RuntimeError):
     """Raised inside :func:`detect_anomaly` when an op produces nan or inf."""
 
 
-class _Flags:
-    """Process-wide switches; plain attributes so the hot path reads them cheaply."""
+class _ThreadFlags(threading.local):
+    """The switches, one set per thread (as in PyTorch): a ``no_grad()`` block in one thread does
+    not stop graph building in another. The class attributes are each new thread's defaults."""
 
     grad_enabled = True
     anomaly = False
+
+
+_Flags = _ThreadFlags()
 
 
 class _GradModeGuard:

@@ -180,8 +180,15 @@ class Tensor(ReduceMethods, ShapeMethods, SoftmaxMethods, Node):
     def _binary(self, fn: Function, other: Any) -> Tensor:
         if type(other) is not Tensor:
             other = _lift(other, self.data.dtype)
+        a, b = self.data, other.data
+        if a.dtype != b.dtype and (a.dtype.kind == "f") != (b.dtype.kind == "f"):
+            # an int/bool tensor with a float one takes the float dtype (PyTorch), not float64
+            if a.dtype.kind == "f":
+                b = b.astype(a.dtype)
+            else:
+                a = a.astype(b.dtype)
         try:
-            data = fn.forward(NumpyMath, self.data, other.data)
+            data = fn.forward(NumpyMath, a, b)
         except ValueError:
             raise shape_error(fn.name, self.data.shape, other.data.shape) from None
         if type(data) is not _ndarray:
@@ -374,6 +381,10 @@ class TensorMath:
     mean = staticmethod(Tensor.mean)
     softmax = staticmethod(Tensor.softmax)
     cast = staticmethod(Tensor.astype)
+
+    @staticmethod
+    def where(condition: Any, a: Any, b: Any) -> Tensor:
+        return where(condition, a, b)
 
     @staticmethod
     def sign(a: Tensor) -> Tensor:

@@ -49,6 +49,15 @@ def check_axes(op: str, axis: Any, shape: tuple) -> None:
         raise ValueError(f"{op}: axis {axis} names an axis twice (tensor of shape {shape})")
 
 
+def normal_axes(op: str, axis: Any, shape: tuple) -> Any:
+    """``axis`` checked against ``shape`` (see :func:`check_axes`) and made hashable: a list of
+    axes becomes a tuple; on a 0-d tensor axis 0 or -1 means the whole of it (PyTorch)."""
+    if not shape and axis in (0, -1):
+        return None
+    check_axes(op, axis, shape)
+    return tuple(axis) if isinstance(axis, list) else axis
+
+
 def kept_shape(shape: tuple, axis: Any) -> tuple:
     """``shape`` with the reduced axes set to 1 (the ``keepdims=True`` shape)."""
     axes = reduced_axes(axis, len(shape))

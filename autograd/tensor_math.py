@@ -115,6 +115,7 @@ class NumpyMath:
     sin = staticmethod(np.sin)
     cos = staticmethod(np.cos)
     matmul = staticmethod(np.matmul)
+    where = staticmethod(np.where)
     reshape = staticmethod(np.reshape)
     permute = staticmethod(np.transpose)
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from .function import Function
 from .graph import Node
-from .tensor_args import as_tensors, check_axes, shared_op
+from .tensor_args import as_tensors, check_axes, normal_axes, shared_op
 from .tensor_ops import Reduction, reduction
 
 __all__ = ["cross_entropy_logits", "linear", "log_softmax", "logsumexp", "softmax"]
@@ -39,14 +39,17 @@ class Linear(Function):
     def forward(self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
         y = np.matmul(x, w.T)
         if b is not None:
-            y += b  # y is a fresh array: adding in place saves a copy
+            if b.dtype == y.dtype:
+                y += b  # y is a fresh array: adding in place saves a copy
+            else:  # promote as x @ w.T + b does (a float64 bias makes a float64 result)
+                y = y + b
         if self.relu:
             np.maximum(y, 0, out=y)
         return y
 
     def backward(self, F: Any, g: Any, out: Any, x: Any, w: Any, b: Any = None) -> tuple:
-        if self.relu:
-            g = g * (out > 0)  # through the ReLU first: its derivative is 1 where out > 0
+        if self.relu:  # through the ReLU first, selecting (not multiplying: inf * 0 is nan)
+            g = F.where(out > 0, g, 0.0)
         gx = F.matmul(g, w) if self.need_x else None  # dL/dx = g @ w
         g2, x2 = g, x
         if x.ndim != 2:  # fold the batch dims into one (a single vector is a batch of one)
@@ -100,6 +103,8 @@ def linear(x: Any, weight: Any, bias: Any = None, activation: str | None = None)
 # ---------------------------------------------------------------- softmax and friends
 def _log_softmax(a: np.ndarray, axis: int) -> np.ndarray:
     """log(softmax(a)) without overflow: shift by the max before exponentiating."""
+    if a.size == 0:  # an empty result (PyTorch)
+        return a.copy()
     shifted = a - a.max(axis=axis, keepdims=True)
     shifted -= np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
     return shifted
@@ -114,6 +119,8 @@ class Softmax(Function):
         self.axis = axis
 
     def forward(self, a: np.ndarray) -> np.ndarray:
+        if a.size == 0:  # nothing to normalise: an empty result (PyTorch)
+            return a.copy()
         e = np.exp(a - a.max(axis=self.axis, keepdims=True))
         e /= e.sum(axis=self.axis, keepdims=True)
         return e
@@ -141,6 +148,9 @@ class LogSumExp(Reduction):
     """log(sum(exp(a))) over ``axis`` (stable; a slice of all -inf gives -inf)."""
 
     def forward(self, a: np.ndarray) -> np.ndarray:
+        if a.size == 0:  # the log of an empty sum is -inf (PyTorch)
+            with np.errstate(divide="ignore"):
+                return np.log(np.exp(a).sum(axis=self.axis, keepdims=self.keepdims))
         m = a.max(axis=self.axis, keepdims=True)
         m = np.where(np.isfinite(m), m, 0)
         out = np.log(np.exp(a - m).sum(axis=self.axis, keepdims=True)) + m
@@ -236,14 +246,14 @@ class SoftmaxMethods:
 
     __slots__ = ()
 
-    def softmax(self, axis: int = -1) -> Any:
-        """exp(x) / sum(exp(x)) along ``axis``, without overflow."""
-        check_axes("softmax", axis, self.data.shape)
-        return self._apply(shared_op(Softmax, axis))
+    def softmax(self, axis: Any = -1) -> Any:
+        """exp(x) / sum(exp(x)) along ``axis`` (an int, or a list/tuple of ints), without
+        overflow."""
+        return self._apply(shared_op(Softmax, normal_axes("softmax", axis, self.data.shape)))
 
-    def log_softmax(self, axis: int = -1) -> Any:
-        """x - logsumexp(x) along ``axis``, without overflow."""
-        check_axes("log_softmax", axis, self.data.shape)
+    def log_softmax(self, axis: Any = -1) -> Any:
+        """x - logsumexp(x) along ``axis`` (an int, or a list/tuple of ints), without overflow."""
+        axis = normal_axes("log_softmax", axis, self.data.shape)
         return self._apply(shared_op(LogSoftmax, axis))
 
     def logsumexp(self, axis: Any = None, keepdims: bool = False) -> Any:

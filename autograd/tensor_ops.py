@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import numbers
 import operator
+import warnings
 from typing import Any
 
 import numpy as np
 
 from .function import Function
 from .graph import Node
-from .tensor_args import as_tensors, check_axes, kept_shape, shared_op
+from .tensor_args import as_tensors, check_axes, kept_shape, normal_axes, shared_op
 
 __all__ = ["matmul", "maximum", "minimum", "where"]
 
@@ -120,6 +121,8 @@ class Mean(Reduction):
     """a.mean(axis, keepdims): the gradient of the sum, divided by the count."""
 
     def forward(self, a: np.ndarray) -> np.ndarray:
+        if a.dtype == np.float16:  # accumulate in float32, or the sum overflows to inf
+            return a.mean(axis=self.axis, keepdims=self.keepdims, dtype=np.float32).astype(a.dtype)
         total = a.sum(axis=self.axis, keepdims=self.keepdims)
         return total / (a.size // max(total.size, 1))  # like a.mean(), without its overhead
 
@@ -155,11 +158,16 @@ class Var(Reduction):
         self.ddof = ddof
 
     def forward(self, a: np.ndarray) -> np.ndarray:
-        return a.var(axis=self.axis, ddof=self.ddof, keepdims=self.keepdims)
+        wide = np.float32 if a.dtype == np.float16 else None  # float16 accumulates in float32
+        with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
+            warnings.simplefilter("ignore", RuntimeWarning)  # ddof >= n: inf or nan, quietly
+            out = a.var(axis=self.axis, ddof=self.ddof, keepdims=self.keepdims, dtype=wide)
+        return out.astype(a.dtype, copy=False)
 
     def backward(self, F: Any, g: Any, out: Any, a: Any) -> tuple:
         deviation = a - F.mean(a, self.axis, True)
-        scale = 2.0 / (a.size // max(out.size, 1) - self.ddof)
+        dof = a.size // max(out.size, 1) - self.ddof
+        scale = 2.0 / dof if dof > 0 else np.inf  # no degrees of freedom left: inf (PyTorch)
         return (self.kept(F, g, a.shape) * deviation * scale,)
 
 
@@ -181,8 +189,12 @@ class Maximum(Function):
         return self.pick(a, b)
 
     def backward(self, F: Any, g: Any, out: Any, a: Any, b: Any) -> tuple:
-        share = (self.wins(a, b) + 0.5 * (a == b)).astype(g.dtype)
-        return g * share, g * (1 - share)
+        # select, not multiply (inf * 0 is nan); a tie gives each side half, and where either
+        # side is nan both get the whole gradient (PyTorch)
+        a_wins, b_wins, tie = self.wins(a, b), self.wins(b, a), a == b
+        nan = (a != a) | (b != b)
+        half = F.where(tie, g * 0.5, 0.0)
+        return F.where(a_wins | nan, g, half), F.where(b_wins | nan, g, half)
 
 
 class Minimum(Maximum):
@@ -213,7 +225,7 @@ class Clip(Function):
             inside &= a >= self.low
         if self.high is not None:
             inside &= a <= self.high
-        return (g * inside,)
+        return (F.where(inside, g, 0.0),)  # select, not multiply: inf * 0 would be nan
 
 
 class Where(Function):
@@ -228,7 +240,7 @@ class Where(Function):
         return np.where(self.condition, a, b)
 
     def backward(self, F: Any, g: Any, out: Any, a: Any, b: Any) -> tuple:
-        return g * self.condition, g * ~self.condition
+        return F.where(self.condition, g, 0.0), F.where(self.condition, 0.0, g)
 
 
 class Cast(Function):
@@ -253,7 +265,7 @@ class ReduceMethods:
 
     def _reduce(self, cls: type, axis: Any, keepdims: bool) -> Any:
         if axis is not None:
-            check_axes(cls.__name__.lower(), axis, self.data.shape)
+            axis = normal_axes(cls.__name__.lower(), axis, self.data.shape)
         try:
             return self._apply(reduction(cls, axis, keepdims))
         except ValueError:  # from NumPy: no max or min over an axis of length 0
@@ -294,7 +306,9 @@ class ReduceMethods:
                 raise TypeError(
                     f"clip(): {name} must be a real number or None, got {type(bound).__name__}"
                 )
-        return self._apply(Clip(min, max))
+        low = None if min is None else float(min)  # a NumPy float64 bound must not promote
+        high = None if max is None else float(max)
+        return self._apply(Clip(low, high))
 
     def maximum(self, other: Any) -> Any:
         """The larger of self and other, elementwise (broadcasting)."""

@@ -226,6 +226,9 @@ class Value(Node):
     def __float__(self) -> float:
         return self.data
 
+    def __bool__(self) -> bool:
+        return bool(self.data)
+
     def item(self) -> float:
         """The number, as a Python float."""
         return self.data
@@ -254,7 +257,10 @@ class Sum(Function):
     name = "sum"
 
     def forward(self, F: Any, *xs: float) -> float:
-        return math.fsum(xs)
+        try:
+            return math.fsum(xs)
+        except (OverflowError, ValueError):  # inf - inf, or a sum past the float range
+            return float(sum(xs))  # nan or +-inf, as PyTorch gives
 
     def backward(self, F: Any, g: Any, out: Any, *xs: Any) -> tuple:
         return (g,) * len(xs)

@@ -80,6 +80,11 @@ class FloatMath:
         return float((a > 0) - (a < 0))
 
     @staticmethod
+    def where(condition: bool, a: float, b: float) -> float:
+        """``a`` if ``condition`` else ``b``: a masking rule selects, so ``inf`` never meets 0."""
+        return a if condition else b
+
+    @staticmethod
     def sin(a: float) -> float:
         return math.sin(a) if math.isfinite(a) else math.nan
 
@@ -130,6 +135,14 @@ class ValueMath:
     @staticmethod
     def sign(a: Value) -> Value:
         return type(a)(FloatMath.sign(a.data), requires_grad=False)
+
+    @staticmethod
+    def where(condition: bool, a: Any, b: Any) -> Value:
+        """``a`` if ``condition`` else ``b``, a number picked becoming a constant node."""
+        picked, other = (a, b) if condition else (b, a)
+        if isinstance(picked, (int, float)):  # a number: a constant of the other's kind
+            return type(other)(picked, requires_grad=False)
+        return picked
 
     @staticmethod
     def sin(a: Value) -> Value:
