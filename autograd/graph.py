@@ -21,6 +21,7 @@ same rule builds a differentiable graph of the gradient (higher-order derivative
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -128,6 +129,32 @@ class Node:
     def is_leaf(self) -> bool:
         """True for nodes made by the user rather than by an op (PyTorch's meaning)."""
         return self._fn is None
+
+    # -- in-place operators: a leaf that requires grad is updated under no_grad() only --
+    def _in_place(self, op: Any, symbol: str, other: Any) -> Any:
+        if self._fn is not None or not self.requires_grad:
+            return NotImplemented  # Python falls back to the ordinary operator (a new node)
+        if _Flags.grad_enabled:
+            raise RuntimeError(
+                f"'{symbol}=' on a leaf {type(self).__name__} that requires grad, while grad mode "
+                "is on: in a loop such as `for p in params: p {symbol}= ...` it would only rebind "
+                f"p and update nothing. Write `p.data {symbol}= ...`, wrap the update in "
+                "`with no_grad():`, or use an optimizer (nn.SGD, ...)"
+            )
+        self.data = op(self.data, other.data if isinstance(other, Node) else other)
+        return self
+
+    def __iadd__(self, other: Any) -> Any:
+        return self._in_place(operator.iadd, "+", other)
+
+    def __isub__(self, other: Any) -> Any:
+        return self._in_place(operator.isub, "-", other)
+
+    def __imul__(self, other: Any) -> Any:
+        return self._in_place(operator.imul, "*", other)
+
+    def __itruediv__(self, other: Any) -> Any:
+        return self._in_place(operator.itruediv, "/", other)
 
     # -- differentiation --
     def backward(

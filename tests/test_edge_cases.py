@@ -204,3 +204,18 @@ def test_pow_cache_is_bounded():
     for i in range(2000):
         x ** (1.0 + i * 1e-6)
     assert E.pow_const.cache_info().currsize <= 256
+
+
+@pytest.mark.parametrize("kind", ["value", "tensor"])
+def test_in_place_operator_on_a_leaf_that_requires_grad(kind):
+    p = Value(1.0) if kind == "value" else Tensor(np.ones(2), requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"p.data -= "):
+        p -= 0.5
+    assert np.all(np.asarray(p.data) == 1.0)  # nothing changed
+    with no_grad():
+        p -= 0.5  # as in PyTorch: an update under no_grad() changes the leaf itself
+    assert np.all(np.asarray(p.data) == 0.5) and p.is_leaf and p.requires_grad
+    q = p * 2  # not a leaf: an ordinary new node, as before
+    r = q
+    r += 1
+    assert r is not q and np.all(np.asarray(r.data) == 2.0)
