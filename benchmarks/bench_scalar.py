@@ -17,11 +17,15 @@ import sys
 import time
 import tracemalloc
 from collections.abc import Callable
+from pathlib import Path
 
 from sklearn.datasets import make_moons
 
 import autograd
 import nn
+
+sys.path.insert(0, str(Path(__file__).parent))
+import scalar_tape  # noqa: E402  (the floor: a minimal tape, beside this file)
 
 X, Y = make_moons(n_samples=100, noise=0.1, random_state=1)
 X, Y = X.tolist(), (Y * 2 - 1).tolist()
@@ -44,6 +48,8 @@ def make_step(engine: str) -> tuple[Callable[[int], float], Callable[[], object]
         from micrograd.nn import MLP
 
         model, total = MLP(2, [16, 16, 1]), sum
+    elif engine == "tape (floor)":
+        Value, model, total = scalar_tape.Node, scalar_tape.MLP(2, [16, 16, 1]), scalar_tape.total
     else:
         Value, model = autograd.Value, nn.MLP(2, [16, 16, 1], seed=1)
         total = sum if engine == "chainrule (micrograd's code)" else autograd.sum_of
@@ -98,6 +104,42 @@ def bytes_per_node(build: Callable[[], object]) -> float:
     return used / count_nodes(root)
 
 
+def chain_cost(engine: str, depth: int) -> tuple[float, float, int]:
+    """Bytes per step of the chain ``x = x * 1.0001 + 0.0001`` (tracemalloc, 10,000 steps), and
+    the seconds of forward + backward through ``depth`` steps, and the peak bytes through
+    100,000 steps."""
+    Value = scalar_tape.Node if engine == "tape (floor)" else autograd.Value
+
+    def build(n: int) -> tuple[object, object]:
+        x = Value(1.0)
+        y = x
+        for _ in range(n):
+            y = y * 1.0001 + 0.0001
+        return x, y
+
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    kept = build(10_000)
+    per_step = (tracemalloc.get_traced_memory()[0] - before) / 10_000
+    tracemalloc.stop()
+    del kept
+    scalar_tape.TAPE.clear()
+    gc.collect()
+    t = time.perf_counter()
+    x, y = build(depth)
+    y.backward()
+    seconds = time.perf_counter() - t  # without tracemalloc, which slows every allocation
+    del x, y
+    gc.collect()
+    tracemalloc.start()
+    x, y = build(100_000)
+    y.backward()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return per_step, seconds, peak
+
+
 def survives_chain(engine: str, depth: int) -> bool:
     """Can `engine` backpropagate through a chain of `depth` additions?"""
     if engine == "micrograd":
@@ -143,6 +185,7 @@ def main() -> None:
         ("micrograd", False),
         ("chainrule (micrograd's code)", True),
         ("chainrule (sum_of)", True),
+        ("tape (floor)", True),
     ]
     results = {}
     for engine, gc_on in rows:
@@ -151,16 +194,26 @@ def main() -> None:
         results[(engine, gc_on)] = time_steps(step, n, gc_on)
     print(f"\nms per step (median), {steps} steps:")
     base_gc, base_nogc = results[("micrograd", True)], results[("micrograd", False)]
+    floor = results[("tape (floor)", True)]
     for (engine, gc_on), ms in results.items():
         gc_text = "gc on " if gc_on else "gc off"
         print(
             f"  {engine:30s} {gc_text} {ms:9.1f} ms   {base_gc / ms:6.1f}x vs micrograd (gc on)"
             f"   {base_nogc / ms:5.1f}x vs micrograd (gc off)"
+            f"   {ms / floor:4.2f}x the tape"
         )
     print("\nbytes per graph node (one step's forward graph, tracemalloc):")
     for engine in ("micrograd", "chainrule (micrograd's code)", "chainrule (sum_of)"):
         _, build = make_step(engine)
         print(f"  {engine:30s} {bytes_per_node(build):7.0f}")
+    print("\nthe chain x = x * 1.0001 + 0.0001:")
+    for engine in ("chainrule", "tape (floor)"):
+        depth = 100_000 if args.quick else 1_000_000
+        per_step, seconds, peak = chain_cost(engine, depth)
+        print(
+            f"  {engine:30s} {per_step:5.0f} bytes per step; {depth:,} steps forward+backward "
+            f"{seconds:5.2f} s; peak through 100,000 steps {peak / 2**20:6.1f} MiB"
+        )
     print("\ndeepest chain that backpropagates:")
     limit = 100_000 if args.quick else 1_000_000
     for engine in ("micrograd", "chainrule"):
