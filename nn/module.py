@@ -10,6 +10,7 @@ from __future__ import annotations
 import numbers
 import os
 import secrets
+import zipfile
 from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
 
@@ -34,8 +35,10 @@ class IncompatibleKeys(NamedTuple):
 class Module:
     """Base class of models for both engines.
 
-    Parameters are found automatically: every attribute that is a leaf node requiring grad, a
-    ``Module``, or a list/tuple of those, in the order the attributes were set. Subclasses
+    Parameters are found automatically: every attribute that is a leaf node, a ``Module``, or
+    a list/tuple of those, in the order the attributes were set. A frozen parameter
+    (``requires_grad_(False)``) is still a parameter, as in PyTorch: it stays in
+    ``parameters()``, ``state_dict()`` and checkpoints, and optimizers leave it unchanged. Subclasses
     implement ``forward``; calling the module calls it (micrograd's modules, which define
     ``__call__`` directly, work too).
 
@@ -63,7 +66,7 @@ class Module:
                 yield name, item
 
     def parameters(self) -> list[Node]:
-        """All trainable parameters, in a fixed order, without duplicates."""
+        """All parameters (frozen ones too), in a fixed order, without duplicates."""
         return [p for _, p in self.named_parameters()]
 
     def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
@@ -85,7 +88,8 @@ class Module:
                         yield f"{key}.{i}", item
 
     def num_parameters(self) -> int:
-        """The number of trainable numbers (a Tensor parameter counts all its elements)."""
+        """The number of parameter numbers, frozen ones included (a Tensor parameter counts all
+        its elements)."""
         return sum(int(np.size(p.data)) for p in self.parameters())
 
     def zero_grad(self) -> None:
@@ -161,8 +165,8 @@ class Module:
         state = self.state_dict()
         tmp = f"{path}.{os.getpid()}-{secrets.token_hex(4)}.tmp"
         try:
-            with open(tmp, "xb") as f:
-                np.savez(f, **state)
+            with open(tmp, "x+b") as f:
+                _write_npz(f, state)
                 f.flush()
                 os.fsync(f.fileno())
             os.replace(tmp, path)
@@ -232,6 +236,20 @@ class Module:
         return self._repr_body() + count
 
 
+def _write_npz(file: Any, state: Mapping[str, np.ndarray]) -> None:
+    """Write ``state`` to the open binary ``file`` (read-write) as an ``.npz``, one
+    ``<name>.npy`` member per array. ``np.savez`` writes the empty archive, and each array is
+    then added to it with ``np.lib.format.write_array``: the names are never passed to
+    ``np.savez`` as keyword arguments, so a parameter called ``file`` or ``allow_pickle`` is
+    stored like any other."""
+    np.savez(file)
+    file.seek(0)
+    with zipfile.ZipFile(file, mode="a", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
+        for name, array in state.items():
+            with zf.open(f"{name}.npy", mode="w", force_zip64=True) as member:
+                np.lib.format.write_array(member, np.asanyarray(array), allow_pickle=False)
+
+
 def _keys(kind: str, keys: list, shown: int = 5) -> str:
     """``'missing keys (7): a, b, c, d, e and 2 more'``: the start of a long list of keys."""
     names = ", ".join(map(str, keys[:shown]))
@@ -270,7 +288,7 @@ def _walk(obj: Any, prefix: str) -> Iterator[tuple[str, Any]]:
     while stack:
         name, item = stack.pop()
         if isinstance(item, Node):
-            if item.requires_grad and item.is_leaf:
+            if item.is_leaf:  # frozen (requires_grad False) too: kept in checkpoints
                 yield name, item
             continue
         if isinstance(item, (Module, list, tuple)):

@@ -86,11 +86,14 @@ class Optimizer:
         for i, p in enumerate(self.params):
             if not isinstance(p, Node):
                 raise TypeError(f"parameter {i} is a {type(p).__name__}, not a Value or Tensor")
-            if not p.requires_grad:
-                raise ValueError(f"parameter {i} does not require grad, so it cannot be trained")
             if id(p) in seen:
                 raise ValueError(f"parameter {i} appears twice in the parameter list")
             seen.add(id(p))
+        if not any(p.requires_grad for p in self.params):
+            raise ValueError(
+                "no parameter requires grad: parameter 0 does not require grad, so nothing "
+                "can be trained (frozen parameters are skipped)"
+            )
         if not _is_number(lr) or not lr > 0:
             raise ValueError(f"lr must be a positive number, got {lr!r}")
         self.lr = lr
@@ -112,7 +115,8 @@ class Optimizer:
             p.grad = p._zero_grad
 
     def step(self) -> None:
-        """One update of every parameter that received a gradient (``p.grad`` not None).
+        """One update of every parameter that received a gradient (``p.grad`` not None);
+        frozen parameters (``requires_grad`` False) are skipped, unchanged.
 
         Every gradient is checked against its parameter's shape first, so a bad one raises
         ``ValueError`` before anything changes. An array gradient is used in its parameter's
@@ -120,7 +124,7 @@ class Optimizer:
         """
         todo = []
         for i, (p, state) in enumerate(zip(self.params, self.state)):
-            if p.grad is not None:
+            if p.requires_grad and p.grad is not None:  # a frozen parameter is skipped
                 todo.append((p, self._gradient(i, p), state))
         self.step_count += 1
         for p, g, state in todo:

@@ -1,0 +1,56 @@
+"""Sharp edges of ``nn``: frozen parameters, clashing names, batches given to the scalar MLP,
+integral float labels, and float64 data fed to float32 layers."""
+
+import numpy as np
+import pytest
+
+import nn
+from autograd import Value
+from autograd.tensor import Tensor
+
+
+def _frozen_model():
+    m = nn.Sequential(nn.Linear(3, 2, seed=0), nn.ReLU(), nn.Linear(2, 1, seed=1))
+    m[0].weight.requires_grad_(False)
+    return m
+
+
+def test_frozen_parameter_kept_in_state_dict_and_checkpoint(tmp_path):
+    m = _frozen_model()
+    assert "0.weight" in m.state_dict()
+    path = tmp_path / "m.npz"
+    m.save(path)
+    fresh = nn.Sequential(nn.Linear(3, 2, seed=5), nn.ReLU(), nn.Linear(2, 1, seed=6))
+    fresh.load(path)
+    np.testing.assert_array_equal(fresh[0].weight.data, m[0].weight.data)
+
+
+def test_optimizer_skips_frozen_parameters():
+    m = _frozen_model()
+    before = m[0].weight.data.copy()
+    last = m[2].weight.data.copy()
+    assert any(p is m[0].weight for p in m.parameters())
+    opt = nn.SGD([m[0].weight, *m.parameters()[1:]], lr=0.1)
+    x = Tensor(np.ones((4, 3)))
+    opt.zero_grad()
+    (m(x) ** 2).sum().backward()
+    opt.step()
+    np.testing.assert_array_equal(m[0].weight.data, before)
+    assert not np.array_equal(m[2].weight.data, last)
+
+
+class _Named(nn.Module):
+    def __init__(self):
+        self.file = Value(1.5)
+        self.allow_pickle = Value(2.5)
+
+
+def test_parameter_names_that_clash_with_savez(tmp_path):
+    m = _Named()
+    path = tmp_path / "named.npz"
+    m.save(path)
+    fresh = _Named()
+    fresh.file.data = 0.0
+    fresh.allow_pickle.data = 0.0
+    fresh.load(path)
+    assert fresh.file.data == 1.5 and fresh.allow_pickle.data == 2.5
