@@ -14,6 +14,8 @@ import random
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from autograd import Value, dot
 
 from .module import Module, positive_int
@@ -31,6 +33,27 @@ def _rng(seed: int | None, rng: random.Random | None) -> Any:
     if rng is not None:
         return rng
     return random.Random(seed) if seed is not None else random
+
+
+def _check_sample(x: Any, nin: int) -> None:
+    """``TypeError`` unless ``x`` is one sample (a flat sequence), ``ValueError`` unless it has
+    ``nin`` entries: a clear message instead of a failure deep inside ``Value()``."""
+    hint = (
+        "the scalar MLP takes one sample at a time (a sequence of numbers/Values of length "
+        f"{nin}); for a batch, loop over its rows, train with nn.fit, or use the tensor layers "
+        "(nn.Sequential(nn.Linear(...), ...))"
+    )
+    if isinstance(x, (Value, numbers.Number)) and nin == 1:
+        return
+    if isinstance(x, np.ndarray):
+        if x.ndim != 1:
+            raise TypeError(f"MLP got an array of shape {x.shape}: {hint}")
+    elif isinstance(x, (str, bytes)) or not isinstance(x, Sequence):
+        raise TypeError(f"MLP got a {type(x).__name__}: {hint}")
+    elif len(x) and not isinstance(x[0], (Value, numbers.Number)):
+        raise TypeError(f"MLP got a sequence of {type(x[0]).__name__} (a batch?): {hint}")
+    if len(x) != nin:
+        raise ValueError(f"MLP: Neuron expects {nin} inputs, got {len(x)}: {hint}")
 
 
 class Neuron(Module):
@@ -128,7 +151,13 @@ class MLP(Module):
         ]
 
     def forward(self, x: Sequence[Any]) -> Value | list[Value]:
-        """The network's output for one input vector."""
+        """The network's output for one input vector: a sequence of ``nin`` numbers or Values.
+
+        The scalar MLP takes one sample at a time; a batch (a 2-D array or a list of rows)
+        raises ``TypeError`` pointing to ``nn.fit`` and the tensor layers, and a sample of the
+        wrong length raises ``ValueError``.
+        """
+        _check_sample(x, len(self.layers[0].neurons[0].w))
         for layer in self.layers:
             x = layer(x)
         return x

@@ -54,3 +54,18 @@ def test_parameter_names_that_clash_with_savez(tmp_path):
     fresh.allow_pickle.data = 0.0
     fresh.load(path)
     assert fresh.file.data == 1.5 and fresh.allow_pickle.data == 2.5
+
+
+@pytest.mark.parametrize("batch", [np.zeros((3, 2)), [[0.0, 1.0], [1.0, 0.0]]])
+def test_scalar_mlp_rejects_a_batch_clearly(batch):
+    m = nn.MLP(2, [2, 1], seed=0)
+    with pytest.raises((TypeError, ValueError), match="one sample at a time") as info:
+        m(batch)
+    assert "nn.Linear" in str(info.value) and "nn.fit" in str(info.value)
+
+
+def test_scalar_mlp_wrong_length_is_clear():
+    m = nn.MLP(2, [2, 1], seed=0)
+    with pytest.raises(ValueError, match="2 inputs"):
+        m([1.0, 2.0, 3.0])
+    assert isinstance(m(np.array([1.0, 2.0])), Value)
