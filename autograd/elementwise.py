@@ -238,6 +238,31 @@ class Cos(Function):
         return (-(g * F.sin(a)),)
 
 
+class Log1p(Function):
+    """log(1 + a), accurate for small a: -inf at -1, nan below (as in PyTorch)"""
+
+    name = "log1p"
+
+    def forward(self, F: Any, a: Any) -> Any:
+        return F.log1p(a)
+
+    def backward(self, F: Any, g: Any, out: Any, a: Any) -> tuple:
+        return (F.div(g, 1 + a),)
+
+
+class Erf(Function):
+    """The error function erf(a) = 2/sqrt(pi) * integral of exp(-t**2) from 0 to a"""
+
+    name = "erf"
+
+    def forward(self, F: Any, a: Any) -> Any:
+        return F.erf(a)
+
+    def backward(self, F: Any, g: Any, out: Any, a: Any) -> tuple:
+        return (g * 1.1283791670955126 * F.exp(-(a * a)),)  # 2 / sqrt(pi) * exp(-a**2)
+
+
 ADD, SUB, MUL, DIV, POW = Add(), Sub(), Mul(), Div(), Pow()
 NEG, EXP, LOG, SQRT = Neg(), Exp(), Log(), Sqrt()
 TANH, SIGMOID, RELU, ABS, SIN, COS = Tanh(), Sigmoid(), Relu(), Abs(), Sin(), Cos()
+LOG1P, ERF = Log1p(), Erf()

@@ -293,6 +293,14 @@ class Tensor(ReduceMethods, ShapeMethods, SoftmaxMethods, Node):
         """Cosine."""
         return self._unary(E.COS)
 
+    def log1p(self) -> Tensor:
+        """log(1 + x), accurate for small x: -inf at -1, nan below."""
+        return self._unary(E.LOG1P)
+
+    def erf(self) -> Tensor:
+        """The error function (the Gaussian's cumulative integral, scaled to [-1, 1])."""
+        return self._unary(E.ERF)
+
     # -- comparisons: plain boolean arrays, no graph; hashing stays by identity --
     __hash__ = Node.__hash__
 
@@ -373,6 +381,8 @@ class TensorMath:
     abs = staticmethod(Tensor.abs)
     sin = staticmethod(Tensor.sin)
     cos = staticmethod(Tensor.cos)
+    log1p = staticmethod(Tensor.log1p)
+    erf = staticmethod(Tensor.erf)
     matmul = staticmethod(matmul_nodes)
     reshape = staticmethod(Tensor.reshape)
     permute = staticmethod(Tensor.permute)

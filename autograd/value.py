@@ -201,6 +201,14 @@ class Value(Node):
         """Cosine."""
         return self._unary(E.COS)
 
+    def log1p(self) -> Value:
+        """log(1 + x), accurate for small x: -inf at -1, nan below."""
+        return self._unary(E.LOG1P)
+
+    def erf(self) -> Value:
+        """The error function (the Gaussian's cumulative integral, scaled to [-1, 1])."""
+        return self._unary(E.ERF)
+
     # -- comparisons look at the numbers; hashing stays by identity, so sets of nodes work --
     __hash__ = Node.__hash__
 

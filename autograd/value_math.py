@@ -92,6 +92,16 @@ class FloatMath:
     def cos(a: float) -> float:
         return math.cos(a) if math.isfinite(a) else math.nan
 
+    @staticmethod
+    def log1p(a: float) -> float:
+        if a > -1:
+            return math.log1p(a)
+        return -math.inf if a == -1 else math.nan
+
+    @staticmethod
+    def erf(a: float) -> float:
+        return math.erf(a)
+
 
 class ValueMath:
     """The same functions as :class:`FloatMath` on ``Value`` nodes (used by ``create_graph``)."""
@@ -151,3 +161,11 @@ class ValueMath:
     @staticmethod
     def cos(a: Value) -> Value:
         return a.cos()
+
+    @staticmethod
+    def log1p(a: Value) -> Value:
+        return a.log1p()
+
+    @staticmethod
+    def erf(a: Value) -> Value:
+        return a.erf()

@@ -219,3 +219,15 @@ def test_in_place_operator_on_a_leaf_that_requires_grad(kind):
     r = q
     r += 1
     assert r is not q and np.all(np.asarray(r.data) == 2.0)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_log1p_and_erf_at_the_edges_of_their_domains_match_pytorch():
+    points = [-2.0, -1.0, -0.5, 0.0, 1e-300, 30.0]
+    expected = torch.tensor(points, dtype=torch.float64)
+    for name in ("log1p", "erf"):
+        want = getattr(expected, name)().numpy()
+        values = [getattr(Value(p), name)().data for p in points]
+        np.testing.assert_array_equal(values, want)
+        np.testing.assert_array_equal(getattr(Tensor(np.array(points)), name)().data, want)
+    assert Tensor(np.ones(3, dtype=np.float32)).erf().dtype == np.float32

@@ -51,6 +51,8 @@ OPS = [
     ("abs", lambda a: abs(a), None, [away_from_zero]),
     ("sin", lambda a: a.sin(), None, [finite]),
     ("cos", lambda a: a.cos(), None, [finite]),
+    ("log1p", lambda a: a.log1p(), None, [positive]),
+    ("erf", lambda a: a.erf(), None, [finite]),
     ("pow0", lambda a: a**0, None, [finite]),
     ("pow1", lambda a: a**1, None, [finite]),
     ("pow2", lambda a: a**2, None, [finite]),

@@ -208,6 +208,7 @@ TENSOR_OPS = [
     ("sqrt_log", arrays_of(F_POSITIVE), lambda N, a: a.sqrt() * a.log() + a**0.5),
     ("exp_tanh_sigmoid", arrays_of(F_FINITE), lambda N, a: a.exp() + a.tanh() * a.sigmoid()),
     ("sin_cos", arrays_of(F_FINITE), lambda N, a: a.sin() * a.cos() + a.sin()),
+    ("log1p_erf", arrays_of(F_POSITIVE), lambda N, a: a.log1p() * a.erf() + a.erf()),
     ("relu_abs", arrays_of(F_AWAY), lambda N, a: a.relu() * a + a.abs() * a),
     ("maximum", arrays_of(F_FINITE, F_FINITE), lambda N, a, b: N.maximum(a, b) * a),
     ("minimum", arrays_of(F_FINITE, F_FINITE), lambda N, a, b: N.minimum(a, b) * b),

@@ -97,6 +97,8 @@ UNARY = {
     "abs": (Tensor.abs, torch and torch.abs, away_from_zero),
     "sin": (Tensor.sin, torch and torch.sin, None),
     "cos": (Tensor.cos, torch and torch.cos, None),
+    "log1p": (Tensor.log1p, torch and torch.log1p, positive),
+    "erf": (Tensor.erf, torch and torch.erf, None),
     "square": (lambda x: x**2, lambda x: x**2, None),
     "pow 1.5": (lambda x: x**1.5, lambda x: x**1.5, positive),
     "2 ** x": (lambda x: 2**x, lambda x: 2**x, None),

@@ -36,6 +36,8 @@ UNARY = [
     ("abs", lambda a: abs(a), away_from_zero, abs),
     ("sin", lambda a: a.sin(), finite, math.sin),
     ("cos", lambda a: a.cos(), finite, math.cos),
+    ("log1p", lambda a: a.log1p(), positive, math.log1p),
+    ("erf", lambda a: a.erf(), finite, math.erf),
     ("pow2", lambda a: a**2, finite, lambda a: a**2),
     ("pow3", lambda a: a**3, finite, lambda a: a**3),
     ("pow-1", lambda a: a**-1, away_from_zero, lambda a: 1 / a),

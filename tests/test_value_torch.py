@@ -34,6 +34,8 @@ OPS = [
     ("relu", lambda a, b: a.relu() * b, nonzero, finite),
     ("abs", lambda a, b: abs(a) * b, nonzero, finite),
     ("sin", lambda a, b: a.sin() * b.cos(), finite, finite),
+    ("log1p", lambda a, b: a.log1p() * b, positive, finite),
+    ("erf", lambda a, b: (a * b).erf(), finite, finite),
 ]
 
 
