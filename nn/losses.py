@@ -96,8 +96,9 @@ def cross_entropy(logits: Any, target: Any, reduction: str = "mean") -> Node:
     lists of Values); ``target`` holds one integer class in ``[0, n_classes)`` per sample.
     Computed as ``logsumexp(row) - row[target]`` with the largest logit subtracted first (for a
     Tensor, by the engine's fused ``cross_entropy_logits`` node), so logits of 1000 give
-    finite results. A float label, a label out of range or a different number of samples
-    raises ``ValueError`` naming the shapes.
+    finite results. A float Tensor of whole numbers (``Tensor(y)`` of integer ``y`` is float32)
+    is accepted as those integers. A fractional label, a float array or list of labels, a label
+    out of range or a different number of samples raises ``ValueError`` naming the problem.
     """
     _check_reduction(reduction)
     if _is_tensor(logits):
@@ -280,17 +281,29 @@ def _reject(name: str, values: np.ndarray, bad: np.ndarray, message: str) -> Non
 
 
 def _class_indices(target: Any, shape: tuple) -> np.ndarray:
-    """Integer class labels, one per row of logits of ``shape`` ``(n, n_classes)``."""
-    if isinstance(target, Node):
+    """Integer class labels, one per row of logits of ``shape`` ``(n, n_classes)``. A float
+    Tensor whose values are all whole numbers (integer labels passed through ``Tensor(y)``)
+    becomes int64; fractional labels, and float arrays or lists, raise ``ValueError``."""
+    from_tensor = isinstance(target, Node)
+    if from_tensor:
         target = target.data
     labels = np.asarray(target)
     n, n_classes = shape
-    if labels.dtype.kind not in "iu":
-        if labels.dtype.kind == "f":
+    if labels.dtype.kind == "f" and not from_tensor:
+        raise ValueError(
+            f"cross_entropy needs integer class indices, got float labels of shape "
+            f"{labels.shape}; convert them with y.astype(int)"
+        )
+    if labels.dtype.kind == "f":  # integer labels that went through Tensor(y): float32
+        whole = np.isfinite(labels) & (labels == np.round(labels))
+        if not whole.all():
             raise ValueError(
                 f"cross_entropy needs integer class indices, got float labels of shape "
-                f"{labels.shape}; convert them with y.astype(int)"
+                f"{labels.shape} that are not whole numbers (e.g. {labels[~whole].flat[0]!r}); "
+                f"class labels must be integers 0 .. n_classes-1"
             )
+        labels = labels.astype(np.int64)
+    if labels.dtype.kind not in "iu":
         raise ValueError(f"cross_entropy needs integer class indices, got {labels.dtype}")
     if labels.shape != (n,):
         raise ValueError(

@@ -69,3 +69,18 @@ def test_scalar_mlp_wrong_length_is_clear():
     with pytest.raises(ValueError, match="2 inputs"):
         m([1.0, 2.0, 3.0])
     assert isinstance(m(np.array([1.0, 2.0])), Value)
+
+
+def test_cross_entropy_accepts_integral_float_labels():
+    logits = Tensor(np.array([[1.0, 2.0, 0.5], [0.1, 0.2, 3.0]]), requires_grad=True)
+    y = np.array([1, 2])
+    expected = nn.cross_entropy(logits, y).data
+    np.testing.assert_allclose(nn.cross_entropy(logits, Tensor(y)).data, expected)
+    as_float64 = Tensor(y, dtype=np.float64)
+    np.testing.assert_allclose(nn.cross_entropy(logits, as_float64).data, expected)
+
+
+def test_cross_entropy_rejects_non_integral_float_labels():
+    logits = Tensor(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match="not whole numbers"):
+        nn.cross_entropy(logits, Tensor(np.array([0.5, 1.0])))
