@@ -46,6 +46,23 @@ def _rng(seed: int | None) -> np.random.Generator:
     return np.random.default_rng(_GLOBAL["rng"].integers(2**63))
 
 
+def _to_dtype(x: Any, dtype: np.dtype) -> Any:
+    """``x`` cast to the float ``dtype`` when it is a float Tensor, array or list of another
+    float dtype (a Tensor through its differentiable ``astype``); anything else unchanged."""
+    if isinstance(x, Tensor):
+        if x.data.dtype.kind == "f" and x.data.dtype != dtype:
+            return x.astype(dtype)
+        return x
+    if isinstance(x, (np.ndarray, list, tuple)):
+        try:
+            array = np.asarray(x)
+        except ValueError:  # ragged: let linear() report it
+            return x
+        if array.dtype.kind == "f" and array.dtype != dtype:
+            return array.astype(dtype)
+    return x
+
+
 class Linear(Module):
     """``y = x @ weight.T + bias``: every output is a weighted sum of every input.
 
@@ -53,6 +70,12 @@ class Linear(Module):
     PyTorch. Both start uniform in ``[-1/sqrt(in_features), 1/sqrt(in_features)]`` (PyTorch's
     default, ``kaiming_uniform_(a=sqrt(5))``), drawn from ``seed``. ``dtype`` float32 by
     default (use float64 for gradient checks).
+
+    Input dtype rule (as in Keras): a float input of another dtype, Tensor or array (or a list
+    of floats), is cast to the weight's dtype before computing, so float64 NumPy data fed to
+    the default float32 layer gives float32 activations instead of silently turning the model's
+    activations float64. A Tensor input is cast with its differentiable ``astype``, so
+    gradients still reach a float64 leaf (in its own dtype). Integer inputs are left as they are.
     """
 
     def __init__(
@@ -74,9 +97,11 @@ class Linear(Module):
             b = rng.uniform(-bound, bound, self.out_features)
             self.bias = Tensor(b, requires_grad=True, dtype=dtype)
 
-    def forward(self, x: Tensor) -> Tensor:
-        """``x @ weight.T + bias`` for ``x`` of shape ``(..., in_features)`` (one fused node)."""
-        return linear(x, self.weight, self.bias)
+    def forward(self, x: Tensor | np.ndarray) -> Tensor:
+        """``x @ weight.T + bias`` for ``x`` of shape ``(..., in_features)`` (one fused node).
+
+        A float input of another dtype is cast to the weight's dtype first (see the class)."""
+        return linear(_to_dtype(x, self.weight.data.dtype), self.weight, self.bias)
 
     def extra_repr(self) -> str:
         return (

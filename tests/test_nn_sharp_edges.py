@@ -84,3 +84,16 @@ def test_cross_entropy_rejects_non_integral_float_labels():
     logits = Tensor(np.zeros((2, 3)))
     with pytest.raises(ValueError, match="not whole numbers"):
         nn.cross_entropy(logits, Tensor(np.array([0.5, 1.0])))
+
+
+def test_linear_casts_float64_input_to_its_dtype():
+    layer = nn.Linear(3, 2, seed=0)
+    assert layer(np.ones((4, 3))).data.dtype == np.float32
+    x = Tensor(np.ones((4, 3)), requires_grad=True, dtype=np.float64)
+    out = layer(x)
+    assert out.data.dtype == np.float32
+    out.sum().backward()
+    assert x.grad is not None and x.grad.shape == (4, 3)
+    assert np.asarray(x.grad).dtype == np.float64
+    expected = np.broadcast_to(layer.weight.data.sum(axis=0), (4, 3))
+    np.testing.assert_allclose(x.grad, expected, rtol=1e-6)
