@@ -7,6 +7,7 @@ learning-rate schedules, data helpers and datasets, the training loop (``fit``) 
 """
 
 from . import (
+    callbacks,
     data,
     datasets,
     layers,
@@ -19,6 +20,7 @@ from . import (
     schedules,
     train,
 )
+from .callbacks import *  # noqa: F403
 from .data import *  # noqa: F403
 from .layers import *  # noqa: F403
 from .losses import *  # noqa: F403
@@ -40,6 +42,7 @@ __all__ = [
     *data.__all__,
     *metrics.__all__,
     *train.__all__,
+    *callbacks.__all__,
     *plots.__all__,
     "datasets",
 ]

@@ -15,6 +15,8 @@ class History:
     averages over the epoch's batches, measured while the weights changed).
     ``iteration_loss``: the loss of every iteration. ``lr``: the learning rate of each epoch.
     ``params``: epochs, batch size, iterations per epoch, samples. ``seconds``: training time.
+    ``best_epoch``, ``stopped_epoch``, ``stop_reason``: set when a callback (e.g.
+    ``EarlyStopping``) tracks a best epoch or stops training, else None.
     Printing shows a table; ``plot()`` draws the curves (needs matplotlib).
     """
 
@@ -25,6 +27,9 @@ class History:
         self.lr: list[float] = []
         self.params: dict[str, Any] = {}
         self.seconds = 0.0
+        self.best_epoch: int | None = None  # set by EarlyStopping: the epoch with the best score
+        self.stopped_epoch: int | None = None  # the epoch after which a callback stopped
+        self.stop_reason: str | None = None  # why, as a sentence
 
     def record(self, epoch: int, logs: dict[str, float]) -> None:
         """Append one epoch's figures."""

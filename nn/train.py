@@ -23,6 +23,7 @@ import numpy as np
 from autograd import Node, Value, no_grad
 
 from . import losses
+from .callbacks import Callback
 from .data import batches, check_lengths, num_batches, take
 from .history import History
 from .metrics import Metric, accuracy, get_metric, to_numpy
@@ -69,6 +70,7 @@ def fit(
     schedule: LRScheduler | Callable[[int], float] | None = None,
     progress: bool = True,
     seed: int | None = None,
+    callbacks: Sequence[Callback] = (),
 ) -> History:
     """Train ``model`` on ``(X, y)`` for ``epochs`` epochs; return the :class:`History`.
 
@@ -87,7 +89,17 @@ def fit(
     stops training with :class:`DivergenceError` naming the epoch, the iteration and the
     learning rate; that step is not taken, so the parameters are the ones from before the
     failing batch.
+
+    ``callbacks``: :class:`nn.Callback` objects (e.g. ``nn.EarlyStopping``); each gets
+    ``model`` and ``history`` attributes, then ``on_train_begin(logs)``,
+    ``on_epoch_end(epoch, logs)`` after every epoch (epochs from 1) and ``on_train_end(logs)``.
+    A callback that sets ``stop_training = True`` ends training after that epoch;
+    ``History.stopped_epoch`` and ``History.stop_reason`` then say when and why.
     """
+    callbacks = list(callbacks)
+    for cb in callbacks:
+        if not isinstance(cb, Callback):
+            raise TypeError(f"callbacks must be nn.Callback objects, got {cb!r}")
     _check_arguments(model, loss, optimizer, epochs, validation_split)
     if y is None:
         raise TypeError("fit needs the targets y (one per sample of X)")
@@ -124,8 +136,12 @@ def fit(
         "iterations_per_epoch": per_epoch,
         "samples": len(X),
     }
+    for cb in callbacks:
+        cb.model, cb.history, cb.stop_training = model, history, False
+        cb.on_train_begin({})
     bar = _ProgressBar(epochs, progress)
     start = time.perf_counter()
+    logs: dict[str, float] = {}
     try:
         for epoch in range(1, epochs + 1):
             if lrs is not None:
@@ -161,6 +177,19 @@ def fit(
             bar.update(epoch, logs)
             if isinstance(schedule, LRScheduler):
                 schedule.step()
+            stopper = None
+            for cb in callbacks:
+                cb.on_epoch_end(epoch, logs)
+                if stopper is None and getattr(cb, "stop_training", False):
+                    stopper = cb
+            if stopper is not None:
+                history.stopped_epoch = epoch
+                history.stop_reason = getattr(stopper, "stop_reason", None) or (
+                    f"{type(stopper).__name__} stopped training"
+                )
+                break
+        for cb in callbacks:
+            cb.on_train_end(logs)
     finally:
         history.seconds = time.perf_counter() - start
         bar.close()
