@@ -12,7 +12,7 @@ from typing import Any, Union
 
 import numpy as np
 
-__all__ = ["batches", "num_batches", "train_test_split"]
+__all__ = ["batches", "num_batches", "train_test_split", "train_val_test_split"]
 
 Seed = Union[int, np.random.Generator, None]
 
@@ -109,14 +109,7 @@ def train_test_split(
     two ``y`` parts are None.
     """
     n = check_lengths(X, y)
-    if isinstance(test_size, (float, np.floating)):
-        if not 0 < test_size < 1:
-            raise ValueError(f"test_size as a fraction must be in (0, 1), got {test_size}")
-        n_test = math.ceil(test_size * n)
-    elif isinstance(test_size, (int, np.integer)) and not isinstance(test_size, bool):
-        n_test = int(test_size)
-    else:
-        raise TypeError(f"test_size must be a fraction or a count, got {test_size!r}")
+    n_test = _count(test_size, n, "test_size")
     if not 0 < n_test < n:
         raise ValueError(
             f"test_size={test_size} leaves {n_test} of {n} samples for testing; "
@@ -130,3 +123,75 @@ def train_test_split(
     if y is None:
         return take(X, train), take(X, test), None, None
     return take(X, train), take(X, test), take(y, train), take(y, test)
+
+
+def _count(size: float | int, n: int, name: str) -> int:
+    """A size given as a fraction in (0, 1) (``ceil(size * n)``) or a count, as a count."""
+    if isinstance(size, (float, np.floating)):
+        if not 0 < size < 1:
+            raise ValueError(f"{name} as a fraction must be in (0, 1), got {size}")
+        return math.ceil(size * n)
+    if isinstance(size, (int, np.integer)) and not isinstance(size, bool):
+        return int(size)
+    raise TypeError(f"{name} must be a fraction or a count, got {size!r}")
+
+
+def _stratified(labels: np.ndarray, n_val: int, n_test: int, rng: np.random.Generator) -> tuple:
+    """Train, val, test indices keeping each class's share (largest remainders for rounding)."""
+    classes, inverse = np.unique(labels, return_inverse=True)
+    counts = np.bincount(inverse)
+    n = len(labels)
+    parts: list[list[np.ndarray]] = [[], [], []]
+    alloc = []
+    for k in (n_val, n_test):
+        exact = counts * k / n
+        base = np.floor(exact).astype(int)
+        extra = k - base.sum()
+        base[np.argsort(-(exact - base), kind="stable")[:extra]] += 1
+        alloc.append(base)
+    for c in range(len(classes)):
+        idx = rng.permutation(np.flatnonzero(inverse == c))
+        v, t = alloc[0][c], alloc[1][c]
+        v = min(v, len(idx))
+        t = min(t, len(idx) - v)
+        parts[1].append(idx[:v])
+        parts[2].append(idx[v : v + t])
+        parts[0].append(idx[v + t :])
+    return tuple(rng.permutation(np.concatenate(p)).astype(int) for p in parts)
+
+
+def train_val_test_split(
+    X: Any,
+    y: Any = None,
+    val_size: float | int = 0.15,
+    test_size: float | int = 0.15,
+    seed: int | None = None,
+    stratify: Any = None,
+) -> tuple[Any, Any, Any, Any, Any, Any]:
+    """Split into ``X_train, X_val, X_test, y_train, y_val, y_test``: three disjoint parts.
+
+    ``val_size`` and ``test_size`` are fractions in (0, 1) of all samples (``ceil(f * n)``
+    samples) or counts; the rest is the training set, which must keep at least one sample.
+    The same ``seed`` gives the same split. ``stratify`` (e.g. ``y``, or any label array of
+    length n) keeps each class's proportion in every part, up to rounding. With ``y=None``
+    the ``y`` parts are None.
+    """
+    n = check_lengths(X, y)
+    n_val, n_test = _count(val_size, n, "val_size"), _count(test_size, n, "test_size")
+    if n_val < 1 or n_test < 1 or n_val + n_test >= n:
+        raise ValueError(
+            f"val_size={val_size} and test_size={test_size} give {n_val} validation and "
+            f"{n_test} test samples of {n}; all three parts must be non-empty"
+        )
+    rng = np.random.default_rng(seed)
+    if stratify is not None:
+        labels = np.asarray(stratify)
+        if len(labels) != n:
+            raise ValueError(f"stratify holds {len(labels)} labels for {n} samples")
+        train, val, test = _stratified(labels, n_val, n_test, rng)
+    else:
+        order = rng.permutation(n)
+        val, test, train = order[:n_val], order[n_val : n_val + n_test], order[n_val + n_test :]
+    parts = [take(X, i) for i in (train, val, test)]
+    ys = [None] * 3 if y is None else [take(y, i) for i in (train, val, test)]
+    return (*parts, *ys)

@@ -102,3 +102,27 @@ def test_mode_auto_and_errors():
         _fit(_model(), X, y, epochs=2, callbacks=[nn.EarlyStopping(monitor="val_accuracy")])
     with pytest.raises(TypeError, match="Callback"):
         _fit(_model(), X, y, epochs=1, callbacks=[lambda e, l: None])
+
+
+def test_train_val_test_split_disjoint_reproducible_sizes():
+    X = np.arange(100).reshape(-1, 1)
+    y = np.arange(100)
+    Xtr, Xv, Xte, ytr, yv, yte = nn.train_val_test_split(X, y, val_size=0.2, test_size=10, seed=1)
+    assert (len(Xtr), len(Xv), len(Xte)) == (70, 20, 10)
+    assert sorted(np.concatenate([ytr, yv, yte]).tolist()) == list(range(100))
+    np.testing.assert_array_equal(Xv[:, 0], yv)
+    again = nn.train_val_test_split(X, y, val_size=0.2, test_size=10, seed=1)
+    np.testing.assert_array_equal(again[1], Xv)
+    with pytest.raises(ValueError, match="non-empty"):
+        nn.train_val_test_split(X, y, val_size=0.5, test_size=0.5)
+    with pytest.raises(ValueError, match=r"\(0, 1\)"):
+        nn.train_val_test_split(X, y, val_size=1.5)
+
+
+def test_train_val_test_split_stratify():
+    y = np.array([0] * 80 + [1] * 20)
+    X = np.arange(100).reshape(-1, 1)
+    _, _, _, ytr, yv, yte = nn.train_val_test_split(X, y, 0.2, 0.1, seed=0, stratify=y)
+    assert (len(ytr), len(yv), len(yte)) == (70, 20, 10)
+    assert yv.mean() == pytest.approx(0.2) and yte.mean() == pytest.approx(0.2)
+    assert ytr.mean() == pytest.approx(0.2)
