@@ -38,8 +38,8 @@ class Module:
     Parameters are found automatically: every attribute that is a leaf node, a ``Module``, or
     a list/tuple of those, in the order the attributes were set. A frozen parameter
     (``requires_grad_(False)``) is still a parameter, as in PyTorch: it stays in
-    ``parameters()``, ``state_dict()`` and checkpoints, and optimizers leave it unchanged. Subclasses
-    implement ``forward``; calling the module calls it (micrograd's modules, which define
+    ``parameters()``, ``state_dict()`` and checkpoints, and optimizers leave it unchanged.
+    Subclasses implement ``forward``; calling the module calls it (micrograd's modules, which define
     ``__call__`` directly, work too).
 
     ``training`` is True after ``train()`` (the default) and False after ``eval()``; layers
