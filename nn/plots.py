@@ -21,7 +21,6 @@ from autograd import Node, Value, no_grad
 from .metrics import to_numpy
 from .module import Module
 from .optim import SGD
-from .train import predict
 
 __all__ = [
     "gradient_descent_path",
@@ -191,7 +190,7 @@ def _class_color(k: int, n: int) -> Any:
 def _scores(model: Callable, points: np.ndarray) -> np.ndarray:
     """The model's outputs on ``points`` as an (N, outputs) float array, without a graph."""
     if isinstance(model, Module) and model.parameters():
-        out = predict(model, points)  # either engine, in eval mode
+        out = _predict_module(model, points)  # either engine, in eval mode
     else:
         with no_grad():
             if _takes_one_point(model):
@@ -199,6 +198,21 @@ def _scores(model: Callable, points: np.ndarray) -> np.ndarray:
             else:
                 out = to_numpy(model(points))
     return np.asarray(out, dtype=np.float64).reshape(len(points), -1)
+
+
+def _predict_module(model: Module, points: np.ndarray) -> Any:
+    """``nn.predict`` without importing ``nn.train`` (which imports ``history``, which imports
+    this module): eval mode, no graph, one call per point for a scalar model."""
+    param = model.parameters()[0]
+    was_training = model.training
+    model.eval()
+    try:
+        with no_grad():
+            if isinstance(param, Value):
+                return [to_numpy(model([float(v) for v in row])) for row in points]
+            return to_numpy(model(type(param)(points.astype(param.data.dtype))))
+    finally:
+        model.train(was_training)
 
 
 def _takes_one_point(model: Callable) -> bool:
