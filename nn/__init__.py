@@ -18,6 +18,7 @@ from . import (
     plots,
     scalar,
     schedules,
+    search,
     train,
 )
 from .callbacks import *  # noqa: F403
@@ -30,6 +31,7 @@ from .optim import *  # noqa: F403
 from .plots import *  # noqa: F403
 from .scalar import *  # noqa: F403
 from .schedules import *  # noqa: F403
+from .search import *  # noqa: F403
 from .train import *  # noqa: F403
 
 __all__ = [
@@ -44,5 +46,6 @@ __all__ = [
     *train.__all__,
     *callbacks.__all__,
     *plots.__all__,
+    *search.__all__,
     "datasets",
 ]
