@@ -55,8 +55,9 @@ class _Snapshot(Callback):
 class SearchResult:
     """The rows of a search, best first by ``monitor``; diverged configurations last.
 
-    ``rows``: dicts with the parameters, ``best_<monitor>``, ``best_epoch``, the final
-    validation figures (``final_val_loss``...), ``seconds`` and ``diverged``.
+    ``rows``: dicts with the parameters, the validation figures at the best epoch
+    (``best_val_loss``, ``best_val_accuracy``...), ``best_epoch``, the final ones
+    (``final_val_loss``...), ``seconds`` and ``diverged``.
     ``best_params``, ``best_model`` (holding its best-epoch weights), ``best_history``.
     ``repr`` is a text table, ``_repr_html_`` an HTML one; ``plot()`` draws the scores.
     """
@@ -259,9 +260,13 @@ def _run(
         final = {f"final_{k}": v[-1] for k, v in history.history.items() if k.startswith("val_")}
         if any(not math.isfinite(v) for v in final.values()):
             diverged = True
+        vals = {k: v for k, v in history.history.items() if k.startswith("val_")}
+        b = snap.best_epoch
+        at_best = {f"best_{k}": None if b is None else v[b - 1] for k, v in vals.items()}
         rows.append(
             {
                 **params,
+                **at_best,
                 f"best_{monitor}": snap.best,
                 "best_epoch": snap.best_epoch,
                 **final,
