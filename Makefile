@@ -42,6 +42,7 @@ demo: install
 bench: install
 	$(PY) benchmarks/bench_scalar.py
 	$(PY) benchmarks/bench_tensor.py
+	$(PY) benchmarks/bench_search.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
