@@ -173,6 +173,109 @@ for lr in (0.1, 1.0, 3.0):
     print(f"batch gradient descent, lr = {lr}: final loss {h.history['loss'][-1]:.3f}")
 
 # %% [markdown]
+# ## The anatomy of a mini-batch
+#
+# What does "the gradient of a batch" mean? Take one mini-batch of 8 training examples and
+# compute each example's gradient **on its own**: a forward pass with that single example, its
+# loss, a backward pass. Then compare with one backward pass through the loss of the whole
+# batch.
+
+# %%
+from functools import partial
+
+from autograd import Tensor
+
+model = make_model()
+xb, yb = X_train[:8], y_train[:8]
+
+
+def gradients(loss):
+    """Backpropagate `loss` and return a copy of every parameter's gradient."""
+    model.zero_grad()
+    loss.backward()
+    return [p.grad.copy() for p in model.parameters()]
+
+
+bce = nn.binary_cross_entropy_with_logits
+per_example = [gradients(bce(model(Tensor(xb[i : i + 1])), yb[i : i + 1])) for i in range(8)]
+batch_mean = gradients(bce(model(Tensor(xb)), yb))  # reduction="mean", the default
+batch_sum = gradients(bce(model(Tensor(xb)), yb, reduction="sum"))
+
+for k, p in enumerate(model.parameters()):
+    stacked = np.stack([g[k] for g in per_example])  # shape (8, *p.shape)
+    assert np.allclose(batch_mean[k], stacked.mean(axis=0))
+    assert np.allclose(batch_sum[k], stacked.sum(axis=0))
+print("reduction='mean' gives the mean of the 8 per-example gradients, 'sum' their sum")
+
+# %% [markdown]
+# The chain rule is linear: the derivative of a sum is the sum of the derivatives. So the
+# gradient of the batch loss is the mean (or the sum) of the examples' gradients, for every
+# parameter. Here is one of them, the output bias, example by example:
+
+# %%
+bias = np.array([g[3][0] for g in per_example])  # the gradient of the output layer's bias
+fig, ax = plt.subplots(figsize=(7, 3.3))
+ax.bar(np.arange(8), bias, color=["tab:blue" if t == 1 else "tab:red" for t in yb.ravel()])
+ax.axhline(batch_mean[3][0], color="k", lw=2, label=f"mean = {batch_mean[3][0]:.3f}")
+ax.axhline(batch_sum[3][0], color="k", ls="--", lw=2, label=f"sum = {batch_sum[3][0]:.3f}")
+ax.axhline(0, color="gray", lw=0.5)
+ax.set_xlabel("example in the batch (blue: class 1, red: class 0)")
+ax.set_ylabel("d loss / d output bias")
+ax.set_title("eight examples, eight opinions about the same parameter")
+ax.legend(fontsize="small")
+plt.show()
+
+# %% [markdown]
+# The examples disagree: each one pushes the bias the way that fits *it* (class 1 examples
+# want a larger score, class 0 examples a smaller one), by an amount that depends on how wrong
+# the model is about it. The batch gradient is their compromise. This spread is the noise of
+# stochastic gradient descent seen up close: with $B = 1$ every step follows one bar; with
+# $B = 8$ it follows the mean, whose spread is about $1/\sqrt{8}$ of theirs.
+#
+# ### 'sum' scales the learning rate
+#
+# With `reduction="sum"` the gradient is $B$ times the mean, so every SGD step is $B$ times
+# longer: the **effective learning rate** is $B \cdot \text{lr}$, and it changes when you change
+# the batch size. Dividing the learning rate by $B$ undoes it exactly. Two runs of plain SGD,
+# with 30 examples per batch (300 training examples make exactly 10 full batches):
+
+
+# %%
+def train_weights(reduction, lr, batch_size=30):
+    model = make_model()
+    nn.fit(
+        model,
+        X_train,
+        y_train,
+        loss=partial(bce, reduction=reduction),
+        optimizer=nn.SGD(model.parameters(), lr=lr),
+        epochs=5,
+        batch_size=batch_size,
+        progress=False,
+        seed=0,
+    )
+    return [p.data for p in model.parameters()]
+
+
+mean_run = train_weights("mean", lr=0.1)
+sum_run = train_weights("sum", lr=0.1 / 30)
+assert all(np.allclose(a, b) for a, b in zip(mean_run, sum_run))
+print("mean with lr = 0.1 and sum with lr = 0.1 / 30: the same weights after 5 epochs")
+
+same = all(
+    np.allclose(a, b)
+    for a, b in zip(train_weights("mean", 0.1, 32), train_weights("sum", 0.1 / 32, 32))
+)
+print("the same with B = 32?", same)
+
+# %% [markdown]
+# With $B = 32$ they differ: 300 examples make 9 batches of 32 and a last one of 12, and in that
+# last batch 'mean' divides by 12 while `lr / 32` still divides by 32. 'mean' keeps the size of a
+# step independent of the batch size, which is why it is the default (and why the learning rates
+# of notebooks 2 to 5 carry over when the batch size changes). With 'sum', a short last batch gets
+# a short step, and every change of $B$ asks for a new learning rate.
+
+# %% [markdown]
 # ## What to remember
 #
 # * One **iteration** = one batch through forward, backward and update; one **epoch** = one
@@ -181,6 +284,8 @@ for lr in (0.1, 1.0, 3.0):
 #   slow in wall time because nothing is vectorized. **Mini-batch** GD (B of 16 to 256 or so):
 #   the usual compromise, and the default of `nn.fit` (`batch_size=32`).
 # * The batch size and the learning rate go together: larger batches tolerate larger steps.
+# * The gradient of a batch is the mean (`reduction="mean"`) or the sum (`"sum"`) of the
+#   examples' own gradients. With 'sum' the effective learning rate is $B \cdot$ lr.
 #
 # **Try it:** give each run the same number of *iterations* instead of epochs, or the same
 # wall time. Which one wins then?
