@@ -41,8 +41,8 @@ for step in range(5):
 
 # %% [markdown]
 # `gradient_descent_path` runs that loop (with the `SGD` optimizer) and returns the points it
-# visited; `plot_loss_surface` draws the loss with the paths on top. The square marks each
-# start. Four learning rates, 20 steps each:
+# visited. Four learning rates, 20 steps each, one panel each (on a single plot the paths hide
+# one another); the square marks the start, the colour goes from dark (first steps) to light:
 
 # %%
 rates = {"lr = 0.02 (too small)": 0.02, "lr = 0.3 (good)": 0.3, "lr = 0.9": 0.9, "lr = 1.1": 1.1}
@@ -51,7 +51,20 @@ paths = {
 }
 for name, path in paths.items():
     print(f"{name:22s} w after {len(path) - 1} steps: {path[-1]: .4g}")
-plot_loss_surface(loss_1d, bounds=(-4, 10), paths=paths, title="L(w) = (w - 3)^2")
+
+grid = np.linspace(-4, 10, 300)
+fig, axes = plt.subplots(1, 4, figsize=(14, 3.2), sharey=True)
+for ax, (name, path) in zip(axes, paths.items()):
+    shown = np.clip(path, -4, 10)  # a diverging path leaves the plot: pin it to the edge
+    ax.plot(grid, loss_1d(grid), color="0.6")
+    ax.plot(shown, loss_1d(shown), color="0.3", lw=0.8)
+    ax.scatter(shown, loss_1d(shown), c=np.arange(len(path)), cmap="viridis", s=18, zorder=3)
+    ax.plot(path[0], loss_1d(path[0]), "ks", markersize=7)
+    ax.set_title(name)
+    ax.set_xlabel("w")
+    ax.set_ylim(-2, 60)
+axes[0].set_ylabel("loss")
+plt.show()
 
 # %% [markdown]
 # * With **lr = 0.02** each step is tiny: after 20 steps we are not even halfway.
@@ -124,10 +137,10 @@ def show_surface(loss_fn, paths, title, bounds=((-2, 5), (-3, 6))):
 
 mse = make_mse(xs, ys)
 start = (-1.0, 4.0)
-paths = {
+paths = {  # the good one last, so that it is drawn on top
     "lr = 0.01 (too small)": gradient_descent_path(mse, start, lr=0.01, steps=40),
-    "lr = 0.15": gradient_descent_path(mse, start, lr=0.15, steps=40),
     "lr = 0.17 (too large)": gradient_descent_path(mse, start, lr=0.17, steps=12),
+    "lr = 0.15": gradient_descent_path(mse, start, lr=0.15, steps=40),
 }
 for name, path in paths.items():
     w, b = path[-1]
