@@ -134,6 +134,7 @@ fig = plot_loss_surface(
 )
 fig.axes[0].set_xlabel("a")
 fig.axes[0].set_ylabel("b")
+fig.axes[1].set_ylabel("log(1 + loss)")  # the colorbar: the surface is drawn on a log scale
 display(fig)
 
 # %% [markdown]
