@@ -146,8 +146,7 @@ class SearchResult:
         varied = [n for n in self.names if len({repr(r[n]) for r in self.rows}) > 1] or self.names
         if len(varied) == 2:
             a, b = varied
-            xs = sorted({repr(r[a]) for r in rows})
-            ys = sorted({repr(r[b]) for r in rows})
+            xs, ys = _axis([r[a] for r in rows]), _axis([r[b] for r in rows])
             grid = np.full((len(ys), len(xs)), np.nan)
             for r in rows:
                 grid[ys.index(repr(r[b])), xs.index(repr(r[a]))] = r[key]
@@ -170,6 +169,15 @@ class SearchResult:
             ax.set_xlabel(name)
             ax.set_ylabel(key)
         return fig
+
+
+def _axis(values: list[Any]) -> list[str]:
+    """The distinct values of one parameter as tick labels, in numeric order when all are
+    numbers (16, 64, 256; 1e-05 before 0.3), else in the order of their ``repr``."""
+    distinct = {repr(v): v for v in values}
+    vals = distinct.values()
+    numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in vals)
+    return sorted(distinct, key=(lambda k: distinct[k]) if numeric else None)
 
 
 def _check_space(space: Any, what: str) -> dict[str, Any]:

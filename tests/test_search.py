@@ -141,3 +141,10 @@ def test_early_stopping_restores_a_best_epoch_before_the_last():
     for k, v in snaps.states[best].items():
         np.testing.assert_array_equal(final[k], v)
     assert any(not np.array_equal(final[k], v) for k, v in snaps.states[len(vl)].items())
+
+
+def test_heatmap_axes_in_numeric_order():
+    r = _grid({"lr": [0.3, 1e-5, 0.05], "width": [16, 4, 8]}, epochs=1)
+    ax = r.plot().axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["1e-05", "0.05", "0.3"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["4", "8", "16"]
