@@ -314,21 +314,8 @@ def grid_search(
     """
     space = _check_space(param_grid, "param_grid")
     configs = [dict(zip(space, combo)) for combo in itertools.product(*space.values())]
-    return _run(
-        build,
-        configs,
-        X,
-        y,
-        validation_data,
-        loss,
-        epochs,
-        metrics,
-        callbacks,
-        seed,
-        monitor,
-        mode,
-        progress,
-    )
+    fit_args = (validation_data, loss, epochs, metrics, callbacks, seed, monitor, mode, progress)
+    return _run(build, configs, X, y, *fit_args)
 
 
 def random_search(
@@ -365,18 +352,5 @@ def random_search(
         return x.item() if isinstance(x, np.generic) else x
 
     configs = [{k: draw(v) for k, v in space.items()} for _ in range(n_iter)]
-    return _run(
-        build,
-        configs,
-        X,
-        y,
-        validation_data,
-        loss,
-        epochs,
-        metrics,
-        callbacks,
-        seed,
-        monitor,
-        mode,
-        progress,
-    )
+    fit_args = (validation_data, loss, epochs, metrics, callbacks, seed, monitor, mode, progress)
+    return _run(build, configs, X, y, *fit_args)
