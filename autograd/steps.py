@@ -111,7 +111,10 @@ def backward_steps(
 def _steps(root: Node, seed: Any, retain_graph: bool | None) -> Iterator[BackwardStep]:
     walk = backward_walk([root], [seed], retain_graph, create_graph=False, accumulate=True)
     try:
-        for index, (node, upstream, inputs, contributions) in enumerate(walk, 1):
+        for index, (node, upstream, contributions) in enumerate(walk, 1):
+            inputs = [p.data if isinstance(p, Node) else p for p in node._parents]
+            if contributions is None:  # the op added into its inputs itself: ask its rule
+                contributions = node._fn.backward(node._math, upstream, node.data, *inputs)
             parents = tuple(  # constants, kept as numbers or arrays, shown as constant nodes
                 p if isinstance(p, Node) else type(node)(p, requires_grad=False)
                 for p in node._parents
