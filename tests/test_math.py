@@ -1,6 +1,6 @@
-"""The math namespaces agree with the rules: every ``F.<name>`` a rule calls exists in each namespace
-the rule runs with, so a rule that needs a function one namespace lacks fails here, in the
-first-order suite, and not only under ``create_graph`` (gradgradcheck) or on the other engine."""
+"""The math namespaces agree with the rules: every ``F.<name>`` a rule calls exists in each
+namespace the rule runs with, so a rule that needs a function one namespace lacks fails here, in
+the first-order suite, and not only under ``create_graph`` (gradgradcheck) or the other engine."""
 
 from __future__ import annotations
 
@@ -60,7 +60,9 @@ def test_every_module_has_ops_to_check():
 def test_every_function_a_rule_calls_exists_where_it_runs(module, op):
     for name in functions_called_on_F(op):
         for namespace in (*MODULES[module], NodeMath):
-            assert hasattr(namespace, name), f"{op.__name__} calls F.{name}, {namespace.__name__} lacks it"
+            assert hasattr(namespace, name), (
+                f"{op.__name__} calls F.{name}, {namespace.__name__} lacks it"
+            )
 
 
 def test_the_check_finds_a_missing_function(monkeypatch):
