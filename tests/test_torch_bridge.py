@@ -341,3 +341,11 @@ def test_without_torch_the_error_says_how_to_install_it(monkeypatch, call):
 def test_importing_nn_does_not_import_torch():
     code = "import nn, sys; assert 'torch' not in sys.modules, 'nn imported torch'"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_file_that_is_not_a_checkpoint_is_refused(tmp_path):
+    np.save(tmp_path / "one.npy", np.zeros(3))
+    with pytest.raises(nn.CheckpointError, match="one.npy"):
+        nn.torch_state_dict(tmp_path / "one.npy")
+    with pytest.raises(TypeError, match="got int"):
+        nn.torch_state_dict(3)
