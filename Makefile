@@ -90,7 +90,7 @@ notebooks: $(STAMP)
 # The documentation site in site/, offline, every notebook executed; fails on a broken
 # cross-reference, a notebook that raises or a public name without a docstring.
 docs: $(STAMP) $(DOCS_STAMP) graphviz
-	MPLBACKEND=Agg $(VENV)/bin/mkdocs build --strict --clean
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --clean
 
 # The site in a real (headless) browser: every page, its console, its images.
 test-docs: docs chromium
