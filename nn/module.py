@@ -12,8 +12,9 @@ attribute ``fc1`` of a user module); a module may choose shorter names for its o
 (the scalar ``MLP``: ``L1.N3.w0``, see :mod:`nn.scalar`). Labels are separate from ``state_dict``
 keys, which never change. A label the user set is never overwritten: a module records the label
 it assigned to each of its parameters and only replaces a label that is ``''`` or still equal to
-that record. Changing a container in place (``layer.neurons[0] = n``, ``seq_list.append(...)``)
-is not seen: call :meth:`Module.relabel` afterwards.
+that record. Setting an attribute relabels (``Sequential.append`` too), but a list attribute
+changed in place (``layer.neurons[0] = n``, ``self.blocks.append(m)``) is not seen: call
+:meth:`Module.relabel` afterwards. A module placed in a second model takes its labels there.
 """
 
 from __future__ import annotations

@@ -165,6 +165,14 @@ def test_mlp_forward_labels_every_node():
     assert x0.data == 1.0 and not x0.requires_grad
 
 
+def test_forward_assigns_label_strings_made_once():
+    m = nn.MLP(2, [2, 1], seed=0)
+    a, b = m([1.0, 2.0]), m([3.0, 4.0])
+    assert a.label is b.label  # the same string object: no formatting per forward pass
+    one = nn.MLP(1, [1])(3.0)  # one input may be passed bare
+    assert one.label == "L1.N1.z" and {"x0", "L1.N1.w0"} <= {v.label for v in graph(one)}
+
+
 def test_value_inputs_keep_a_users_label():
     m = nn.MLP(2, [2, 1], seed=0)
     x = [Value(1.0, label="height"), Value(2.0)]
