@@ -88,7 +88,8 @@ notebooks: $(STAMP)
 	$(PY) -c "$$NOTEBOOKS_PY" notebooks/src/*.py
 
 # The documentation site in site/, offline, every notebook executed; fails on a broken
-# cross-reference, a notebook that raises or a public name without a docstring.
+# cross-reference, a notebook that raises or a public name without a docstring. It needs the
+# test extras as well: the notebook from chainrule to PyTorch runs torch.
 docs: $(STAMP) $(DOCS_STAMP) graphviz
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --clean
 

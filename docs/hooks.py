@@ -185,11 +185,14 @@ def on_page_markdown(markdown, page, config, files):
                 f"{API_PAGE} references names that are not public (use the package's name, "
                 f"e.g. autograd.Value, not the module that defines it): {', '.join(wrong)}"
             )
-        rest = [
-            name
-            for name, obj in public.items()
-            if name not in used and not isinstance(obj, types.ModuleType)
-        ]
+        # an object counts once, whatever public name shows it (autograd.hessian is
+        # autograd.functional.hessian)
+        shown = {id(public[name]) for name in used}
+        rest = []
+        for name, obj in public.items():
+            if id(obj) not in shown and not isinstance(obj, types.ModuleType):
+                rest.append(name)
+                shown.add(id(obj))
         if rest:
             markdown += "\n## More public names\n\n" + "".join(f"::: {n}\n\n" for n in rest)
     return markdown

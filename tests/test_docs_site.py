@@ -350,3 +350,18 @@ def test_hook_knows_the_public_names():
     for name in ("autograd.Value", "autograd.functional.grad", "nn.fit", "nn.datasets.digits"):
         assert name in public
     assert not any(name.startswith(("autograd.graph", "autograd.value.")) for name in public)
+
+
+def test_hook_keeps_the_api_page_public_and_complete():
+    from types import SimpleNamespace
+
+    from mkdocs.exceptions import PluginError
+
+    hooks = _hooks()
+    api = SimpleNamespace(file=SimpleNamespace(src_uri="api.md"))
+    page = hooks.on_page_markdown("::: autograd.Value\n\n::: autograd.hessian\n", api, {}, None)
+    assert "## More public names" in page and "::: nn.fit\n" in page
+    assert page.count("::: autograd.Value\n") == 1  # shown once
+    assert "autograd.functional.hessian" not in page  # the same object as autograd.hessian
+    with pytest.raises(PluginError, match="not public"):
+        hooks.on_page_markdown("::: autograd.graph.Node\n", api, {}, None)
