@@ -1,43 +1,101 @@
-# chainrule: `make test` and `make demo` set up a fresh machine by themselves.
+# chainrule: `make test`, `make demo` and `make docs` set up a fresh machine by themselves.
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed
+# One stamp per set of extras, each redone only when pyproject.toml changes: the demo's does not
+# pull the tests' torch, and the tests' does not pull the site's MkDocs.
+STAMP      := $(VENV)/.installed
+DEMO_STAMP := $(VENV)/.installed-demo
+DOCS_STAMP := $(VENV)/.installed-docs
 
 # Small matrices: one BLAS thread is as fast, and steadier when the cores are shared.
 export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 
-.PHONY: install test demo bench lint graphviz clean
+.PHONY: install test demo docs test-docs notebooks bench lint graphviz chromium clean
 
 install: $(STAMP) graphviz
 
-# The virtualenv with the package (editable) and its test, bench and dev extras; redone only
-# when pyproject.toml changes.
-$(STAMP): pyproject.toml
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+# The package (editable) with its test, bench and dev extras (torch 2.13 CPU is the tests' reference).
+$(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[test,bench,dev]'
 	touch $(STAMP)
 
+# What the demo needs and nothing more: the package with its plots and datasets extras.
+$(DEMO_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[plots,datasets]'
+	touch $(DEMO_STAMP)
+
+# The site's tools: MkDocs, Material, mkdocstrings, mkdocs-jupyter, playwright.
+$(DOCS_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[docs]'
+	touch $(DOCS_STAMP)
+
+# A system program from Debian's package of that name, installed when missing (as root, or with
+# a password-less sudo), or the command to run printed.  $(call system_program,program,package)
+define system_program
+@if command -v $(1) >/dev/null 2>&1; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing the system package $(2) (for the $(1) program)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(2) >/dev/null; \
+	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then \
+		sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(2) >/dev/null; \
+	else \
+		echo "The $(1) program is missing. Install it with:  sudo apt-get install $(2)"; \
+		echo "$(3)"; exit 1; \
+	fi
+endef
+
 # The `dot` program comes from the system package graphviz (the Python package only calls it).
 graphviz:
-	@if command -v dot >/dev/null 2>&1; then exit 0; fi; \
-	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		echo "installing the system package graphviz (for the dot program)"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; \
-	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then \
-		sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; \
-	else \
-		echo "The dot program is missing. Install it with:  sudo apt-get install graphviz"; \
-		echo "(macOS: brew install graphviz; conda: conda install graphviz)"; exit 1; \
-	fi
+	$(call system_program,dot,graphviz,(macOS: brew install graphviz; conda: conda install graphviz))
 
-test: install
-	$(PY) -m pytest tests --nbmake notebooks --nbmake-timeout=60
+# Debian's headless chromium, for the browser test of the site (playwright drives it; it never
+# downloads a browser of its own).
+chromium:
+	$(call system_program,chromium,chromium chromium-driver,(the browser test runs /usr/bin/chromium))
 
-demo: install
+# Every test but the site's (marker `docs`: it needs `make docs` first; see test-docs).
+test: install chromium
+	$(PY) -m pytest tests -m "not docs" --nbmake notebooks --nbmake-timeout=60
+
+demo: $(DEMO_STAMP) graphviz
 	MPLBACKEND=Agg $(PY) examples/demo.py --out demo
+
+# The notebooks from their percent-format sources in notebooks/src/, with jupytext: no outputs,
+# cell ids numbered cell-00, cell-01, ... so that an unchanged source gives the same file.
+# tests/test_notebooks.py checks that the committed notebooks are what this makes.
+define NOTEBOOKS_PY
+import sys
+from pathlib import Path
+import jupytext
+kernel = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+for source in map(Path, sys.argv[1:]):
+    nb = jupytext.read(source, fmt="py:percent")
+    nb.metadata = {"kernelspec": kernel, "language_info": {"name": "python"}}
+    for i, cell in enumerate(nb.cells):
+        cell.id = f"cell-{i:02d}"
+    jupytext.write(nb, source.parent.parent / f"{source.stem}.ipynb", fmt="ipynb")
+    print("wrote", source.parent.parent / f"{source.stem}.ipynb")
+endef
+export NOTEBOOKS_PY
+
+notebooks: $(STAMP)
+	$(PY) -c "$$NOTEBOOKS_PY" notebooks/src/*.py
+
+# The documentation site in site/, offline, every notebook executed; fails on a broken
+# cross-reference, a notebook that raises or a public name without a docstring. It needs the
+# test extras as well: the notebook from chainrule to PyTorch runs torch.
+docs: $(STAMP) $(DOCS_STAMP) graphviz
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --clean
+
+# The site in a real (headless) browser: every page, its console, its images.
+test-docs: docs chromium
+	$(PY) -m pytest -m docs tests/test_docs_site.py
 
 bench: install
 	$(PY) benchmarks/bench_scalar.py
@@ -48,4 +106,4 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
 clean:
-	rm -rf $(VENV) demo .pytest_cache .hypothesis build *.egg-info
+	rm -rf $(VENV) demo site .pytest_cache .hypothesis build *.egg-info

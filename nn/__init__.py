@@ -2,8 +2,9 @@
 
 ``Module`` and the scalar ``Neuron``/``Layer``/``MLP`` (micrograd's), the tensor layers
 (``Linear``, ``Sequential``, activations, ``Dropout``, ``Flatten``), losses, optimizers and
-learning-rate schedules, data helpers and datasets, the training loop (``fit``) and plots
-(matplotlib, imported only when a plot is drawn).
+learning-rate schedules, data helpers and datasets, the training loop (``fit``), plots
+(matplotlib, imported only when a plot is drawn) and the bridge to PyTorch (``to_torch``,
+``from_torch``; torch imported only when they are called).
 """
 
 from . import (
@@ -19,6 +20,7 @@ from . import (
     scalar,
     schedules,
     search,
+    torch_bridge,
     train,
 )
 from .callbacks import *  # noqa: F403
@@ -32,6 +34,7 @@ from .plots import *  # noqa: F403
 from .scalar import *  # noqa: F403
 from .schedules import *  # noqa: F403
 from .search import *  # noqa: F403
+from .torch_bridge import *  # noqa: F403
 from .train import *  # noqa: F403
 
 __all__ = [
@@ -47,5 +50,6 @@ __all__ = [
     *callbacks.__all__,
     *plots.__all__,
     *search.__all__,
+    *torch_bridge.__all__,
     "datasets",
 ]

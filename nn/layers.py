@@ -1,9 +1,14 @@
 """Layers over ``Tensor``: ``Linear``, ``Sequential``, activations, ``Dropout``, ``Flatten``.
 
 Names, shapes and initialisation follow ``torch.nn``, so a PyTorch model's ``state_dict`` keys
-(``0.weight``, ``0.bias``, ...) and shapes match. Randomness (initial weights, dropout masks)
-comes from a seed given to the layer or, without one, from the generator that
-:func:`manual_seed` resets, so ``manual_seed(0)`` before building a model makes it reproducible.
+(``0.weight``, ``0.bias``, ...) and shapes match. Each parameter's ``.label`` is its
+``state_dict`` key in the model it is placed in (``weight`` for a lone ``Linear``,
+``0.weight`` in a ``Sequential``, ``fc1.weight`` in a user module; see :mod:`nn.module`), and
+a ``Sequential`` labels each module's output ``0:Linear``, ``1:ReLU``, ...
+
+Randomness (initial weights, dropout masks) comes from a seed given to the layer or, without one,
+from the generator that :func:`manual_seed` resets, so ``manual_seed(0)`` before building a model
+makes it reproducible.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from autograd import Node
 from autograd.tensor import Tensor, linear
 
 from .module import Module, positive_int
@@ -114,12 +120,18 @@ class Sequential(Module):
     """Modules applied one after the other: ``Sequential(Linear(2, 8), ReLU(), Linear(8, 1))``.
 
     Sub-modules are named ``'0'``, ``'1'``, ... (so parameters are ``'0.weight'`` as in
-    PyTorch); index, iterate and ``len()`` like a list.
+    PyTorch, and so are their labels); index, iterate and ``len()`` like a list. A forward pass
+    labels each module's output ``'{i}:{class name}'`` (``0:Linear``, ``1:ReLU``; behind the
+    Sequential's own place when nested, ``body.0:Linear``), unless the output already has a
+    label or is the module's input unchanged (``Dropout`` in eval mode).
     """
 
     def __init__(self, *modules: Module) -> None:
         for module in modules:
-            self.append(module)
+            if not isinstance(module, Module):
+                raise TypeError(f"Sequential holds Modules, got {type(module).__name__}")
+            vars(self)[str(len(self))] = module  # labelled once below, not at each append
+        self._relabel("", set(), id(self), None)
 
     def append(self, module: Module) -> Sequential:
         """Add ``module`` at the end."""
@@ -133,8 +145,11 @@ class Sequential(Module):
 
     def __getitem__(self, index: int | slice) -> Module:
         """The module at ``index``, or a ``Sequential`` of the same modules for a slice."""
-        if isinstance(index, slice):
-            return Sequential(*list(self)[index])
+        if isinstance(index, slice):  # a view: the modules keep the labels of this model
+            part = Sequential()
+            for i, module in enumerate(list(self)[index]):
+                vars(part)[str(i)] = module  # not through __setattr__, which would relabel
+            return part
         if not isinstance(index, numbers.Integral) or isinstance(index, bool):
             raise TypeError(f"index a Sequential with an int or a slice, got {index!r}")
         n = len(self)
@@ -146,9 +161,13 @@ class Sequential(Module):
         return (getattr(self, str(i)) for i in range(len(self)))
 
     def forward(self, x: Any) -> Any:
-        """Feed ``x`` through each module in turn."""
-        for module in self:
-            x = module(x)
+        """Feed ``x`` through each module in turn, labelling each output (see the class)."""
+        prefix = vars(self).get("_label_prefix", "")
+        for i, module in enumerate(self):
+            y = module(x)
+            if y is not x and isinstance(y, Node) and not y.label:
+                y.label = f"{prefix}{i}:{type(module).__name__}"
+            x = y
         return x
 
 

@@ -5,10 +5,24 @@ last layer, a single output returned bare), plus a choice of activation and a se
 seed the weights come from Python's global ``random``, in micrograd's order, so after
 ``random.seed(1337)`` an ``MLP`` starts from exactly micrograd's weights. Each neuron's weighted
 sum is one ``dot`` node, which is faster and draws as a readable graph.
+
+Labels (``.label``, what drawings and step-throughs show): layers and neurons are numbered from
+1, weights from 0 like the inputs they multiply. In an ``MLP`` the parameters are ``L1.N3.w0``
+(layer 1, neuron 3, the weight of input ``x0``) and ``L1.N3.b``; a forward pass labels the
+inputs ``x0``, ``x1``, ... (numbers become constants with those labels; a ``Value`` keeps a label
+it already has), each neuron's weighted sum ``L1.N3.z`` and its activation ``L1.N3.a``. A linear
+neuron (the last layer's) has no activation: its ``z`` is its output, so ``MLP(2, [2, 1])``
+returns a node labelled ``L2.N1.z``. A lone ``Layer`` labels ``N1.w0``, ``N1.b``, ``N1.z``, ...,
+a lone ``Neuron`` ``w0``, ``b``, ``z``, ``a``; both are relabelled when placed inside a
+``Layer``/``MLP`` (or any module). The ``state_dict`` keys do not change
+(``layers.0.neurons.2.w.0``, so checkpoints and ``nn.torch_state_dict`` keep working): labels
+are names for people, keys are names for files. The label strings are made once, when a module
+is labelled, so a forward pass only assigns them.
 """
 
 from __future__ import annotations
 
+import functools
 import numbers
 import random
 from collections.abc import Sequence
@@ -33,6 +47,35 @@ def _rng(seed: int | None, rng: random.Random | None) -> Any:
     if rng is not None:
         return rng
     return random.Random(seed) if seed is not None else random
+
+
+@functools.lru_cache(maxsize=64)
+def _input_labels(n: int) -> tuple[str, ...]:
+    """``('x0', 'x1', ...)``: the labels of ``n`` inputs, made once per input count."""
+    return tuple(f"x{i}" for i in range(n))
+
+
+def _label_inputs(x: Sequence[Any]) -> list[Value]:
+    """The inputs ``x`` as Values labelled ``x0``, ``x1``, ...: a number becomes a constant
+    with that label, a Value without a label gets it, a Value with a label keeps it."""
+    names = _input_labels(len(x))
+    if not set(map(type, x)) <= _JUST_VALUE:  # numbers: made labelled constants
+        return [
+            xi if isinstance(xi, Value) else Value(xi, name, requires_grad=False)
+            for xi, name in zip(x, names)
+        ]
+    for xi, name in zip(x, names):
+        if not xi.label:
+            xi.label = name
+    return x if isinstance(x, list) else list(x)
+
+
+def _unlabelled(cls: type, *args: Any, **kwargs: Any) -> Any:
+    """A new ``cls`` (``Neuron``, ``Layer``) built without labelling it: the container being
+    built around it labels everything once, instead of each level relabelling the level below."""
+    module = cls.__new__(cls)
+    module._build(*args, **kwargs)
+    return module
 
 
 def _check_sample(x: Any, nin: int) -> None:
@@ -61,7 +104,14 @@ class Neuron(Module):
 
     ``nonlin=False`` (micrograd's switch) or ``activation='linear'`` gives no activation;
     otherwise ``activation`` is one of 'relu' (default), 'tanh', 'sigmoid'.
+
+    Labels: weights ``w0``, ``w1``, ..., bias ``b``; in a forward pass the weighted sum ``z``
+    and the activation ``a``, all behind the neuron's place once it is inside a layer
+    (``L1.N3.w0``, ``L1.N3.z``).
     """
+
+    _zlabel = "z"  # the forward labels, made by _relabelled (class defaults: old pickles)
+    _alabel = "a"
 
     def __init__(
         self,
@@ -71,13 +121,26 @@ class Neuron(Module):
         seed: int | None = None,
         rng: random.Random | None = None,
     ) -> None:
+        self._build(nin, nonlin, activation, seed, rng)
+        self._relabel("", set(), id(self), None)
+
+    def _build(
+        self,
+        nin: int,
+        nonlin: bool = True,
+        activation: str = "relu",
+        seed: int | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        """``__init__`` without the labels (a container built around it labels it once)."""
         nin = positive_int("Neuron: nin", nin)
         if activation not in ACTIVATIONS:
             raise ValueError(f"Neuron: activation must be one of {ACTIVATIONS}, got {activation!r}")
         r = _rng(seed, rng)
-        self.w = [Value(r.uniform(-1, 1)) for _ in range(nin)]
-        self.b = Value(0.0)
-        self.activation = activation if nonlin else "linear"
+        attrs = vars(self)  # not through Module.__setattr__, which would label at each step
+        attrs["w"] = [Value(r.uniform(-1, 1)) for _ in range(nin)]
+        attrs["b"] = Value(0.0)
+        attrs["activation"] = activation if nonlin else "linear"
 
     @property
     def nonlin(self) -> bool:
@@ -85,13 +148,32 @@ class Neuron(Module):
         return self.activation != "linear"
 
     def forward(self, x: Sequence[Any]) -> Value:
-        """The neuron's output for one input vector ``x`` (floats or Values)."""
+        """The neuron's output for one input vector ``x`` (floats or Values).
+
+        The inputs are labelled ``x0``, ``x1``, ... (numbers become labelled constants, Values
+        keep a label they have), the weighted sum ``z`` and the activation ``a``."""
         if len(x) != len(self.w):
             raise ValueError(f"Neuron expects {len(self.w)} inputs, got {len(x)}")
-        act = dot(self.w, x, self.b)
+        return self._forward(_label_inputs(x))
+
+    def _forward(self, x: Sequence[Value]) -> Value:
+        """``forward`` without the checks and the input labels (a ``Layer`` did them)."""
+        z = dot(self.w, x, self.b)
+        z.label = self._zlabel
         if self.activation == "linear":
-            return act
-        return getattr(act, self.activation)()
+            return z
+        a = getattr(z, self.activation)()
+        a.label = self._alabel
+        return a
+
+    def _label_name(self, key: str, index: int | None) -> str:
+        if key == "w" and index is not None:
+            return f"w{index}"
+        return super()._label_name(key, index)
+
+    def _relabelled(self, prefix: str) -> None:
+        vars(self)["_zlabel"] = prefix + "z"
+        vars(self)["_alabel"] = prefix + "a"
 
     def _repr_head(self) -> str:
         kind = {"relu": "ReLU", "linear": "Linear"}.get(self.activation, self.activation.title())
@@ -99,24 +181,49 @@ class Neuron(Module):
 
 
 class Layer(Module):
-    """``nout`` neurons over the same ``nin`` inputs; extra keyword arguments go to each Neuron."""
+    """``nout`` neurons over the same ``nin`` inputs; extra keyword arguments go to each Neuron.
+
+    Neuron ``j`` (from 0 in ``neurons``) is labelled ``N{j+1}``: its parameters ``N1.w0``,
+    ``N1.b``, its forward nodes ``N1.z``, ``N1.a``; a forward pass labels the inputs ``x0``, ...
+    """
 
     _repr_expand = False  # one line per layer, not one per neuron
 
     def __init__(self, nin: int, nout: int, **kwargs: Any) -> None:
+        self._build(nin, nout, **kwargs)
+        self._relabel("", set(), id(self), None)
+
+    def _build(self, nin: int, nout: int, **kwargs: Any) -> None:
+        """``__init__`` without the labels (a container built around it labels it once)."""
         nout = positive_int("Layer: nout", nout)
         seed = kwargs.pop("seed", None)
         rng = _rng(seed, kwargs.pop("rng", None))
-        self.neurons = [Neuron(nin, rng=rng, **kwargs) for _ in range(nout)]
+        vars(self)["neurons"] = [_unlabelled(Neuron, nin, rng=rng, **kwargs) for _ in range(nout)]
 
     def forward(self, x: Sequence[Any]) -> Value | list[Value]:
-        """One output per neuron; a single output is returned bare (micrograd)."""
-        if isinstance(x, Value):  # the bare output of a one-neuron layer before this one
+        """One output per neuron; a single output is returned bare (micrograd).
+
+        The inputs are labelled ``x0``, ``x1``, ...: numbers become constants with those labels
+        (once per layer, not per neuron), Values without a label get them, Values with a label
+        keep it."""
+        if isinstance(x, (Value, numbers.Number)):  # a one-neuron layer's bare output
             x = [x]
-        if not set(map(type, x)) <= _JUST_VALUE:  # numbers: made constants once per layer
-            x = [xi if isinstance(xi, Value) else Value(xi, requires_grad=False) for xi in x]
-        out = [n(x) for n in self.neurons]
+        nin = len(self.neurons[0].w) if self.neurons and isinstance(self.neurons[0], Neuron) else 0
+        if nin and len(x) != nin:
+            raise ValueError(f"Neuron expects {nin} inputs, got {len(x)}")
+        return self._forward(_label_inputs(x))
+
+    def _forward(self, x: Sequence[Any]) -> Value | list[Value]:
+        """``forward`` on inputs that are already Values (the layers after an MLP's first)."""
+        if isinstance(x, Value):
+            x = [x]
+        out = [n._forward(x) if type(n) is Neuron else n(x) for n in self.neurons]
         return out[0] if len(out) == 1 else out
+
+    def _label_name(self, key: str, index: int | None) -> str:
+        if key == "neurons" and index is not None:
+            return f"N{index + 1}"
+        return super()._label_name(key, index)
 
     def extra_repr(self) -> str:
         n = self.neurons[0]
@@ -125,7 +232,13 @@ class Layer(Module):
 
 class MLP(Module):
     """A multi-layer perceptron: ``MLP(2, [16, 16, 1])`` maps 2 inputs through two hidden layers
-    of 16 to one output. Hidden layers use ``activation`` (ReLU by default), the last is linear."""
+    of 16 to one output. Hidden layers use ``activation`` (ReLU by default), the last is linear.
+
+    Labels: layer ``i`` (from 0 in ``layers``) is ``L{i+1}``, so ``MLP(2, [2, 1])`` has the
+    parameters ``L1.N1.w0``, ``L1.N1.w1``, ``L1.N1.b``, ``L1.N2.w0``, ..., ``L2.N1.b``, and a
+    forward pass labels ``x0``, ``x1``, ``L1.N1.z``, ``L1.N1.a``, ..., ``L2.N1.z`` (the output).
+    The ``state_dict`` keys stay ``layers.0.neurons.0.w.0`` (see the module docstring).
+    """
 
     def __init__(
         self,
@@ -145,10 +258,12 @@ class MLP(Module):
             raise ValueError("MLP: nouts must name at least one layer size")
         r = _rng(seed, rng)
         last = len(nouts) - 1
-        self.layers = [
-            Layer(sizes[i], sizes[i + 1], nonlin=i != last, activation=activation, rng=r)
+        kwargs = {"activation": activation, "rng": r}
+        vars(self)["layers"] = [
+            _unlabelled(Layer, sizes[i], sizes[i + 1], nonlin=i != last, **kwargs)
             for i in range(len(nouts))
         ]
+        self._relabel("", set(), id(self), None)  # once, for the whole network
 
     def forward(self, x: Sequence[Any]) -> Value | list[Value]:
         """The network's output for one input vector: a sequence of ``nin`` numbers or Values.
@@ -157,7 +272,14 @@ class MLP(Module):
         raises ``TypeError`` pointing to ``nn.fit`` and the tensor layers, and a sample of the
         wrong length raises ``ValueError``.
         """
-        _check_sample(x, len(self.layers[0].neurons[0].w))
-        for layer in self.layers:
-            x = layer(x)
+        layers = self.layers
+        _check_sample(x, len(layers[0].neurons[0].w))
+        x = layers[0](x)  # labels the inputs
+        for layer in layers[1:]:  # fed by labelled Values: no checks, no input labels
+            x = layer._forward(x) if type(layer) is Layer else layer(x)
         return x
+
+    def _label_name(self, key: str, index: int | None) -> str:
+        if key == "layers" and index is not None:
+            return f"L{index + 1}"
+        return super()._label_name(key, index)

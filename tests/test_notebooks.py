@@ -1,29 +1,43 @@
 """The teaching notebooks are committed as generated: in sync with their sources, without outputs.
 
 Running them is nbmake's job (``pytest --nbmake notebooks``); this module checks what nbmake does
-not: that each ``notebooks/*.ipynb`` is exactly what ``notebooks/build.py`` makes from
-``notebooks/src/*.py`` (so a review of the source is a review of the notebook), and that no
-notebook carries stale outputs or execution counts.
+not: that each ``notebooks/*.ipynb`` is what jupytext makes from ``notebooks/src/*.py`` (``make
+notebooks``), so a review of the source is a review of the notebook, that its cell ids are the
+stable ``cell-00``, ``cell-01``, ... and that no notebook carries stale outputs or execution counts.
 """
 
 from __future__ import annotations
 
-import importlib.util
+import difflib
 from pathlib import Path
 
 import pytest
 
 nbformat = pytest.importorskip("nbformat")
+jupytext = pytest.importorskip("jupytext")
+from jupytext.compare import NotebookDifference, compare_notebooks  # noqa: E402
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 SOURCES = sorted((NOTEBOOKS / "src").glob("*.py"))
+REGENERATE = "run `make notebooks` to regenerate it from notebooks/src/"
+# The notebook metadata `make notebooks` writes (the sources carry none).
+METADATA = {
+    "kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"},
+    "language_info": {"name": "python"},
+}
 
 
-def _build_module():
-    spec = importlib.util.spec_from_file_location("notebook_build", NOTEBOOKS / "build.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def _from_source(text: str):
+    """What jupytext reads from a source, with the metadata `make notebooks` gives it."""
+    notebook = jupytext.reads(text, fmt="py:percent")
+    notebook.metadata = dict(METADATA)
+    return notebook
+
+
+def _as_percent(notebook) -> str:
+    """A notebook written back in the percent format, without jupytext's header."""
+    notebook.metadata["jupytext"] = {"notebook_metadata_filter": "-all"}
+    return jupytext.writes(notebook, fmt="py:percent")
 
 
 def test_every_source_has_a_notebook_and_back():
@@ -35,31 +49,50 @@ def test_every_source_has_a_notebook_and_back():
 
 @pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
 def test_notebook_matches_its_source(source):
-    build = _build_module()
-    expected = nbformat.writes(build.build(source)) + "\n"
-    actual = (NOTEBOOKS / f"{source.stem}.ipynb").read_text(encoding="utf-8")
-    assert actual == expected, f"run `python notebooks/build.py` to regenerate {source.stem}"
+    """The committed notebook has the source's cells (jupytext's own comparison), and written back
+    in the percent format it is the source, byte for byte (the diff says where not)."""
+    path = NOTEBOOKS / f"{source.stem}.ipynb"
+    committed = jupytext.read(path)
+    text = source.read_text(encoding="utf-8")
+    compare_notebooks(committed, _from_source(text), fmt="py:percent")
+    back = _as_percent(committed)
+    diff = "".join(
+        difflib.unified_diff(
+            text.splitlines(keepends=True), back.splitlines(keepends=True), str(source), path.name
+        )
+    )
+    assert back == text, f"{path.name} differs from its source; {REGENERATE}\n{diff}"
 
 
 @pytest.mark.parametrize("path", sorted(NOTEBOOKS.glob("*.ipynb")), ids=lambda p: p.stem)
-def test_notebook_has_no_outputs(path):
+def test_notebook_has_no_outputs_and_stable_ids(path):
     nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
     code = [cell for cell in nb.cells if cell.cell_type == "code"]
     assert code, f"{path.name} has no code cells"
-    assert all(cell.outputs == [] for cell in code), f"{path.name} has outputs"
+    assert all(cell.outputs == [] for cell in code), f"{path.name} has outputs; {REGENERATE}"
     assert all(cell.execution_count is None for cell in code), f"{path.name} has counts"
+    ids = [cell.get("id") for cell in nb.cells]
+    assert ids == [f"cell-{i:02d}" for i in range(len(nb.cells))], f"{path.name}: {REGENERATE}"
+    assert nb.metadata == METADATA, f"{path.name}: notebook metadata; {REGENERATE}"
 
 
-def test_parse_splits_cells_and_uncomments_markdown():
-    build = _build_module()
-    text = "# %% [markdown]\n# # Title\n#\n# text\n\n# %%\nx = 1\n\n\n# %%\nprint(x)\n"
-    assert build.parse(text) == [
-        ("markdown", "# Title\n\ntext"),
-        ("code", "x = 1"),
-        ("code", "print(x)"),
-    ]
-    with pytest.raises(ValueError, match="must start with"):
-        build.parse("# %% [markdown]\nnot a comment\n")
+def test_a_changed_source_is_caught():
+    """The comparison is not vacuous: a notebook whose source gained a line no longer matches."""
+    source = SOURCES[0]
+    committed = jupytext.read(NOTEBOOKS / f"{source.stem}.ipynb")
+    text = source.read_text(encoding="utf-8")
+    compare_notebooks(committed, _from_source(text), fmt="py:percent")
+    changed = text + "\n# %%\nx = 1\n"
+    with pytest.raises(NotebookDifference):
+        compare_notebooks(committed, _from_source(changed), fmt="py:percent")
+    assert _as_percent(committed) == text
+    assert _as_percent(committed) != changed
+
+
+def test_build_script_is_gone():
+    """jupytext replaced the hand-written converter."""
+    assert not (NOTEBOOKS / "build.py").exists()
 
 
 OUR_PACKAGES = ("autograd", "nn")
