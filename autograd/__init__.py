@@ -1,27 +1,26 @@
 """chainrule's autograd: reverse-mode automatic differentiation on one graph core.
 
-``Value`` is a scalar node (for seeing backprop happen), ``Tensor`` an ndarray node (for speed);
-both use the same walk (``graph.py``) and the same derivative rules. Each module lists its public
-names in ``__all__``; this file gathers them. ``autograd.grad`` is PyTorch's
-(``grad(outputs, inputs)``); the function transforms (``functional.grad(f)``, ...) stay in
+Where each idea lives: ``core.py`` (the node protocol, ``Function``, grad and anomaly modes, the
+walk and the chain rule, ``backward``, ``grad``), ``math.py`` (the math namespaces rules use),
+``ops.py`` (the elementwise ops of both engines), ``value.py`` (``Value``, ``sum_of``, ``dot``),
+``tensor.py`` (``Tensor`` and its functions; its ops in ``tensor_ops.py``, ``tensor_shape.py``,
+``tensor_nn.py``), ``check.py`` (gradient checking), ``functional.py`` (function transforms),
+``steps.py`` (``backward_steps``) and ``draw.py`` (``draw_dot``). ``autograd.grad`` is
+PyTorch's (``grad(outputs, inputs)``); the transforms (``functional.grad(f)``, ...) stay in
 ``autograd.functional``, with ``jacobian``, ``hessian``, ``hvp`` and ``value_and_grad`` also here.
 """
 
-from . import check, draw, function, functional, graph, modes, steps, tensor, value
+from . import check, core, draw, functional, steps, tensor, value
 from .check import *  # noqa: F403
+from .core import *  # noqa: F403
 from .draw import *  # noqa: F403
-from .function import *  # noqa: F403
 from .functional import hessian, hvp, jacobian, value_and_grad
-from .graph import *  # noqa: F403
-from .modes import *  # noqa: F403
 from .steps import *  # noqa: F403
 from .tensor import *  # noqa: F403
 from .value import *  # noqa: F403
 
 __all__ = [
-    *graph.__all__,
-    *function.__all__,
-    *modes.__all__,
+    *core.__all__,
     *value.__all__,
     *tensor.__all__,
     *check.__all__,

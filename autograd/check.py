@@ -13,9 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from .core import Node, enable_grad, grad, no_grad
 from .functional import _as_node, _flatten, _jacobian_blocks
-from .graph import Node, grad
-from .modes import enable_grad, no_grad
 
 __all__ = [
     "GradcheckError",
@@ -262,7 +261,7 @@ def _grad_outputs(outs: list, given: Any) -> list[Node]:
                 f"gradgradcheck: grad_output {k} has shape {data.shape}, "
                 f"but output {k} has shape {np.shape(o.data)}"
             )
-        v = type(o)._constant(data if isinstance(o.data, np.ndarray) else float(data))
+        v = type(o)(data if isinstance(o.data, np.ndarray) else float(data), requires_grad=False)
         v.requires_grad = True
         vs.append(v)
     return vs

@@ -19,7 +19,7 @@ from typing import Any
 import graphviz
 import numpy as np
 
-from .graph import Node
+from .core import Node
 
 __all__ = ["GraphvizNotFoundError", "check_graphviz", "draw_dot"]
 
@@ -121,7 +121,8 @@ def draw_dot(
         raise ValueError(f"draw_dot(): overflow must be one of {OVERFLOW_MODES}, got {overflow!r}")
     marked = _highlight_ids(highlight)
 
-    nodes = _collect(root)
+    made: dict = {}
+    nodes = _collect(root, made)
     total = len(nodes)
     if total > max_nodes and overflow == "error":
         raise ValueError(
@@ -146,20 +147,32 @@ def draw_dot(
             attrs.update(_HIGHLIGHT, **{"class": f"{kind} highlight"})
         dot.node(name, _node_label(node, show_grad), **attrs)
         if node._fn is not None:
-            hidden_inputs += _draw_op(dot, node, name, names, marked)
+            hidden_inputs += _draw_op(dot, node, name, names, marked, _inputs(node, made))
     if total > len(shown):
         dot.node("more", _summary_text(total, len(shown), hidden_inputs), shape="note")
     return dot
 
 
 # ----------------------------------------------------------------------------------- helpers
-def _collect(root: Node) -> list[Node]:
+def _inputs(node: Any, made: dict) -> list:
+    """``node``'s inputs, its constants (kept as numbers or arrays) as constant nodes to draw
+    (one per place, made once per drawing)."""
+    if id(node) not in made:
+        made[id(node)] = [
+            p if isinstance(p, Node) else type(node)(p, requires_grad=False)
+            for p in node._parents or ()
+        ]
+    return made[id(node)]
+
+
+def _collect(root: Node, made: dict | None = None) -> list[Node]:
     """Every node ``root`` depends on (constants too), breadth first from the root."""
+    made = {} if made is None else made
     seen = {id(root)}
     order = [root]
     queue = deque(order)
     while queue:
-        for parent in queue.popleft().parents:
+        for parent in _inputs(queue.popleft(), made):
             if id(parent) not in seen:
                 seen.add(id(parent))
                 order.append(parent)
@@ -167,13 +180,14 @@ def _collect(root: Node) -> list[Node]:
     return order
 
 
-def _draw_op(dot: Drawing, node: Node, name: str, names: dict, marked: set[int]) -> int:
+def _draw_op(
+    dot: Drawing, node: Node, name: str, names: dict, marked: set[int], parents: list
+) -> int:
     """Draw the op that made ``node`` with its edges; return how many of its inputs are not drawn.
 
     The op (and its edges) is highlighted when its output and at least one of its inputs are,
     i.e. when it is the op of a highlighted step, not merely the op that made a highlighted input.
     """
-    parents = node.parents
     lit = id(node) in marked and any(id(p) in marked for p in parents)
     style = _HIGHLIGHT if lit else {}
     label = node._fn.name

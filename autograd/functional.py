@@ -2,7 +2,7 @@
 
 JAX's way of asking for derivatives (``grad(f)`` is a new function), on both engines. Nothing here
 knows a derivative rule or walks a graph: every transform evaluates ``f`` and asks
-:func:`autograd.grad` (the one walk in ``graph.py``) for the gradients, so higher orders come from
+:func:`autograd.grad` (the one walk in ``core.py``) for the gradients, so higher orders come from
 the same rules run with ``create_graph=True``.
 
 Arguments. A differentiated argument may be a ``Value``, a ``Tensor``, a Python number (becomes a
@@ -42,10 +42,10 @@ from typing import Any, Union
 
 import numpy as np
 
-from . import graph
-from .function import Function
-from .graph import Node
-from .modes import enable_grad, is_grad_enabled
+from . import core
+from .core import Function, Node, enable_grad, is_grad_enabled
+from .tensor import Tensor, stack
+from .value import Value
 
 __all__ = ["grad", "hessian", "hvp", "jacobian", "value_and_grad"]
 
@@ -88,22 +88,23 @@ def _unflatten(template: Any, items: Iterator) -> Any:
     return next(items)
 
 
+def _const(kind: type, data: Any) -> Node:
+    """A constant node (no grad) of ``kind`` holding ``data``."""
+    return kind(data, requires_grad=False)
+
+
 def _leaf(arg: Any, what: str) -> Node:
     """A fresh leaf that requires grad, holding ``arg``'s numbers (int arrays as float64)."""
     data = arg.data if isinstance(arg, Node) else arg
     if isinstance(data, np.ndarray) and data.dtype.kind in "biu":
         data = data.astype(np.float64)
     if isinstance(arg, Node):
-        leaf = type(arg)._constant(data)
+        leaf = _const(type(arg), data)
         leaf.label = arg.label
     elif isinstance(arg, numbers.Real):
-        from .value import Value
-
-        leaf = Value._constant(arg)
+        leaf = Value(arg, requires_grad=False)
     elif isinstance(arg, np.ndarray) and arg.dtype.kind in "biuf":
-        from .tensor import Tensor  # imported here: value.py users need not load tensor.py
-
-        leaf = Tensor._constant(data)
+        leaf = Tensor(data)
     else:
         raise TypeError(
             f"{what} must be a Value, a Tensor, a real number or a numeric NumPy array "
@@ -115,18 +116,18 @@ def _leaf(arg: Any, what: str) -> Node:
 
 def _zeros(x: Node) -> Node:
     data = np.zeros_like(x.data) if isinstance(x.data, np.ndarray) else 0.0
-    return type(x)._constant(data)
+    return _const(type(x), data)
 
 
 def _as_node(x: Node, g: Any) -> Node:
     """A gradient of ``x`` as a node of its kind (zeros where the output does not depend on x)."""
     if g is None:
         return _zeros(x)
-    return g if isinstance(g, Node) else type(x)._constant(g)
+    return g if isinstance(g, Node) else _const(type(x), g)
 
 
 def _detached(out: Any) -> Any:
-    return type(out)._constant(out.data) if isinstance(out, Node) else out
+    return _const(type(out), out.data) if isinstance(out, Node) else out
 
 
 def _shape(x: Any) -> tuple:
@@ -190,7 +191,7 @@ class _Call:
         """d(out)/d(leaf) for every leaf (``seed`` weighs out's elements), zeros where unused."""
         if not (isinstance(out, Node) and out.requires_grad):
             return [_zeros(x) for x in self.leaves]
-        gs = graph.grad(
+        gs = core.grad(
             out,
             self.leaves,
             grad_outputs=seed,
@@ -311,11 +312,10 @@ def _stack(rows: list[list[Node]], j: int, out_shape: tuple, x: Node) -> Node:
     """Rows ``rows[k][j]`` (d out.flat[k] / d x) as one node of shape ``out_shape + x.shape``."""
     if out_shape == ():
         return rows[0][j]
-    from .tensor import stack  # a non-scalar output is a Tensor, so tensor.py is loaded
 
     shape = tuple(out_shape) + _shape(x)
     if not rows:
-        return type(x)._constant(np.zeros(shape, dtype=x.data.dtype))
+        return _const(type(x), np.zeros(shape, dtype=x.data.dtype))
     return stack([r[j] for r in rows]).reshape(shape)
 
 

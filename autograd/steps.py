@@ -1,6 +1,6 @@
 """``backward_steps``: the backward pass, one node at a time, to watch the chain rule work.
 
-It is not a second implementation: it drives :func:`~autograd.graph.backward_walk`, the very walk
+It is not a second implementation: it drives :func:`~autograd.core.backward_walk`, the very walk
 behind ``backward()``, and describes each step it takes. After the last step every ``.grad``
 holds exactly what ``backward()`` would have put there.
 """
@@ -13,9 +13,10 @@ from typing import Any
 
 import numpy as np
 
-from . import elementwise
+from . import ops
+from .core import Node, backward_walk
 from .draw import _num
-from .graph import Node, backward_walk
+from .math import unbroadcast
 
 __all__ = ["BackwardStep", "backward_steps"]
 
@@ -55,7 +56,7 @@ class BackwardStep:
     @property
     def nodes(self) -> tuple:
         """The node of this step and its parents (to highlight in a drawing)."""
-        return (self.node, *self.parents)
+        return (self.node, *(p for p in self.parents if isinstance(p, Node)))
 
     def __repr__(self) -> str:
         return f"<BackwardStep {self.index}: {_expression(self.node)}>"
@@ -103,51 +104,62 @@ def backward_steps(
             f"backward_steps() on a {type(root).__name__} that does not require grad: "
             "it was made without any input that requires grad (or under no_grad())"
         )
-    seed = root._default_seed() if grad is None else root._check_seed(grad)
+    seed = root._seed(grad)
     return _steps(root, seed, retain_graph)  # a generator: the checks above run at the call
 
 
 def _steps(root: Node, seed: Any, retain_graph: bool | None) -> Iterator[BackwardStep]:
-    kind = type(root)
     walk = backward_walk([root], [seed], retain_graph, create_graph=False, accumulate=True)
     try:
-        for index, (node, upstream, inputs, contributions) in enumerate(walk, 1):
-            parents = node._parents
+        for index, (node, upstream, contributions) in enumerate(walk, 1):
+            inputs = [p.data if isinstance(p, Node) else p for p in node._parents]
+            if contributions is None:  # the op added into its inputs itself: ask its rule
+                contributions = node._fn.backward(node._math, upstream, node.data, *inputs)
+            parents = tuple(  # constants, kept as numbers or arrays, shown as constant nodes
+                p if isinstance(p, Node) else type(node)(p, requires_grad=False)
+                for p in node._parents
+            )
             yield BackwardStep(
                 index=index,
                 root=root,
                 node=node,
                 upstream=_snapshot(upstream),
-                parents=tuple(parents),
-                local=_local_derivatives(kind, node, inputs),
+                parents=parents,
+                local=_local_derivatives(node, inputs),
                 contributions=_added(parents, contributions),
-                accumulated=tuple(_snapshot(p.grad) if p.requires_grad else None for p in parents),
+                accumulated=tuple(_snapshot(p.grad) if _needs(p) else None for p in parents),
             )
     finally:
         walk.close()
 
 
 # ----------------------------------------------------------------------------------- helpers
-def _local_derivatives(kind: type, node: Node, inputs: list) -> tuple:
+def _needs(p: Any) -> bool:
+    return isinstance(p, Node) and p.requires_grad
+
+
+def _local_derivatives(node: Node, inputs: list) -> tuple:
     """d(node)/d(parent) for each parent: the node's own rule applied to an upstream of one."""
     fn, out = node._fn, node.data
-    if not kind._broadcasts:
-        return tuple(fn.backward(kind._raw_math, 1.0, out, *inputs))
-    if type(fn).__module__ != elementwise.__name__:
+    if isinstance(out, float):
+        return tuple(fn.backward(node._math, 1.0, out, *inputs))
+    if type(fn).__module__ != ops.__name__:
         return (None,) * len(inputs)
     ones = np.ones_like(out)
-    local = fn.backward(kind._raw_math, ones, out, *inputs)
+    local = fn.backward(node._math, ones, out, *inputs)
     return tuple(
         d if np.shape(x) == np.shape(out) and d is not None else None for x, d in zip(inputs, local)
     )
 
 
 def _added(parents: tuple, contributions: Any) -> tuple:
-    """What the core added to each parent's gradient (it yields them with broadcasting undone)."""
-    return tuple(
-        None if c is None or not p.requires_grad else _snapshot(c)
-        for p, c in zip(parents, contributions)
-    )
+    """What was added to each parent's gradient (a Tensor's with broadcasting undone)."""
+    added = []
+    for p, c in zip(parents, contributions):
+        if c is not None and _needs(p) and np.shape(c) != np.shape(p.data):
+            c = unbroadcast(np.asarray(c), p.data.shape)
+        added.append(_snapshot(c) if c is not None and _needs(p) else None)
+    return tuple(added)
 
 
 def _snapshot(x: Any) -> Any:
@@ -155,8 +167,10 @@ def _snapshot(x: Any) -> Any:
     return np.array(x, copy=True) if isinstance(x, np.ndarray) else x
 
 
-def _name(node: Node) -> str:
-    """The node's label, else a short description of it."""
+def _name(node: Any) -> str:
+    """The node's label, else a short description of it (a constant: its value)."""
+    if not isinstance(node, Node):
+        return _show(node)
     if node.label:
         return node.label
     if isinstance(node.data, float):
@@ -166,7 +180,7 @@ def _name(node: Node) -> str:
 
 def _expression(node: Node) -> str:
     """``out = a * b``, ``out = a**2``, ``out = tanh(a)``."""
-    op, names = node.op, [_name(p) for p in node.parents]
+    op, names = node.op, [_name(p) for p in node._parents or ()]
     if len(names) == 2 and op in _INFIX:
         rhs = f"{names[0]} {op} {names[1]}"
     elif len(names) == 1 and op.startswith("**"):

@@ -1,30 +1,40 @@
 """``Tensor``: an ndarray node of the computation graph, on the same core as ``Value``.
 
-Here: ``Tensor`` (creation, graph hooks, arithmetic through the rules shared with ``Value`` in
-``elementwise.py``, comparisons, conversions) and ``TensorMath``, the rules' namespace on nodes
-(``NumpyMath``, on raw arrays, is in ``tensor_math.py`` with the dtype rules). Matmul and
-reductions are in ``tensor_ops.py``, shape ops and indexing in ``tensor_shape.py``, linear and the
-softmax family in ``tensor_nn.py``: each holds its ops' rules next to the methods applying them
-(argument checks they share: ``tensor_args.py``).
+Here: the ``Tensor`` class, whole (creation, its graph hooks, matmul, reductions, shape ops,
+indexing, softmax, comparisons, conversions) and the functions of the tensor engine (``matmul``,
+``where``, ``linear``, ``cross_entropy_logits``, ...). Arithmetic and the elementwise functions
+come from ``ops.py`` (shared with ``Value``); the tensor-only ops' forwards and rules are in
+``tensor_ops.py`` (matmul, reductions, clip), ``tensor_shape.py`` (shapes, indexing, joining)
+and ``tensor_nn.py`` (linear, softmax family, cross-entropy); argument checks in
+``tensor_args.py``.
 """
 
 from __future__ import annotations
 
-import numbers
 import operator
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from . import elementwise as E
-from .function import Function
-from .graph import Node
-from .tensor_math import NumpyMath, as_array, comparison, constant_array, describe, shape_error
-from .tensor_nn import SoftmaxMethods, cross_entropy_logits, linear, log_softmax, logsumexp, softmax
-from .tensor_ops import ReduceMethods, matmul, matmul_nodes, maximum, minimum, where
-from .tensor_shape import IndexAdd, ShapeMethods, broadcast_axes, concatenate, stack
+from . import ops
+from .core import Function, Node
+from .math import NumpyMath, unbroadcast
+from .tensor_args import (
+    as_array,
+    axis_index,
+    check_axes,
+    constant_array,
+    describe,
+    index_key,
+    normal_axes,
+    shape_arg,
+    shape_error,
+)
+from .tensor_nn import _LINEAR, CrossEntropyLogits, LogSoftmax, LogSumExp, Softmax
+from .tensor_ops import MATMUL, MAXIMUM, MINIMUM, Cast, Clip, Max, Mean, Min, Sum, Var
+from .tensor_shape import Concatenate, Expand, Index, IndexAdd, Reshape, Stack, Transpose
 
-# Every function of the tensor engine, re-exported from its module.
 __all__ = [
     "Tensor",
     "concatenate",
@@ -43,13 +53,21 @@ __all__ = [
 _ndarray = np.ndarray
 
 
-def _lift(x: Any, dtype: np.dtype) -> Tensor:
-    """An operand as a Tensor: itself if it is one, else a constant (see ``constant_array``)."""
-    return x if isinstance(x, Tensor) else Tensor._constant(constant_array(x, dtype))
+def _comparison(name: str, op: Callable) -> Callable:
+    """A comparison method (``op`` is ``operator.lt``, ...): a plain boolean array, no graph."""
+
+    def compare(self: Tensor, other: Any) -> np.ndarray:
+        b = other.data if isinstance(other, Node) else other
+        try:
+            return op(self.data, b)
+        except ValueError:
+            raise shape_error(name, self.data.shape, np.shape(b)) from None
+
+    compare.__name__ = f"__{op.__name__}__"
+    return compare
 
 
-# ------------------------------------------------------------------------------- Tensor
-class Tensor(ReduceMethods, ShapeMethods, SoftmaxMethods, Node):
+class Tensor(Node):
     """An n-dimensional array in a computation graph (PyTorch-like; NumPy underneath).
 
     ``Tensor(data, requires_grad=False, dtype=None, label='')``.
@@ -72,11 +90,8 @@ class Tensor(ReduceMethods, ShapeMethods, SoftmaxMethods, Node):
     """
 
     __slots__ = ()
-    _raw_math = NumpyMath
-    _node_math: Any = None  # TensorMath, set below
-    _broadcasts = True
-    _retain_graph_default = False
-    _zero_grad = None
+    _math = NumpyMath
+    _retain = False
     __array_ufunc__ = None  # NumPy defers to our reflected ops: ndarray * Tensor is a Tensor
 
     def __init__(
@@ -103,39 +118,57 @@ class Tensor(ReduceMethods, ShapeMethods, SoftmaxMethods, Node):
         self._parents = ()
         self._fn = None
 
-    # -- hooks for the graph core --
-    @classmethod
-    def _constant(cls, data: Any) -> Tensor:
-        node = object.__new__(cls)
-        node.data = data if type(data) is _ndarray else np.asarray(data)
-        node.grad = None
-        node.requires_grad = False
-        node.label = ""
-        node._parents = ()
-        node._fn = None
-        return node
-
+    # -- the hooks of the graph core (core.py) --
     @staticmethod
-    def _is_finite(data: Any) -> bool:
-        return bool(np.isfinite(data).all())
+    def _apply(fn: Function, inputs: tuple) -> Tensor:
+        """Run ``fn`` on ``inputs`` (Tensors and constants) and record the result. Constants
+        take the first tensor's float dtype; an int tensor with a float one computes in the
+        float dtype (PyTorch)."""
+        like = next(x for x in inputs if isinstance(x, Tensor))
+        dtype = like.data.dtype
+        for x in inputs:
+            if isinstance(x, Node) and not isinstance(x, Tensor):
+                found = " and ".join(
+                    sorted({type(y).__name__ for y in inputs if isinstance(y, Node)})
+                )
+                raise TypeError(
+                    f"{fn.name!r}: Values and Tensors do not mix in one op, got {found}"
+                )
+        items, data, track, kinds = [], [], False, set()
+        for x in inputs:
+            if isinstance(x, Tensor):
+                track = track or x.requires_grad
+                d = x.data
+            else:
+                x = d = constant_array(x, dtype)
+            items.append(x)
+            data.append(d)
+            kinds.add(d.dtype.kind == "f")
+        if len(kinds) == 2:  # int/bool arrays with float ones: compute in the float dtype
+            float_dtype = np.result_type(*[d for d in data if d.dtype.kind == "f"])
+            data = [d if d.dtype.kind == "f" else d.astype(float_dtype) for d in data]
+        try:
+            out = fn.forward(NumpyMath, *data)
+        except ValueError as e:
+            if "could not be broadcast" not in str(e) or len(data) != 2:
+                raise
+            raise shape_error(fn.name, data[0].shape, data[1].shape) from None
+        if type(out) is not _ndarray:
+            out = np.asarray(out)
+        return Tensor._make(out, fn, tuple(items), track)
 
-    @staticmethod
-    def _from_forward(data: Any) -> np.ndarray:
-        return data if type(data) is _ndarray else np.asarray(data)
-
-    def _default_seed(self) -> np.ndarray:
-        if self.data.size != 1:
-            raise RuntimeError(
-                f"backward() without grad= needs a one-element output, but this tensor has "
-                f"shape {self.data.shape}: pass grad= (an array of that shape) or reduce it "
-                "first (e.g. .sum() or .mean())"
-            )
-        return np.ones_like(self.data) if self.data.ndim else np.array(1, dtype=self.data.dtype)
-
-    def _check_seed(self, grad: Any) -> Any:
+    def _seed(self, grad: Any) -> Any:
+        if grad is None:
+            if self.data.size != 1:
+                raise RuntimeError(
+                    f"backward() without grad= needs a one-element output, but this tensor has "
+                    f"shape {self.data.shape}: pass grad= (an array of that shape) or reduce it "
+                    "first (e.g. .sum() or .mean())"
+                )
+            return np.ones_like(self.data) if self.data.ndim else np.array(1, self.data.dtype)
         if isinstance(grad, Tensor):
             if grad.requires_grad:  # keep it as a node: create_graph differentiates through it
-                self._check_seed(grad.data)
+                self._seed(grad.data)
                 return grad if grad.dtype == self.data.dtype else grad.astype(self.data.dtype)
             grad = grad.data
         try:
@@ -148,6 +181,33 @@ class Tensor(ReduceMethods, ShapeMethods, SoftmaxMethods, Node):
                 f"{self.data.shape}; they must be equal"
             )
         return seed
+
+    @staticmethod
+    def _accumulate(parents: tuple, grads: Any, g: Any) -> None:
+        for p, c in zip(parents, grads):
+            if c is None or not isinstance(p, Tensor) or not p.requires_grad:
+                continue
+            shape, old = p.data.shape, p.grad
+            if not isinstance(c, Tensor):  # a raw array: first order
+                if type(c) is not _ndarray:
+                    c = np.asarray(c)
+                if c.shape != shape:
+                    c = unbroadcast(c, shape)
+                if c.dtype is not p.data.dtype:  # a gradient has its tensor's dtype
+                    c = c.astype(p.data.dtype, copy=False)
+                elif old is None and p._fn is None and (c is g or c.base is not None):
+                    c = c.copy()  # a leaf's .grad is its own array, safe to change in place
+            elif c.shape != shape:
+                c = unbroadcast(c, shape)
+            if old is not None:
+                c = old + c
+                if type(c) is not _ndarray and not isinstance(c, Tensor):  # 0-d: a NumPy scalar
+                    c = np.asarray(c)
+            p.grad = c
+
+    def zero_grad(self) -> None:
+        """Reset ``.grad`` to None (what ``nn``'s ``zero_grad()`` does to each parameter)."""
+        self.grad = None
 
     # -- properties --
     @property
@@ -170,146 +230,199 @@ class Tensor(ReduceMethods, ShapeMethods, SoftmaxMethods, Node):
         """The number of elements."""
         return self.data.size
 
-    # -- applying ops --
-    def _unary(self, fn: Function) -> Tensor:
-        data = fn.forward(NumpyMath, self.data)
-        if type(data) is not _ndarray:
-            data = np.asarray(data)
-        return Tensor._result(data, fn, (self,))
-
-    def _binary(self, fn: Function, other: Any) -> Tensor:
-        if type(other) is not Tensor:
-            other = _lift(other, self.data.dtype)
-        a, b = self.data, other.data
-        if a.dtype != b.dtype and (a.dtype.kind == "f") != (b.dtype.kind == "f"):
-            # an int/bool tensor with a float one takes the float dtype (PyTorch), not float64
-            if a.dtype.kind == "f":
-                b = b.astype(a.dtype)
-            else:
-                a = a.astype(b.dtype)
-        try:
-            data = fn.forward(NumpyMath, a, b)
-        except ValueError:
-            raise shape_error(fn.name, self.data.shape, other.data.shape) from None
-        if type(data) is not _ndarray:
-            data = np.asarray(data)
-        return Tensor._result(data, fn, (self, other))
-
-    def _coerce(self, x: Any) -> Tensor:
-        """``x`` as a Tensor: itself if it is one, else a constant in this tensor's float dtype."""
-        return _lift(x, self.data.dtype)
-
-    def _rbinary(self, fn: Function, other: Any) -> Tensor:
-        return _lift(other, self.data.dtype)._binary(fn, self)
-
-    def _apply(self, fn: Function, *args: Any) -> Tensor:
-        """Run a tensor-only op (forward on arrays) with ``self`` as its one input."""
-        data = fn.forward(self.data, *args)
-        if type(data) is not _ndarray:
-            data = np.asarray(data)
-        return Tensor._result(data, fn, (self,))
-
-    # -- arithmetic (rules: elementwise.py) --
-    def __add__(self, other: Any) -> Tensor:
-        return self._binary(E.ADD, other)
-
-    def __radd__(self, other: Any) -> Tensor:
-        return self._rbinary(E.ADD, other)
-
-    def __sub__(self, other: Any) -> Tensor:
-        return self._binary(E.SUB, other)
-
-    def __rsub__(self, other: Any) -> Tensor:
-        return self._rbinary(E.SUB, other)
-
-    def __mul__(self, other: Any) -> Tensor:
-        return self._binary(E.MUL, other)
-
-    def __rmul__(self, other: Any) -> Tensor:
-        return self._rbinary(E.MUL, other)
-
-    def __truediv__(self, other: Any) -> Tensor:
-        return self._binary(E.DIV, other)
-
-    def __rtruediv__(self, other: Any) -> Tensor:
-        return self._rbinary(E.DIV, other)
-
-    def __pow__(self, other: Any) -> Tensor:
-        if isinstance(other, (numbers.Real, np.floating, np.integer)):
-            return self._unary(E.pow_const(float(other)))
-        return self._binary(E.pow_for(self, other), other)
-
-    def __rpow__(self, other: Any) -> Tensor:
-        return self._rbinary(E.pow_for(other, self), other)
-
-    def __neg__(self) -> Tensor:
-        return self._unary(E.NEG)
-
-    def __abs__(self) -> Tensor:
-        return self._unary(E.ABS)
-
+    # -- matmul and reductions (tensor_ops.py) --
     def __matmul__(self, other: Any) -> Tensor:
-        if type(other) is not Tensor:
-            other = _lift(other, self.data.dtype)
-        return matmul_nodes(self, other)
+        return matmul(self, other)
 
     def __rmatmul__(self, other: Any) -> Tensor:
-        return matmul_nodes(_lift(other, self.data.dtype), self)
+        return matmul(other, self)
 
-    # -- elementwise functions --
-    def exp(self) -> Tensor:
-        """e ** x, elementwise."""
-        return self._unary(E.EXP)
+    def _reduce(self, cls: type, axis: Any, keepdims: bool) -> Tensor:
+        name = cls.__name__.lower()
+        if axis is not None:
+            axis = normal_axes(name, axis, self.data.shape)
+        try:
+            return Tensor._apply(cls(axis, bool(keepdims)), (self,))
+        except ValueError:  # from NumPy: no max or min over an axis of length 0
+            raise ValueError(
+                f"{name}: an axis reduced over has length 0 in shape {self.data.shape} "
+                f"(axis={axis}); the {name} of nothing is undefined"
+            ) from None
 
-    def log(self) -> Tensor:
-        """Natural log: -inf at 0, nan below 0."""
-        return self._unary(E.LOG)
+    def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        """Sum over ``axis`` (None: all; an int or a tuple), keeping reduced axes if asked."""
+        return self._reduce(Sum, axis, keepdims)
 
-    def sqrt(self) -> Tensor:
-        """Square root: nan below 0."""
-        return self._unary(E.SQRT)
+    def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        """Mean over ``axis`` (None: all; an int or a tuple)."""
+        return self._reduce(Mean, axis, keepdims)
 
-    def tanh(self) -> Tensor:
-        """Hyperbolic tangent."""
-        return self._unary(E.TANH)
+    def max(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        """Largest value over ``axis``; tied maxima share the gradient equally."""
+        return self._reduce(Max, axis, keepdims)
 
-    def sigmoid(self) -> Tensor:
-        """1 / (1 + e ** -x), without overflow."""
-        return self._unary(E.SIGMOID)
+    def min(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        """Smallest value over ``axis``; tied minima share the gradient equally."""
+        return self._reduce(Min, axis, keepdims)
 
-    def relu(self) -> Tensor:
-        """max(x, 0); the derivative at 0 is 0."""
-        return self._unary(E.RELU)
+    def logsumexp(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        """log(sum(exp(x))) over ``axis`` (None: all), without overflow."""
+        check_axes("logsumexp", axis, self.data.shape)
+        return Tensor._apply(LogSumExp(axis, bool(keepdims)), (self,))
 
-    def abs(self) -> Tensor:
-        """|x|; the derivative at 0 is 0."""
-        return self._unary(E.ABS)
+    def var(self, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
+        """Variance over ``axis``, dividing by ``n - ddof`` (NumPy's default ``ddof=0``;
+        PyTorch's default, the unbiased estimate, is ``ddof=1``)."""
+        check_axes("var", axis, self.data.shape)
+        return Tensor._apply(Var(axis, keepdims, ddof), (self,))
 
-    def sin(self) -> Tensor:
-        """Sine."""
-        return self._unary(E.SIN)
+    def softmax(self, axis: Any = -1) -> Tensor:
+        """exp(x) / sum(exp(x)) along ``axis`` (an int, or a list/tuple of ints), no overflow."""
+        return Tensor._apply(Softmax(normal_axes("softmax", axis, self.data.shape)), (self,))
 
-    def cos(self) -> Tensor:
-        """Cosine."""
-        return self._unary(E.COS)
+    def log_softmax(self, axis: Any = -1) -> Tensor:
+        """x - logsumexp(x) along ``axis`` (an int, or a list/tuple of ints), no overflow."""
+        axis = normal_axes("log_softmax", axis, self.data.shape)
+        return Tensor._apply(LogSoftmax(axis), (self,))
 
-    def log1p(self) -> Tensor:
-        """log(1 + x), accurate for small x: -inf at -1, nan below."""
-        return self._unary(E.LOG1P)
+    def clip(self, min: float | None = None, max: float | None = None) -> Tensor:
+        """Values limited to [min, max] (either may be None); no gradient where clipped."""
+        return Tensor._apply(Clip(min, max), (self,))
 
-    def erf(self) -> Tensor:
-        """The error function (the Gaussian's cumulative integral, scaled to [-1, 1])."""
-        return self._unary(E.ERF)
+    def maximum(self, other: Any) -> Tensor:
+        """The larger of self and other, elementwise (broadcasting)."""
+        return Tensor._apply(MAXIMUM, (self, other))
+
+    def minimum(self, other: Any) -> Tensor:
+        """The smaller of self and other, elementwise (broadcasting)."""
+        return Tensor._apply(MINIMUM, (self, other))
+
+    def astype(self, dtype: Any) -> Tensor:
+        """A copy converted to another float dtype (differentiable)."""
+        dtype = np.dtype(dtype)
+        if dtype.kind != "f":
+            raise TypeError(f"astype(): only float dtypes carry gradients, got {dtype}")
+        return Tensor._apply(Cast(dtype), (self,))
+
+    # -- shapes and indexing (tensor_shape.py) --
+    def _reshaped(self, name: str, shape: tuple) -> Tensor:
+        return Tensor._apply(Reshape(name, shape), (self,))
+
+    def reshape(self, *shape: Any) -> Tensor:
+        """The same elements in a new shape (one size may be -1): ``x.reshape(2, -1)``."""
+        shape = shape_arg(shape)
+        try:
+            new = self.data.reshape(shape).shape
+        except (ValueError, TypeError) as e:
+            raise ValueError(f"reshape: cannot make shape {self.shape} into {shape}: {e}") from None
+        return self._reshaped("reshape", new)
+
+    def view(self, *shape: Any) -> Tensor:
+        """PyTorch's name for :meth:`reshape`."""
+        return self.reshape(*shape)
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        """Axes ``start_dim`` .. ``end_dim`` merged into one (PyTorch's ``flatten``)."""
+        shape = self.data.shape
+        if not shape:
+            return self._reshaped("flatten", (1,))
+        start, end = (axis_index("flatten", d, shape) for d in (start_dim, end_dim))
+        if start > end:
+            raise ValueError(
+                f"flatten: start_dim {start_dim} comes after end_dim {end_dim} in shape {shape}"
+            )
+        merged = int(np.prod(shape[start : end + 1]))
+        return self._reshaped("flatten", shape[:start] + (merged,) + shape[end + 1 :])
+
+    def squeeze(self, axis: Any = None) -> Tensor:
+        """Size-1 axes removed: all of them, or the given ones."""
+        try:
+            new = np.squeeze(self.data, axis=axis).shape
+        except ValueError as e:
+            raise ValueError(f"squeeze: shape {self.shape}, axis {axis}: {e}") from None
+        return self._reshaped("squeeze", new)
+
+    def unsqueeze(self, axis: int) -> Tensor:
+        """A size-1 axis inserted at ``axis`` (NumPy's ``expand_dims``): -1 appends one."""
+        shape = self.data.shape
+        axis_index("unsqueeze", axis, shape, len(shape) + 1)
+        return self._reshaped("unsqueeze", np.expand_dims(self.data, axis).shape)
+
+    def expand(self, *shape: Any) -> Tensor:
+        """Broadcast to ``shape`` without copying (PyTorch's ``expand``: -1 keeps a size)."""
+        shape = shape_arg(shape)
+        lead = len(shape) - self.data.ndim
+        if lead >= 0:
+            old = self.data.shape
+            shape = tuple(
+                old[i - lead] if n == -1 and i >= lead else n for i, n in enumerate(shape)
+            )
+        return self.broadcast_to(shape)
+
+    def broadcast_to(self, shape: Any) -> Tensor:
+        """Broadcast to ``shape`` without copying (NumPy's ``broadcast_to``; a read-only view)."""
+        try:
+            np.broadcast_shapes(self.data.shape, tuple(shape))
+            return Tensor._apply(Expand(tuple(shape)), (self,))
+        except ValueError:
+            raise ValueError(f"expand: shape {self.shape} cannot broadcast to {shape}") from None
+
+    def permute(self, *axes: Any) -> Tensor:
+        """The axes reordered: ``x.permute(2, 0, 1)`` (NumPy's ``transpose(axes)``)."""
+        axes, shape = shape_arg(axes), self.data.shape
+        axes = tuple(axis_index("permute", i, shape) for i in axes)
+        if sorted(axes) != list(range(len(shape))):
+            raise ValueError(f"permute: {axes} is not an ordering of the axes of shape {shape}")
+        return Tensor._apply(Transpose(axes), (self,))
+
+    def transpose(self, *axes: int) -> Tensor:
+        """``transpose()`` reverses the axes (NumPy); ``transpose(d0, d1)`` swaps two axes
+        (PyTorch); ``transpose(a0, a1, a2, ...)`` naming every axis is :meth:`permute`."""
+        ndim = self.data.ndim
+        if not axes:
+            return self.permute(*range(ndim - 1, -1, -1))
+        if len(axes) != 2:
+            return self.permute(*axes)
+        order = list(range(ndim))
+        d0, d1 = (axis_index("transpose", d, self.data.shape) for d in axes)
+        order[d0], order[d1] = order[d1], order[d0]
+        return self.permute(*order)
+
+    @property
+    def T(self) -> Tensor:
+        """The axes reversed (a matrix transposed), like NumPy's ``.T``."""
+        if self.data.ndim < 2:
+            return self
+        return self.permute(*range(self.data.ndim - 1, -1, -1))
+
+    def __getitem__(self, key: Any) -> Tensor:
+        if type(key) is int or type(key) is slice:
+            return Tensor._apply(Index(key, False), (self,))
+        index, repeats = index_key(key)
+        return Tensor._apply(Index(index, repeats), (self,))
+
+    def _index_add(self, index: Any, shape: tuple, repeats: bool) -> Tensor:
+        """zeros(shape) with self added at ``index`` (the derivative of indexing, on nodes)."""
+        return Tensor._apply(IndexAdd(index, shape, repeats), (self,))
+
+    def __len__(self) -> int:
+        if not self.data.ndim:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def __iter__(self) -> Any:
+        if not self.data.ndim:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.data.shape[0]))
 
     # -- comparisons: plain boolean arrays, no graph; hashing stays by identity --
     __hash__ = Node.__hash__
-
-    __eq__ = comparison("==", operator.eq)  # type: ignore[assignment]
-    __ne__ = comparison("!=", operator.ne)  # type: ignore[assignment]
-    __lt__ = comparison("<", operator.lt)
-    __le__ = comparison("<=", operator.le)
-    __gt__ = comparison(">", operator.gt)
-    __ge__ = comparison(">=", operator.ge)
+    __eq__ = _comparison("==", operator.eq)  # type: ignore[assignment]
+    __ne__ = _comparison("!=", operator.ne)  # type: ignore[assignment]
+    __lt__ = _comparison("<", operator.lt)
+    __le__ = _comparison("<=", operator.le)
+    __gt__ = _comparison(">", operator.gt)
+    __ge__ = _comparison(">=", operator.ge)
 
     # -- conversions --
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
@@ -339,7 +452,7 @@ class Tensor(ReduceMethods, ShapeMethods, SoftmaxMethods, Node):
 
     def detach(self) -> Tensor:
         """A new leaf sharing this data, with no history and no grad."""
-        return Tensor._constant(self.data)
+        return Tensor._make(self.data, None, (), False)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set ``requires_grad`` on a leaf in place and return it (PyTorch's method)."""
@@ -364,55 +477,127 @@ class Tensor(ReduceMethods, ShapeMethods, SoftmaxMethods, Node):
         return f"Tensor({body}, {', '.join(extras)})"
 
 
-# --------------------------------------------------------------------- math on nodes
-class TensorMath:
-    """The functions of :class:`NumpyMath` on ``Tensor`` nodes (``create_graph=True``): each is a
-    differentiable op (mostly the Tensor method of the same name), so a rule run with this
-    namespace builds the graph of the gradient."""
-
-    exp = staticmethod(Tensor.exp)
-    log = staticmethod(Tensor.log)
-    sqrt = staticmethod(Tensor.sqrt)
-    div = staticmethod(operator.truediv)
-    pow = staticmethod(operator.pow)
-    tanh = staticmethod(Tensor.tanh)
-    sigmoid = staticmethod(Tensor.sigmoid)
-    relu = staticmethod(Tensor.relu)
-    abs = staticmethod(Tensor.abs)
-    sin = staticmethod(Tensor.sin)
-    cos = staticmethod(Tensor.cos)
-    log1p = staticmethod(Tensor.log1p)
-    erf = staticmethod(Tensor.erf)
-    matmul = staticmethod(matmul_nodes)
-    reshape = staticmethod(Tensor.reshape)
-    permute = staticmethod(Tensor.permute)
-    expand = staticmethod(Tensor.broadcast_to)
-    sum = staticmethod(Tensor.sum)
-    mean = staticmethod(Tensor.mean)
-    softmax = staticmethod(Tensor.softmax)
-    cast = staticmethod(Tensor.astype)
-
-    @staticmethod
-    def where(condition: Any, a: Any, b: Any) -> Tensor:
-        return where(condition, a, b)
-
-    @staticmethod
-    def sign(a: Tensor) -> Tensor:
-        return Tensor._constant(np.sign(a.data))  # piecewise constant: no gradient through it
-
-    @staticmethod
-    def unbroadcast(c: Tensor, shape: tuple) -> Tensor:
-        if c.shape == shape:
-            return c
-        return c.sum(broadcast_axes(c.shape, shape), keepdims=True).reshape(shape)
-
-    @staticmethod
-    def mT(a: Tensor) -> Tensor:
-        return a.transpose(-2, -1)
-
-    @staticmethod
-    def index_add(g: Tensor, index: Any, shape: tuple, repeats: bool) -> Tensor:
-        return g._apply(IndexAdd(index, shape, repeats))
+ops.install(Tensor)
 
 
-Tensor._node_math = TensorMath
+# ------------------------------------------------------------------ the tensor functions
+def as_tensors(items: Any) -> list[Tensor]:
+    """``items`` as Tensors: Tensors as they are, anything else as a constant in the first
+    tensor's float dtype (if none is a Tensor, the first item becomes one by the creation rule).
+    A node of another kind (a ``Value``) is refused: the two engines do not mix."""
+    items = list(items)
+    like = next((x for x in items if isinstance(x, Tensor)), None)
+    if like is None:
+        if isinstance(items[0], Node):
+            constant_array(items[0], np.dtype(np.float32))  # raises: engines do not mix
+        like = items[0] = Tensor(items[0])
+    dtype = like.data.dtype
+    return [x if isinstance(x, Tensor) else Tensor(constant_array(x, dtype)) for x in items]
+
+
+def matmul(a: Any, b: Any) -> Tensor:
+    """a @ b with NumPy's rules: 1-D (dot), 2-D (matrix product), batched (broadcast batch dims)."""
+    if type(a) is not Tensor or type(b) is not Tensor:
+        a, b = as_tensors((a, b))
+    return Tensor._apply(MATMUL[a.requires_grad][b.requires_grad], (a, b))
+
+
+def maximum(a: Any, b: Any) -> Tensor:
+    """The larger of a and b, elementwise (broadcasting); ties split the gradient evenly."""
+    a, b = as_tensors((a, b))
+    return a.maximum(b)
+
+
+def minimum(a: Any, b: Any) -> Tensor:
+    """The smaller of a and b, elementwise (broadcasting); ties split the gradient evenly."""
+    a, b = as_tensors((a, b))
+    return a.minimum(b)
+
+
+def where(condition: Any, a: Any, b: Any) -> Tensor:
+    """``a`` where ``condition`` holds, else ``b``, broadcasting all three (PyTorch's and
+    NumPy's ``where``); ``condition`` is a boolean array (e.g. ``x > 0``) and gets no gradient."""
+    cond = condition.data if isinstance(condition, Node) else np.asarray(condition)
+    if cond.dtype != bool:
+        raise TypeError(f"where: condition must be boolean, got dtype {cond.dtype}")
+    a, b = as_tensors((a, b))
+    try:
+        np.broadcast_shapes(cond.shape, a.shape, b.shape)
+    except ValueError:
+        raise ValueError(
+            f"where: shapes {cond.shape}, {a.shape} and {b.shape} do not broadcast"
+        ) from None
+    return a.where(cond, b)
+
+
+def concatenate(tensors: Any, axis: int = 0) -> Tensor:
+    """Tensors joined along an existing ``axis`` (NumPy's ``concatenate``, PyTorch's ``cat``)."""
+    parts = _joined("concatenate", tensors)
+    axis_index(f"concatenate(axis={axis})", axis, parts[0].shape)
+    return Tensor._apply(Concatenate(int(axis)), tuple(parts))
+
+
+def stack(tensors: Any, axis: int = 0) -> Tensor:
+    """Tensors of one shape joined along a new ``axis``."""
+    parts = _joined("stack", tensors)
+    axis_index(f"stack(axis={axis})", axis, parts[0].shape, parts[0].ndim + 1)
+    return Tensor._apply(Stack(int(axis)), tuple(parts))
+
+
+def _joined(name: str, tensors: Any) -> list[Tensor]:
+    items = list(tensors)
+    if not items:
+        raise ValueError(f"{name}: needs at least one tensor")
+    return as_tensors(items)
+
+
+def linear(x: Any, weight: Any, bias: Any = None, activation: str | None = None) -> Tensor:
+    """``x @ weight.T + bias`` as one node (PyTorch's ``F.linear``): ``x`` is
+    ``(..., in_features)``, ``weight`` is ``(out_features, in_features)``, ``bias`` is
+    ``(out_features,)`` or None. ``activation='relu'`` fuses a ReLU into the same node
+    (``linear(x, w, b).relu()`` in one op: faster, same values and gradients)."""
+    if activation not in (None, "relu"):
+        raise ValueError(f"linear: activation must be None or 'relu', got {activation!r}")
+    inputs = (x, weight) if bias is None else (x, weight, bias)
+    if any(type(t) is not Tensor for t in inputs):
+        inputs = tuple(as_tensors(inputs))
+    x, weight = inputs[0], inputs[1]
+    xd, w = x.data, weight.data
+    if w.ndim != 2 or xd.ndim == 0 or xd.shape[-1] != w.shape[1]:
+        raise ValueError(
+            f"linear: input shape {xd.shape} does not fit weight shape {w.shape} "
+            "(need input (..., in_features) and weight (out_features, in_features))"
+        )
+    if bias is not None and inputs[2].data.shape != w.shape[:1]:
+        raise ValueError(f"linear: bias shape {inputs[2].data.shape} should be ({w.shape[0]},)")
+    needs = [t.requires_grad for t in inputs] + [False] * (3 - len(inputs))
+    return Tensor._apply(_LINEAR[(*needs, activation == "relu")], inputs)
+
+
+def softmax(x: Any, axis: int = -1) -> Tensor:
+    """exp(x) / sum(exp(x)) along ``axis``, without overflow."""
+    return as_tensors((x,))[0].softmax(axis)
+
+
+def log_softmax(x: Any, axis: int = -1) -> Tensor:
+    """x - logsumexp(x) along ``axis``, without overflow."""
+    return as_tensors((x,))[0].log_softmax(axis)
+
+
+def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """log(sum(exp(x))) over ``axis`` (None: all), without overflow."""
+    return as_tensors((x,))[0].logsumexp(axis, keepdims)
+
+
+def cross_entropy_logits(logits: Any, targets: Any, reduction: str = "mean") -> Tensor:
+    """Softmax cross-entropy of ``logits`` ``(n, classes)`` against class indices ``targets``
+    ``(n,)``, as one fused, numerically stable node. ``reduction`` is ``'mean'`` or ``'sum'``."""
+    if not isinstance(logits, Tensor):
+        (logits,) = as_tensors((logits,))
+    if type(targets) is not np.ndarray:
+        targets = targets.data if isinstance(targets, Node) else np.asarray(targets)
+    fn = CrossEntropyLogits(targets, reduction)
+    loss = Tensor._apply(fn, (logits,))
+    if not loss.requires_grad:  # no backward will come (no_grad, or constant logits)
+        fn.probs = None
+    return loss

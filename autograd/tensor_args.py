@@ -1,19 +1,88 @@
-"""Argument helpers shared by the tensor ops (``tensor_ops.py``, ``tensor_shape.py``,
-``tensor_nn.py``): axes checked and normalised with errors that name the op and the shape,
-operands turned into Tensors, and the cache that shares one op object between nodes."""
+"""The tensor engine's argument rules: how what a user passes becomes arrays, and how axes and
+indices are checked, with errors that name the op and the shape (instead of NumPy's).
+
+``as_array`` turns what a user passes to ``Tensor(...)`` into an array and ``constant_array`` an
+operand mixed into an op (a number, a list, an array); both follow the dtype rule documented on
+``Tensor``. The other helpers check and normalise ``axis`` and index arguments.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import numbers
 from typing import Any
 
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_tuple
 
-from .function import Function
-from .graph import Node
+from .core import Node
 
 __all__: list[str] = []
+
+_ndarray = np.ndarray
+
+
+def describe(data: Any) -> str:
+    """A short description of a value for an error message: its type and a clipped repr."""
+    text = repr(data)
+    return f"{type(data).__name__} {text if len(text) <= 60 else text[:57] + '...'}"
+
+
+def shape_error(name: str, a: tuple, b: tuple) -> ValueError:
+    """The error for operands of op ``name`` whose shapes ``a`` and ``b`` do not broadcast."""
+    return ValueError(f"{name!r}: operand shapes {a} and {b} do not broadcast")
+
+
+def as_array(data: Any, dtype: Any) -> np.ndarray:
+    """A fresh numeric array from ``data`` for ``Tensor(data, dtype=dtype)``: float arrays keep
+    their dtype; Python numbers, lists and int/bool arrays become float32 unless ``dtype``."""
+    if isinstance(data, Node):
+        data = data.data
+    if dtype is not None:
+        dtype = np.dtype(dtype)
+        if dtype.kind not in "biuf":
+            raise TypeError(f"Tensor(): dtype must be a real number type, got {dtype}")
+    try:
+        arr = np.array(data, dtype=dtype)
+    except ValueError as e:
+        if "inhomogeneous" in str(e):
+            raise ValueError(f"Tensor(): nested lists of unequal lengths: {e}") from None
+        raise TypeError(f"Tensor(): cannot convert {describe(data)} to {dtype}: {e}") from None
+    except TypeError as e:
+        raise TypeError(f"Tensor(): cannot convert {describe(data)} to numbers: {e}") from None
+    kind = arr.dtype.kind
+    if kind not in "biuf":
+        raise TypeError(f"Tensor(): data must be numeric, got {describe(data)} ({arr.dtype})")
+    if dtype is None and (kind != "f" or not isinstance(data, (_ndarray, np.generic))):
+        arr = arr.astype(np.float32)
+    return arr
+
+
+def constant_array(x: Any, dtype: np.dtype) -> np.ndarray:
+    """An operand that is not a Tensor, as the array of a constant (no grad) in an op with a
+    tensor of ``dtype``. Numbers, lists, NumPy scalars, 0-d arrays and int/bool arrays take
+    ``dtype`` when it is a float type (a float32 tensor stays float32, like Python numbers under
+    NumPy's promotion rules); float arrays keep their own dtype (float32 with float64 promotes).
+    """
+    if isinstance(x, (_ndarray, np.generic)):
+        kind = x.dtype.kind
+        if kind not in "biuf":
+            raise TypeError(f"cannot use an array of dtype {x.dtype} in a Tensor op")
+        if kind == "f" and x.ndim:
+            return x
+    elif isinstance(x, Node):
+        raise TypeError(
+            f"a Tensor op got a {type(x).__name__} ({x!r:.60}): Tensor ops take Tensors, "
+            "numbers and arrays; Values and Tensors do not mix"
+        )
+    elif not isinstance(x, (numbers.Real, list, tuple)):
+        raise TypeError(f"unsupported operand for a Tensor op: {describe(x)}")
+    try:
+        data = np.asarray(x, dtype=dtype if dtype.kind == "f" else None)
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"cannot use {describe(x)} in a Tensor op: {e}") from None
+    if data.dtype.kind not in "biuf":
+        raise TypeError(f"cannot use {describe(x)} (dtype {data.dtype}) in a Tensor op")
+    return data
 
 
 def reduced_axes(axis: Any, ndim: int) -> tuple[int, ...]:
@@ -64,36 +133,33 @@ def kept_shape(shape: tuple, axis: Any) -> tuple:
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
-def as_tensors(items: Sequence[Any]) -> list:
-    """``items`` as Tensors: Tensors as they are, anything else as a constant in the first
-    tensor's float dtype (if none is a Tensor, the first item becomes one by the creation rule).
-    A node of another kind (a ``Value``) is refused: the two engines do not mix."""
-    from .tensor import Tensor  # tensor.py imports this module
-
-    like = None
-    for x in items:
-        if isinstance(x, Node):
-            if not isinstance(x, Tensor):
-                raise TypeError(
-                    f"a Tensor op got a {type(x).__name__} ({x!r:.60}): Tensor ops take Tensors, "
-                    "numbers and arrays; Values and Tensors do not mix"
+def index_key(key: Any) -> tuple[Any, bool]:
+    """Normalise an index for NumPy: nodes and lists become arrays. Also returns whether it holds
+    an integer array (so positions may repeat and the backward must accumulate)."""
+    items = key if isinstance(key, tuple) else (key,)
+    out = []
+    repeats = False
+    for k in items:
+        if isinstance(k, Node):
+            k = k.data
+        elif isinstance(k, list):
+            k = np.asarray(k)
+            if k.size == 0:
+                k = k.astype(np.intp)
+        if isinstance(k, np.ndarray):
+            if k.dtype.kind in "iu":
+                repeats = True
+            elif k.dtype.kind != "b":
+                raise IndexError(
+                    f"tensor index arrays must hold integers or booleans, got dtype {k.dtype} "
+                    "(labels made with Tensor(...) are float32: pass a NumPy int array)"
                 )
-            if like is None:
-                like = x
-    if like is None:
-        like = Tensor(items[0])
-        items = [like, *items[1:]]
-    return [like._coerce(x) for x in items]
+        out.append(k)
+    return (out[0] if len(out) == 1 and not isinstance(key, tuple) else tuple(out)), repeats
 
 
-_SHARED: dict[tuple, Function] = {}
-
-
-def shared_op(cls: type, *params: Any) -> Any:
-    """The op ``cls(*params)``, made once per distinct (hashable) parameters and shared by every
-    node that uses it (an op holds no node, so sharing is safe and saves memory)."""
-    key = (cls, *params)
-    fn = _SHARED.get(key)
-    if fn is None:
-        fn = _SHARED[key] = cls(*params)
-    return fn
+def shape_arg(shape: tuple) -> tuple:
+    """``f(2, 3)`` and ``f((2, 3))`` alike."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        return tuple(shape[0])
+    return shape

@@ -1,8 +1,9 @@
 """``Value``: a scalar node of the computation graph (micrograd's engine, kept fast and safe).
 
-Every op computes its float result and records its inputs and its :class:`~.graph.Function`;
-the derivative rules live next to their forwards in ``elementwise.py`` (shared with ``Tensor``)
-or, for the n-ary ``sum_of`` and ``dot`` below, in this file.
+Here: ``Value`` (creation, its graph hooks, comparisons, conversions) and the n-ary ops that are
+``Value``'s own, ``sum_of`` and ``dot``, with their rules. Arithmetic and the elementwise
+functions (``+``, ``*``, ``exp``, ``tanh``, ...) come from ``ops.py``, shared with ``Tensor``.
+Numbers mixed into an op stay numbers: they are the op's constant inputs, not nodes.
 """
 
 from __future__ import annotations
@@ -15,10 +16,9 @@ from typing import Any, Union
 
 import numpy as np
 
-from . import elementwise as E
-from .function import Function
-from .graph import Node
-from .value_math import FloatMath, ValueMath
+from . import ops
+from .core import Function, Node, _Flags
+from .math import FloatMath
 
 __all__ = ["Value", "dot", "sum_of"]
 
@@ -57,26 +57,32 @@ def _leaf_flag(who: str, label: Any, requires_grad: Any) -> bool:
     return bool(requires_grad)
 
 
-def _lift(x: Any) -> Value:
-    """A ``Value`` as it is, a number as a constant ``Value`` (no grad)."""
-    if isinstance(x, Value):
-        return x
-    return Value(_to_float(x, "a Value op"), requires_grad=False)
+def _constants(items: tuple, what: str = "a Value op") -> tuple:
+    """``items`` with every number made a float (a Value stays as it is)."""
+    return tuple(x if isinstance(x, Value) else _to_float(x, what) for x in items)
+
+
+def _refuse_other_nodes(fn: Function, inputs: tuple) -> None:
+    kinds = {type(x).__name__ for x in inputs if isinstance(x, Node)}
+    if any(isinstance(x, Node) and not isinstance(x, Value) for x in inputs):
+        raise TypeError(
+            f"{fn.name!r}: Values and Tensors do not mix in one op, got "
+            f"{' and '.join(sorted(kinds))}"
+        )
 
 
 class Value(Node):
     """A float in a computation graph.
 
     ``Value(data, label='', requires_grad=True)``: ``.data`` is the number, ``.grad`` is
-    d(root)/d(this) after ``root.backward()`` (0.0 before; it accumulates over repeated backward
-    calls, so reset it between steps), ``.label`` names it in drawings. ``.op`` and ``.parents``
-    (micrograd: ``._op``, ``._prev``) show how it was made. Comparisons compare ``.data``.
+    d(root)/d(this) after ``root.backward()`` (0.0 before, for a leaf; it accumulates over repeated
+    backward calls, so reset it between steps), ``.label`` names it in drawings. ``.op`` and
+    ``.parents`` (micrograd: ``._op``, ``._prev``) show how it was made. Comparisons compare
+    ``.data``.
     """
 
     __slots__ = ()
-    _raw_math = FloatMath
-    _node_math = ValueMath
-    _zero_grad = 0.0
+    _math = FloatMath
     __array_ufunc__ = None  # numpy scalars defer to our reflected ops: np.float64(2) * v is a Value
 
     def __init__(self, data: Number, label: str = "", requires_grad: bool = True) -> None:
@@ -89,125 +95,59 @@ class Value(Node):
         self._parents = ()
         self._fn = None
 
-    # -- hooks for the graph core --
-    @classmethod
-    def _constant(cls, data: Any) -> Value:
-        return cls(data, requires_grad=False)
+    # -- the hooks of the graph core (core.py) --
+    @staticmethod
+    def _apply(fn: Function, inputs: tuple) -> Value:
+        """Run ``fn`` on ``inputs`` (Values and numbers) and record the result."""
+        data, track = [], False
+        for x in inputs:
+            if type(x) is Value:
+                data.append(x.data)
+                track = track or x.requires_grad
+            elif type(x) is not float:  # an int, a NumPy scalar, a Value subclass: convert
+                _refuse_other_nodes(fn, inputs)
+                inputs = _constants(inputs, f"an input of the {fn.name!r} op")
+                data = [x.data if isinstance(x, Value) else x for x in inputs]
+                track = any(isinstance(x, Value) and x.requires_grad for x in inputs)
+                break
+            else:
+                data.append(x)
+        out = fn.forward(FloatMath, *data)
+        if type(out) is not float:
+            out = _to_float(out, f"the forward of op {fn.name!r}")
+        return Value._make(out, fn, inputs, track)
+
+    def _seed(self, grad: Any) -> Any:
+        if grad is None:
+            return 1.0
+        return grad if isinstance(grad, Value) else _to_float(grad, "backward(grad)")
 
     @staticmethod
-    def _is_finite(data: float) -> bool:
-        return math.isfinite(data)
+    def _accumulate(parents: tuple, grads: Any, g: Any) -> None:
+        for p, c in zip(parents, grads):
+            if c is not None and type(p) is not float and p.requires_grad:
+                old = p.grad
+                p.grad = c if old is None else old + c
 
-    @staticmethod
-    def _from_forward(data: Any) -> float:
-        return _to_float(data, "a custom op's forward")
+    def zero_grad(self) -> None:
+        """Reset ``.grad`` to 0.0 (what ``nn``'s ``zero_grad()`` does to each parameter)."""
+        self.grad = 0.0
 
-    def _default_seed(self) -> float:
-        return 1.0
+    @property
+    def _prev(self) -> set:
+        """micrograd's name for the inputs (a set), constants as constant Values as in
+        micrograd (made afresh at each call)."""
+        return {
+            p if isinstance(p, Node) else Value(p, requires_grad=False) for p in self._parents or ()
+        }
 
-    def _check_seed(self, grad: Any) -> Any:
-        if isinstance(grad, Value):
-            return grad
-        return _to_float(grad, "backward(grad)")
-
-    def _coerce(self, x: Any) -> Value:
-        return _lift(x)
-
-    # -- applying ops --
-    def _unary(self, fn: Function) -> Value:
-        return Value._result(fn.forward(FloatMath, self.data), fn, (self,))
-
-    def _binary(self, fn: Function, other: Any) -> Value:
-        other = _lift(other)
-        return Value._result(fn.forward(FloatMath, self.data, other.data), fn, (self, other))
-
-    def _rbinary(self, fn: Function, other: Any) -> Value:
-        other = _lift(other)
-        return Value._result(fn.forward(FloatMath, other.data, self.data), fn, (other, self))
-
-    # -- arithmetic (rules: elementwise.py) --
-    def __add__(self, other: Any) -> Value:
-        return self._binary(E.ADD, other)
-
-    def __radd__(self, other: Any) -> Value:
-        return self._rbinary(E.ADD, other)
-
-    def __sub__(self, other: Any) -> Value:
-        return self._binary(E.SUB, other)
-
-    def __rsub__(self, other: Any) -> Value:
-        return self._rbinary(E.SUB, other)
-
-    def __mul__(self, other: Any) -> Value:
-        return self._binary(E.MUL, other)
-
-    def __rmul__(self, other: Any) -> Value:
-        return self._rbinary(E.MUL, other)
-
-    def __truediv__(self, other: Any) -> Value:
-        return self._binary(E.DIV, other)
-
-    def __rtruediv__(self, other: Any) -> Value:
-        return self._rbinary(E.DIV, other)
-
-    def __pow__(self, other: Any) -> Value:
-        if isinstance(other, Value):
-            return self._binary(E.pow_for(self, other), other)
-        return self._unary(E.pow_const(_to_float(other, "Value ** exponent")))
-
-    def __rpow__(self, other: Any) -> Value:
-        return self._rbinary(E.pow_for(other, self), other)
-
-    def __neg__(self) -> Value:
-        return self._unary(E.NEG)
-
-    def __abs__(self) -> Value:
-        return self._unary(E.ABS)
-
-    # -- functions --
-    def exp(self) -> Value:
-        """e ** self"""
-        return self._unary(E.EXP)
-
-    def log(self) -> Value:
-        """Natural log: -inf at 0, nan below 0."""
-        return self._unary(E.LOG)
-
-    def sqrt(self) -> Value:
-        """Square root: nan below 0."""
-        return self._unary(E.SQRT)
-
-    def tanh(self) -> Value:
-        """Hyperbolic tangent."""
-        return self._unary(E.TANH)
-
-    def sigmoid(self) -> Value:
-        """Logistic function 1 / (1 + e ** -x)."""
-        return self._unary(E.SIGMOID)
-
-    def relu(self) -> Value:
-        """max(x, 0)"""
-        return self._unary(E.RELU)
-
-    def abs(self) -> Value:
-        """|x|"""
-        return self._unary(E.ABS)
-
-    def sin(self) -> Value:
-        """Sine."""
-        return self._unary(E.SIN)
-
-    def cos(self) -> Value:
-        """Cosine."""
-        return self._unary(E.COS)
-
-    def log1p(self) -> Value:
-        """log(1 + x), accurate for small x: -inf at -1, nan below."""
-        return self._unary(E.LOG1P)
-
-    def erf(self) -> Value:
-        """The error function (the Gaussian's cumulative integral, scaled to [-1, 1])."""
-        return self._unary(E.ERF)
+    @property
+    def _op(self) -> str:
+        """micrograd's name for :attr:`op` (``**2`` for a constant exponent, as micrograd)."""
+        parents = self._parents or ()
+        if self.op == "**" and len(parents) == 2 and type(parents[1]) is float:
+            return f"**{parents[1]:g}"
+        return self.op
 
     # -- comparisons look at the numbers; hashing stays by identity, so sets of nodes work --
     __hash__ = Node.__hash__
@@ -275,7 +215,7 @@ class Sum(Function):
 
 
 class Dot(Function):
-    """w1*x1 + ... + wn*xn (+ b) as one node: parents are w1..wn, x1..xn (, b)."""
+    """w1*x1 + ... + wn*xn (+ b) as one node: its inputs are w1..wn, x1..xn (, b)."""
 
     def __init__(self, bias: bool) -> None:
         self.bias = bias
@@ -283,51 +223,70 @@ class Dot(Function):
 
     def forward(self, F: Any, *wxb: float) -> float:
         n = len(wxb) // 2
-        return self.weighted_sum(wxb[:n], wxb[n : 2 * n], wxb[-1] if self.bias else 0.0)
+        return float(sum(map(operator.mul, wxb[:n], wxb[n : 2 * n]))) + (
+            wxb[-1] if self.bias else 0.0
+        )
 
-    @staticmethod
-    def weighted_sum(ws: Iterable[float], xs: Iterable[float], b: float) -> float:
-        """sum(w * x) + b on numbers (``dot`` feeds it lazily, without building argument lists)."""
-        return float(sum(map(operator.mul, ws, xs))) + b
+    def chain(self, node: Node, create_graph: bool) -> Any:
+        """The rule below, adding straight into the inputs' ``.grad`` on a first-order pass
+        whose inputs are all Values (measured: the n-ary node is where a network spends its
+        backward pass); otherwise the general chain rule."""
+        parents = node._parents
+        if create_graph or _Flags.anomaly or not set(map(type, parents)) <= _JUST_VALUE:
+            return super().chain(node, create_graph)
+        g, n = node.grad, len(parents) // 2
+        for w, x in zip(parents[:n], parents[n : 2 * n]):
+            if w.requires_grad:
+                old = w.grad
+                w.grad = g * x.data if old is None else old + g * x.data
+            if x.requires_grad:
+                old = x.grad
+                x.grad = g * w.data if old is None else old + g * w.data
+        if self.bias and parents[-1].requires_grad:
+            b = parents[-1]
+            b.grad = g if b.grad is None else b.grad + g
+        return None
 
     def backward(self, F: Any, g: Any, out: Any, *wxb: Any) -> list:
         n = len(wxb) // 2
-        ws, xs = wxb[:n], wxb[n : 2 * n]
-        grads = [g * x for x in xs] + [g * w for w in ws]
+        grads = [g * x for x in wxb[n : 2 * n]]
+        grads += [g * w for w in wxb[:n]]
         if self.bias:
             grads.append(g)
         return grads
 
 
 _SUM, _DOT, _DOT_BIAS = Sum(), Dot(bias=False), Dot(bias=True)
-
-
-def _lift_all(items: tuple) -> tuple:
-    if set(map(type, items)) <= _JUST_VALUE:  # the common case, checked at C speed
-        return items
-    return tuple(map(_lift, items))
-
-
 _JUST_VALUE = {Value}
 _data = operator.attrgetter("data")
+_requires = operator.attrgetter("requires_grad")
+
+
+def _nary(fn: Function, items: tuple) -> Value:
+    """``fn`` applied to many inputs, checked and summed at C speed in the common case where
+    all are Values (``Value._apply`` would loop over them in Python)."""
+    if not set(map(type, items)) <= _JUST_VALUE:
+        return Value._apply(fn, items)
+    return Value._make(
+        fn.forward(FloatMath, *map(_data, items)), fn, items, any(map(_requires, items))
+    )
 
 
 def sum_of(values: Iterable[Any]) -> Value:
     """The sum of many Values (or numbers) as a single graph node: faster than ``sum()``, which
     makes one node per addition, and drawn as one node."""
-    items = _lift_all(tuple(values))
-    return Value._result(_SUM.forward(FloatMath, *map(_data, items)), _SUM, items)
+    return _nary(_SUM, tuple(values))
 
 
 def dot(ws: Iterable[Any], xs: Iterable[Any], bias: Any = None) -> Value:
     """sum(w * x) (+ bias) over two equally long sequences of Values or numbers, as one graph
     node: a neuron's weighted sum, fast to compute and easy to read in a drawing."""
     ws, xs = tuple(ws), tuple(xs)
-    n = len(ws)
-    if n != len(xs):
-        raise ValueError(f"dot(): {n} weights but {len(xs)} inputs")
-    fn = _DOT if bias is None else _DOT_BIAS
-    parents = _lift_all(ws + xs if bias is None else ws + xs + (bias,))
-    b = parents[-1].data if bias is not None else 0.0
-    data = fn.weighted_sum(map(_data, parents[:n]), map(_data, parents[n : 2 * n]), b)
-    return Value._result(data, fn, parents)
+    if len(ws) != len(xs):
+        raise ValueError(f"dot(): {len(ws)} weights but {len(xs)} inputs")
+    if bias is None:
+        return _nary(_DOT, ws + xs)
+    return _nary(_DOT_BIAS, ws + xs + (bias,))
+
+
+ops.install(Value)

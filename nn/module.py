@@ -233,7 +233,7 @@ class Module:
     def zero_grad(self) -> None:
         """Reset every parameter's ``.grad`` (0.0 for a Value, None for a Tensor)."""
         for p in self.parameters():
-            p.grad = p._zero_grad
+            p.zero_grad()
 
     # ------------------------------------------------------------------ modes
     def train(self, mode: bool = True) -> Module:

@@ -112,7 +112,7 @@ class Optimizer:
     def zero_grad(self) -> None:
         """Reset every parameter's gradient before the next backward pass."""
         for p in self.params:
-            p.grad = p._zero_grad
+            p.zero_grad()
 
     def step(self) -> None:
         """One update of every parameter that received a gradient (``p.grad`` not None);

@@ -61,6 +61,6 @@ class Add2(Function):
 def test_apply_rejects_mixed_or_missing_nodes():
     with pytest.raises(TypeError, match="none"):
         Softplus().apply(1.0)
-    with pytest.raises(TypeError, match="Tensor, Value"):
+    with pytest.raises(TypeError, match="Tensor and Value"):
         Add2().apply(Value(1.0), Tensor([1.0]))
     assert Add2().apply(Value(1.0), 2.0).data == 3.0  # numbers are constants

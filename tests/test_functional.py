@@ -243,7 +243,7 @@ def test_hvp_checks_v():
 
 def test_functional_grad_does_not_replace_pytorch_style_grad():
     # autograd.grad is torch.autograd.grad; the transform lives in autograd.functional
-    assert autograd.grad is autograd.graph.grad
+    assert autograd.grad is autograd.core.grad
     assert functional.grad is not autograd.grad
 
 

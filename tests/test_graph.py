@@ -5,12 +5,11 @@ import numpy as np
 import pytest
 
 from autograd import GraphFreedError, grad
-from autograd.graph import _Mark
 from autograd.tensor import Tensor
 from autograd.value import Value
 
 
-def test_a_freed_graph_leaves_no_mark_and_grad_restores_every_grad():
+def test_a_freed_graph_raises_and_grad_restores_every_grad():
     a = Tensor([1.0, 2.0], requires_grad=True, dtype=np.float64)
     c = (a * 2) * 3
     c.sum().backward()  # frees c's links
@@ -18,12 +17,10 @@ def test_a_freed_graph_leaves_no_mark_and_grad_restores_every_grad():
     d.grad = np.array([7.0, 7.0])
     with pytest.raises(GraphFreedError):
         grad(d.sum(), [a])
-    assert not isinstance(c.grad, _Mark)
     np.testing.assert_array_equal(c.grad, [1.0, 1.0])  # grad() touches no .grad, even failing
     np.testing.assert_array_equal(d.grad, [7.0, 7.0])
     with pytest.raises(GraphFreedError):
         (c * 1).sum().backward()
-    assert not isinstance(c.grad, _Mark)
 
 
 def test_leaf_grads_are_never_shared_arrays():

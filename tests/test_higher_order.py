@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from autograd import grad
 from autograd.check import gradgradcheck
 from autograd.functional import hessian
-from autograd.graph import grad
 from autograd.value import Value, dot, sum_of
 
 try:

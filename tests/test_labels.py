@@ -21,10 +21,11 @@ MLP_2_2_1 = [
 
 
 def graph(root):
-    """Every node of the graph of ``root`` (micrograd's ``_prev``)."""
+    """Every node of the graph of ``root`` (a Value's through micrograd's ``_prev``)."""
     seen, stack = {id(root): root}, [root]
     while stack:
-        for p in stack.pop()._prev:
+        node = stack.pop()
+        for p in node._prev if hasattr(node, "_prev") else node.parents:
             if id(p) not in seen:
                 seen[id(p)] = p
                 stack.append(p)

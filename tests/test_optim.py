@@ -87,7 +87,9 @@ def test_sgd_is_literally_w_minus_lr_grad():
 def test_step_skips_parameters_without_gradient_and_zero_grad_resets():
     class FakeTensorParam(Value):
         __slots__ = ()
-        _zero_grad = None
+
+        def zero_grad(self):
+            self.grad = None
 
     a, b = Value(1.0), FakeTensorParam(2.0)
     b.grad = None

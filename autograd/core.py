@@ -1,0 +1,299 @@
+"""The graph core shared by both engines: the node protocol, ``Function``, the modes, the walk.
+
+``Value`` (a float) and ``Tensor`` (an ndarray) are two kinds of :class:`Node`. Every node has
+``data``, ``grad`` (d(root)/d(node); ``None`` until computed, 0.0 for a fresh ``Value`` leaf),
+``requires_grad``, ``label``, ``_fn`` (the op that made it; ``None`` for a leaf) and ``_parents``
+(the op's inputs: nodes, and constants kept as plain numbers or arrays). A node kind provides
+five hooks; nothing here knows which kind it works on:
+
+- ``_math``: the namespace ``F`` of its rules on raw data; ``_retain``: backward keeps the graph
+- ``_apply(fn, inputs)``: constants converted, ``fn.forward`` run on raw data, the node made
+- ``_seed(grad)``: where a backward pass starts (``grad=None``: d(root)/d(root))
+- ``_accumulate(parents, grads, g)``: add each input's gradient into its ``.grad``
+
+A rule (``Function.backward``) gets ``F``, the upstream gradient ``g``, the op's output and its
+inputs, and returns one gradient per input. A first-order pass runs it on raw data (no nodes are
+made); ``create_graph=True`` on the nodes with ``NodeMath``, so the gradient is a graph too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections import deque
+from collections.abc import Iterator, Sequence
+from itertools import compress, repeat
+from typing import Any
+
+import numpy as np
+
+from .math import NodeMath
+
+__all__ = ["AnomalyError", "Function", "GraphFreedError", "Node", "detect_anomaly"]
+__all__ += ["enable_grad", "grad", "is_grad_enabled", "no_grad"]
+
+
+class GraphFreedError(RuntimeError):
+    """Raised when backward runs through a graph whose links were freed by an earlier backward."""
+
+
+class AnomalyError(RuntimeError):
+    """Raised inside :func:`detect_anomaly` when an op produces nan or inf."""
+
+
+# ------------------------------------------------------------------------------ the modes
+class _ThreadFlags(threading.local):
+    """Grad mode and anomaly mode, one set per thread (as in PyTorch)."""
+
+    grad_enabled, anomaly = True, False
+
+
+_Flags = _ThreadFlags()
+
+
+class _GradMode(contextlib.ContextDecorator):
+    """Context manager and decorator that sets grad mode, restoring the old mode on exit."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled, self.saved = enabled, []
+
+    def __enter__(self) -> None:
+        self.saved.append(_Flags.grad_enabled)
+        _Flags.grad_enabled = self.enabled
+
+    def __exit__(self, *exc: object) -> None:
+        _Flags.grad_enabled = self.saved.pop()
+
+
+def no_grad() -> _GradMode:
+    """Ops inside ``with no_grad():`` (or a function decorated ``@no_grad()``) build no graph."""
+    return _GradMode(False)
+
+
+def enable_grad() -> _GradMode:
+    """Turn graph building back on inside a ``no_grad`` block."""
+    return _GradMode(True)
+
+
+def is_grad_enabled() -> bool:
+    """True when ops record the graph (the default)."""
+    return _Flags.grad_enabled
+
+
+class detect_anomaly:  # noqa: N801 - named like torch.autograd.detect_anomaly
+    """Context manager: raise :class:`AnomalyError` at the first op, forward or backward, whose
+    result contains nan or inf, naming the op and its inputs."""
+
+    def __enter__(self) -> detect_anomaly:
+        self.saved, _Flags.anomaly = _Flags.anomaly, True
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _Flags.anomaly = self.saved
+
+
+_FN, _NONE = repeat("_fn"), repeat(None)  # map(getattr, xs, _FN, _NONE): each x's op or None
+
+
+def _raw(x: Any) -> Any:
+    return x.data if isinstance(x, Node) else x
+
+
+def _short(x: Any) -> str:
+    text = repr(_raw(x))
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _check_finite(x: Any, before: str, after: str) -> None:
+    """Raise :class:`AnomalyError` saying ``before`` x ``after`` if ``x`` is not finite."""
+    if not np.isfinite(_raw(x)).all():
+        raise AnomalyError(before + _short(x) + after)
+
+
+# ------------------------------------------------------------------- the node and its op
+class Function:
+    """An op: a ``name`` for display, ``forward(F, *data)`` on raw data and the rule
+    ``backward(F, g, out, *inputs)`` (one gradient per input, written with ``F`` and plain
+    operators). Parameters (an axis, a mask) are attributes of the instance; it holds no node."""
+
+    name = "?"
+
+    def forward(self, F: Any, *data: Any) -> Any:
+        """The op's result, from the raw data of its inputs."""
+        raise NotImplementedError
+
+    def backward(self, F: Any, g: Any, out: Any, *inputs: Any) -> Sequence[Any]:
+        """One gradient per input: d(root)/d(input) = g * d(out)/d(input)."""
+        raise NotImplementedError
+
+    def chain(self, node: Node, create_graph: bool) -> Any:
+        """The chain rule at ``node``: the rule on its upstream gradient ``node.grad``, each
+        input's share added into its ``.grad``; returns the shares (``None`` from an op that
+        adds them itself, for speed)."""
+        parents, g = node._parents, node.grad
+        if create_graph:  # rules run on the nodes and record the gradient's own graph
+            with enable_grad():
+                grads = self.backward(NodeMath, g, node, *parents)
+        else:  # rules run on raw data (a constant is its own data): no node is made
+            inputs = [p.data if isinstance(p, Node) else p for p in parents]
+            grads = self.backward(node._math, g, node.data, *inputs)
+        for p, c in zip(parents, grads) if _Flags.anomaly else ():
+            if c is not None and isinstance(p, Node):
+                _check_finite(c, f"backward of op {self.name!r} produced ", f" for {_short(p)}")
+        type(node)._accumulate(parents, grads, g)
+        return grads
+
+    def apply(self, *inputs: Any) -> Node:
+        """Run this op on ``inputs`` (nodes of one kind, and constants) and record it."""
+        for x in inputs:
+            if isinstance(x, Node):
+                return type(x)._apply(self, inputs)
+        raise TypeError(f"{type(self).__name__}.apply() needs Value or Tensor inputs, got none")
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r}>"
+
+
+class Node:
+    """Base of ``Value`` and ``Tensor``: the graph's attributes and the autograd surface."""
+    __slots__ = ("data", "grad", "requires_grad", "label", "_parents", "_fn")
+    _math: Any = None
+    _retain = True
+
+    @classmethod
+    def _make(cls, data: Any, fn: Function, parents: tuple, track: bool) -> Node:
+        """The output node of ``fn``; its inputs are kept only if ``track`` and grad mode is on."""
+        node = object.__new__(cls)
+        node.data, node.grad, node.label, node._fn = data, None, "", fn
+        node.requires_grad = track = track and _Flags.grad_enabled
+        node._parents = parents if track else ()
+        if _Flags.anomaly:
+            shown = ", ".join(map(_short, parents))
+            _check_finite(data, f"op {fn.name!r} produced ", f" from inputs {shown}")
+        return node
+
+    @property
+    def parents(self) -> tuple:
+        """The input nodes of the op that made this node (constants left out); ``()`` for a leaf."""
+        return tuple(p for p in self._parents or () if isinstance(p, Node))
+
+    @property
+    def op(self) -> str:
+        """The name of the op that made this node; ``''`` for a leaf."""
+        return self._fn.name if self._fn is not None else ""
+
+    is_leaf = property(lambda self: self._fn is None, doc="True for a node made by the user.")
+
+    def backward(
+        self, grad: Any = None, retain_graph: bool | None = None, create_graph: bool = False
+    ) -> None:
+        """Fill ``.grad`` of every node this one depends on with d(self)/d(node). Leaves'
+        gradients *accumulate* (as in PyTorch: ``zero_grad()`` between steps);
+        ``create_graph=True`` makes them differentiable nodes; ``retain_graph`` keeps the graph
+        for another backward (the default for ``Value``; ``Tensor`` frees it, like PyTorch)."""
+        if not self.requires_grad:
+            raise RuntimeError(f"backward() on a {type(self).__name__} that does not require "
+                               "grad: no input of it requires grad (or it was made in no_grad())")
+        deque(backward_walk([self], [self._seed(grad)], retain_graph, create_graph, True), 0)
+
+
+# ------------------------------------------------------------------------------- the walk
+def topological_order(roots: Sequence[Node]) -> list[Node]:
+    """The op nodes that require grad reachable from ``roots``, each after its inputs: an
+    iterative depth-first search with a set of visited nodes (no recursion, so a chain of a
+    million ops is fine). Leaves and constants are left out: no rule runs at them."""
+    order: list[Node] = []
+    seen: set[Node] = set()  # nodes hash by identity
+    for root in roots:
+        if root._fn is None or not root.requires_grad or root in seen:
+            continue
+        seen.add(root)
+        stack: list[tuple[Node, Iterator]] = [(root, _op_inputs(root))]
+        while stack:
+            node, pending = stack[-1]
+            for p in pending:
+                if p.requires_grad and p not in seen:
+                    seen.add(p)
+                    stack.append((p, _op_inputs(p)))
+                    break
+            else:
+                stack.pop()
+                order.append(node)
+    return order
+
+
+def _op_inputs(node: Node) -> Iterator:
+    """The inputs of ``node`` that ops made (not leaves or constants), filtered at C speed."""
+    if (parents := node._parents) is None:
+        raise GraphFreedError(f"the graph behind {node._fn.name!r} was freed by an earlier "
+                              "backward(); pass retain_graph=True to it to go through again")
+    return compress(parents, map(getattr, parents, _FN, _NONE))
+
+
+def backward_walk(
+    roots: Sequence[Node], seeds: Sequence, retain_graph: bool | None, create_graph: bool,
+    accumulate: bool, wanted: Sequence[Node] = ()
+) -> Iterator:  # fmt: skip
+    """The one backward pass (``backward()``, ``grad()``, ``backward_steps()``): seed the roots,
+    run the chain rule at each node in reverse topological order, yield ``(node, upstream,
+    grads)`` after each. Without ``accumulate`` every ``.grad`` is put back as it was, and
+    ``wanted``'s gradients are yielded last."""
+    order = topological_order(roots)
+    saved = []  # grad(): every .grad the pass touches, to put back
+    if not accumulate:
+        leaves = [p for n in order for p in n._parents if isinstance(p, Node) and p._fn is None]
+        saved = [(n, n.grad) for n in (*order, *roots, *leaves)]
+    completed = False
+    try:
+        for node in order if accumulate else (n for n, _ in saved):
+            node.grad = None  # an op node's .grad holds the latest pass only
+        for root, seed in zip(roots, seeds):  # under create_graph a seed is a node, else data
+            if create_graph != isinstance(seed, Node):
+                seed = type(root)(seed, requires_grad=False) if create_graph else seed.data
+            root.grad = seed if root.grad is None else root.grad + seed
+        for node in reversed(order):
+            upstream = node.grad
+            if upstream is not None:
+                yield node, upstream, node._fn.chain(node, create_graph)
+        if not accumulate:
+            reached = {n for n, _ in saved}
+            yield [x.grad if x in reached else None for x in wanted]
+        completed = True
+    finally:
+        if not accumulate:
+            for node, old in reversed(saved):  # a node saved twice gets its first grad
+                node.grad = old
+        if retain_graph is None:
+            retain_graph = create_graph or type(roots[0])._retain
+        if completed and not retain_graph:
+            for node in order:
+                node._parents = None
+
+
+def grad(
+    outputs: Node | Sequence[Node],
+    inputs: Node | Sequence[Node],
+    grad_outputs: Any = None,
+    create_graph: bool = False,
+    retain_graph: bool | None = None,
+    allow_unused: bool = False,
+) -> tuple:
+    """d(sum of outputs)/d(input) for each input, touching no ``.grad`` (PyTorch's
+    ``torch.autograd.grad``): ``grad_outputs`` is each output's upstream gradient (needed for
+    non-scalar outputs); ``create_graph=True`` gives differentiable gradients; an input the
+    outputs do not use raises, unless ``allow_unused=True`` (then ``None``)."""
+    outs = [outputs] if isinstance(outputs, Node) else list(outputs)
+    ins = [inputs] if isinstance(inputs, Node) else list(inputs)
+    if not isinstance(grad_outputs, (list, tuple)):
+        grad_outputs = [grad_outputs] * len(outs)
+    for out in outs:
+        if not out.requires_grad:
+            raise RuntimeError(f"grad(): output {out!r} does not require grad")
+    seeds = [out._seed(g) for out, g in zip(outs, grad_outputs)]
+    walk = backward_walk(outs, seeds, retain_graph, create_graph, False, ins)
+    grads = deque(walk, maxlen=1)[0]  # the walk's last item: the gradients of the inputs
+    for i, (x, g) in enumerate(zip(ins, grads)):
+        if g is None and not allow_unused:
+            raise RuntimeError(f"grad(): input {i} ({x!r}) is not used to compute the outputs; "
+                               "pass allow_unused=True to get None for it")
+    return tuple(grads)
