@@ -46,7 +46,7 @@ def take(data: Any, indices: Sequence[int] | np.ndarray) -> Any:
     return [data[i] for i in indices]
 
 
-def _rng(seed: Seed) -> np.random.Generator:
+def _as_generator(seed: Seed) -> np.random.Generator:
     if isinstance(seed, np.random.Generator):
         return seed
     return np.random.default_rng(seed)
@@ -86,7 +86,7 @@ def batches(
     """
     n = check_lengths(X, y)
     size = _check_batch_size(batch_size, n)
-    order = _rng(seed).permutation(n) if shuffle else np.arange(n)
+    order = _as_generator(seed).permutation(n) if shuffle else np.arange(n)
     stop = n - n % size if drop_last else n
     for start in range(0, stop, size):
         idx = order[start : start + size]

@@ -45,7 +45,7 @@ def manual_seed(seed: int) -> None:
     _GLOBAL["rng"] = np.random.default_rng(seed)
 
 
-def _rng(seed: int | None) -> np.random.Generator:
+def _layer_rng(seed: int | None) -> np.random.Generator:
     """A layer's own generator: from ``seed``, or drawn from the global one."""
     if seed is not None:
         return np.random.default_rng(seed)
@@ -94,7 +94,7 @@ class Linear(Module):
     ) -> None:
         self.in_features = positive_int("in_features", in_features)
         self.out_features = positive_int("out_features", out_features)
-        rng = _rng(seed)
+        rng = _layer_rng(seed)
         bound = 1.0 / math.sqrt(self.in_features)
         w = rng.uniform(-bound, bound, (self.out_features, self.in_features))
         self.weight = Tensor(w, requires_grad=True, dtype=dtype)
@@ -205,7 +205,7 @@ class Dropout(Module):
         if not isinstance(p, numbers.Real) or isinstance(p, bool) or not 0 <= p < 1:
             raise ValueError(f"Dropout: p must be a probability in [0, 1), got {p!r}")
         self.p = float(p)
-        self.rng = _rng(seed)
+        self.rng = _layer_rng(seed)
 
     def forward(self, x: Tensor) -> Tensor:
         """``x * mask / (1 - p)`` in training, ``x`` in evaluation."""

@@ -171,12 +171,11 @@ def _elementwise(
         out = term(pred, t)
         return out.sum() if reduction == "sum" else out.mean()
     preds, pshape = _predictions(name, pred)
-    targets, tshape = _flatten(name, target)
+    targets, tshape = _flat(name, target)
     if _squeeze(pshape) != _squeeze(tshape):
         raise ValueError(f"{name}: predictions have shape {pshape} but targets {tshape}")
-    _check_labels(
-        name, np.array([_num(p) for p in preds]), np.array([_num(t) for t in targets]), labels
-    )
+    numbers = np.array([_as_float(p) for p in preds]), np.array([_as_float(t) for t in targets])
+    _check_labels(name, *numbers, labels)
     return _reduce([term(p, t) for p, t in zip(preds, targets)], reduction)
 
 
@@ -187,7 +186,7 @@ def _reduce(terms: list, reduction: str) -> Value:
 
 def _predictions(name: str, pred: Any) -> tuple[list, tuple]:
     """The Values of the predictions and their shape; ``TypeError`` for plain numbers."""
-    items, shape = _flatten(name, pred)
+    items, shape = _flat(name, pred)
     if not any(isinstance(p, Value) for p in items):
         raise TypeError(
             f"{name}: predictions must be Values or a Tensor (a model's output), "
@@ -196,11 +195,11 @@ def _predictions(name: str, pred: Any) -> tuple[list, tuple]:
     return items, shape
 
 
-def _num(x: Any) -> float:
+def _as_float(x: Any) -> float:
     return x.data if isinstance(x, Value) else x
 
 
-def _flatten(name: str, x: Any) -> tuple[list, tuple]:
+def _flat(name: str, x: Any) -> tuple[list, tuple]:
     """The items of a number, a Value or a (nested, rectangular) list of them, and its shape.
     Numbers become floats; ``ValueError`` for ragged lists, ``TypeError`` for anything else."""
     if isinstance(x, np.ndarray):
@@ -219,7 +218,7 @@ def _flatten(name: str, x: Any) -> tuple[list, tuple]:
         )
     if not x:
         raise ValueError(f"{name}: got an empty list")
-    parts = [_flatten(name, item) for item in x]
+    parts = [_flat(name, item) for item in x]
     inner = parts[0][1]
     for i, (_, shape) in enumerate(parts):
         if shape != inner:

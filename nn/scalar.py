@@ -41,7 +41,7 @@ _JUST_VALUE = {Value}
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
 
 
-def _rng(seed: int | None, rng: random.Random | None) -> Any:
+def _random_source(seed: int | None, rng: random.Random | None) -> Any:
     """The weights' source: ``rng``, else a generator seeded with ``seed``, else Python's global
     ``random`` (micrograd's source, so ``random.seed(1337)`` gives micrograd's weights)."""
     if rng is not None:
@@ -136,7 +136,7 @@ class Neuron(Module):
         nin = positive_int("Neuron: nin", nin)
         if activation not in ACTIVATIONS:
             raise ValueError(f"Neuron: activation must be one of {ACTIVATIONS}, got {activation!r}")
-        r = _rng(seed, rng)
+        r = _random_source(seed, rng)
         attrs = vars(self)  # not through Module.__setattr__, which would label at each step
         attrs["w"] = [Value(r.uniform(-1, 1)) for _ in range(nin)]
         attrs["b"] = Value(0.0)
@@ -197,7 +197,7 @@ class Layer(Module):
         """``__init__`` without the labels (a container built around it labels it once)."""
         nout = positive_int("Layer: nout", nout)
         seed = kwargs.pop("seed", None)
-        rng = _rng(seed, kwargs.pop("rng", None))
+        rng = _random_source(seed, kwargs.pop("rng", None))
         vars(self)["neurons"] = [_unlabelled(Neuron, nin, rng=rng, **kwargs) for _ in range(nout)]
 
     def forward(self, x: Sequence[Any]) -> Value | list[Value]:
@@ -256,7 +256,7 @@ class MLP(Module):
         sizes = [nin, *nouts]
         if len(sizes) < 2:
             raise ValueError("MLP: nouts must name at least one layer size")
-        r = _rng(seed, rng)
+        r = _random_source(seed, rng)
         last = len(nouts) - 1
         kwargs = {"activation": activation, "rng": r}
         vars(self)["layers"] = [
