@@ -36,9 +36,12 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-PAGES = ["index.html", "coming-from.html", "api.html", "benchmarks.html"] + [
-    f"notebooks/{p.stem}.html" for p in NOTEBOOKS
-]
+# Every page of docs/ (a new one is opened without an edit here) and every notebook.
+DOC_PAGES = sorted(
+    p.relative_to(ROOT / "docs").with_suffix(".html").as_posix()
+    for p in (ROOT / "docs").rglob("*.md")
+)
+PAGES = DOC_PAGES + [f"notebooks/{p.stem}.html" for p in NOTEBOOKS]
 API_NAMES = {
     "Value": "autograd.Value",
     "Tensor": "autograd.Tensor",
@@ -156,7 +159,9 @@ def visit(browser, site_url, tmp_path):
 
 # ------------------------------------------------------------------------- every page
 def test_the_site_has_a_page_for_every_notebook_and_nothing_unexpected():
-    """Every notebook became a page; every built page is one the tests open."""
+    """Every page of docs/ and every notebook became a page; every built page is one the tests
+    open."""
+    assert {"index.html", "api.html", "coming-from.html", "benchmarks.html"} <= set(DOC_PAGES)
     if not (SITE / "index.html").is_file():
         pytest.fail("site/ has not been built: run `make docs` first (or `make test-docs`)")
     built = {p.relative_to(SITE).as_posix() for p in SITE.rglob("*.html")}
