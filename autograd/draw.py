@@ -42,6 +42,21 @@ _STYLE = {
     "intermediate": {"fillcolor": "#ffffff"},
 }
 _HIGHLIGHT = {"color": "#d62728", "penwidth": "3.5"}
+# The three states of a backward step (``draw_dot(root, step=record)``), each with its legend text.
+_STEP_STYLE = {
+    "step-current": {"fillcolor": "#ff9f43", "color": "#c0392b", "penwidth": "3.5",
+                     "style": "filled,bold"},
+    "step-receiving": {"fillcolor": "#ffe8a3", "color": "#e67e22", "penwidth": "2.5",
+                       "style": "filled,dashed"},
+    "step-done": {"fillcolor": "#cfe3f7", "color": "#5b8fc7", "penwidth": "1.5",
+                  "style": "filled"},
+}
+_STEP_LEGEND = {
+    "step-current": "rule runs now",
+    "step-receiving": "gets a contribution now",
+    "step-done": "done (earlier steps)",
+}
+_STEP_EDGE = {"color": "#c0392b", "penwidth": "2.5"}
 
 
 class GraphvizNotFoundError(graphviz.ExecutableNotFound):
@@ -95,6 +110,8 @@ def draw_dot(
     max_nodes: int = 500,
     highlight: Node | Iterable[Node] | None = None,
     overflow: str = "summary",
+    step: Any = None,
+    edge_labels: bool = False,
 ) -> graphviz.Digraph:
     """Draw the graph that computed ``root``: every node it depends on, constants included.
 
@@ -110,6 +127,13 @@ def draw_dot(
     one box stands for the rest, saying how many nodes there are and how to draw them all;
     ``overflow='error'`` raises ``ValueError`` instead. Either way the cost is linear in the size
     of the graph (no recursion, no hang).
+
+    ``step`` is a record of :func:`~autograd.backward_steps`: the drawing marks, with distinct
+    styles and a legend, the node whose rule runs at that step (and its op), the parents that
+    receive a contribution now, and the nodes whose rule ran at the steps before.
+    ``edge_labels=True`` writes on each edge into an op the local derivative d(out)/d(input):
+    the step's ``local`` on the step's edges, elsewhere the op's rule run with an upstream of one
+    (a Tensor edge only when that derivative is a single number).
     """
     if not isinstance(root, Node):
         raise TypeError(f"draw_dot() needs a Value or Tensor, got {type(root).__name__}")
@@ -120,6 +144,7 @@ def draw_dot(
     if overflow not in OVERFLOW_MODES:
         raise ValueError(f"draw_dot(): overflow must be one of {OVERFLOW_MODES}, got {overflow!r}")
     marked = _highlight_ids(highlight)
+    states = _step_states(step)
 
     made: dict = {}
     nodes = _collect(root, made)
@@ -145,9 +170,17 @@ def draw_dot(
         attrs = {"shape": "record", "style": "filled", "class": kind, **_STYLE[kind]}
         if id(node) in marked:
             attrs.update(_HIGHLIGHT, **{"class": f"{kind} highlight"})
+        if id(node) in states:
+            state = states[id(node)]
+            attrs.update(_STEP_STYLE[state], **{"class": f"{attrs['class']} {state}"})
         dot.node(name, _node_label(node, show_grad), **attrs)
         if node._fn is not None:
-            hidden_inputs += _draw_op(dot, node, name, names, marked, _inputs(node, made))
+            parents = _inputs(node, made)
+            hidden_inputs += _draw_op(dot, node, name, names, marked, parents,
+                                      step if states.get(id(node)) == "step-current" else None,
+                                      edge_labels)
+    if states:
+        _draw_legend(dot)
     if total > len(shown):
         dot.node("more", _summary_text(total, len(shown), hidden_inputs), shape="note")
     return dot
@@ -181,12 +214,15 @@ def _collect(root: Node, made: dict | None = None) -> list[Node]:
 
 
 def _draw_op(
-    dot: Drawing, node: Node, name: str, names: dict, marked: set[int], parents: list
-) -> int:
+    dot: Drawing, node: Node, name: str, names: dict, marked: set[int], parents: list,
+    step: Any = None, edge_labels: bool = False,
+) -> int:  # fmt: skip
     """Draw the op that made ``node`` with its edges; return how many of its inputs are not drawn.
 
     The op (and its edges) is highlighted when its output and at least one of its inputs are,
     i.e. when it is the op of a highlighted step, not merely the op that made a highlighted input.
+    ``step`` is given when ``node`` is the node of that step: the op and the edges to the parents
+    receiving a contribution are drawn in the step's style.
     """
     lit = id(node) in marked and any(id(p) in marked for p in parents)
     style = _HIGHLIGHT if lit else {}
@@ -194,18 +230,73 @@ def _draw_op(
     if node._parents is None:
         label += "\n(graph freed by backward;\nretain_graph=True keeps it)"
     op = name + "_op"
-    css = {"class": "op highlight" if lit else "op"}
-    dot.node(op, label, shape="ellipse", fontsize="10", **css, **style)
-    dot.edge(op, name, **style)
+    css = "op highlight" if lit else "op"
+    op_style = dict(style)
+    if step is not None:
+        css += " step-current"
+        op_style.update(_STEP_EDGE, style="filled,bold", fillcolor="#ff9f43")
+    dot.node(op, label, shape="ellipse", fontsize="10", **{"class": css}, **op_style)
+    dot.edge(op, name, **(_STEP_EDGE if step is not None else style))
+    locals_ = _edge_locals(node, step) if edge_labels and node._parents is not None else ()
     hidden = 0
-    for parent in parents:
+    for i, parent in enumerate(parents):
         parent_name = names.get(id(parent))
         if parent_name is None:
             hidden += 1
             dot.edge("more", op, style="dashed")
-        else:
-            dot.edge(parent_name, op, **(style if id(parent) in marked else {}))
+            continue
+        attrs = dict(style if id(parent) in marked else {})
+        if step is not None and i < len(step.contributions) and step.contributions[i] is not None:
+            attrs.update(_STEP_EDGE)
+        if i < len(locals_) and locals_[i] is not None:
+            attrs.update(label=" " + locals_[i], fontsize="9", fontcolor="#7a4b00")
+        dot.edge(parent_name, op, **attrs)
     return hidden
+
+
+def _step_states(step: Any) -> dict[int, str]:
+    """{id(node): state} for the three states of a backward step (empty without a step)."""
+    if step is None:
+        return {}
+    if not all(hasattr(step, a) for a in ("node", "parents", "contributions", "done")):
+        raise TypeError(f"draw_dot(): step must be a backward_steps() record, got "
+                        f"{type(step).__name__}")
+    states = {id(n): "step-done" for n in step.done}
+    for p, c in zip(step.parents, step.contributions):
+        if c is not None and isinstance(p, Node):
+            states[id(p)] = "step-receiving"
+    states[id(step.node)] = "step-current"
+    return states
+
+
+def _draw_legend(dot: Drawing) -> None:
+    """A small box per step state, in a cluster of its own."""
+    with dot.subgraph(name="cluster_legend") as legend:
+        legend.attr(label="legend", fontsize="10", style="rounded", color="#999999")
+        for state, text in _STEP_LEGEND.items():
+            legend.node(f"legend_{state}", text, shape="box", fontsize="10",
+                        **_STEP_STYLE[state], **{"class": f"legend {state}"})
+
+
+def _edge_locals(node: Node, step: Any) -> list:
+    """The local derivative d(node)/d(input) per input, as text (``None`` where not a number)."""
+    if step is not None:
+        local = step.local
+    else:
+        from .steps import _local_derivatives  # steps imports this module
+
+        inputs = [p.data if isinstance(p, Node) else p for p in node._parents]
+        try:
+            local = _local_derivatives(node, inputs)
+        except Exception:  # noqa: BLE001 - a label is an extra: never fail the drawing for it
+            return []
+    texts = []
+    for d in local:
+        if d is None or np.size(d) != 1:
+            texts.append(None)
+        else:
+            texts.append(_num(float(np.asarray(d).reshape(()))))
+    return texts
 
 
 def _highlight_ids(highlight: Node | Iterable[Node] | None) -> set[int]:

@@ -8,7 +8,7 @@ holds exactly what ``backward()`` would have put there.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -36,7 +36,8 @@ class BackwardStep:
     - ``accumulated``: each parent's gradient gathered so far, after this step
 
     ``str(step)`` writes the chain rule of this step; ``step.nodes`` is the node and its parents,
-    ready for ``draw_dot(root, highlight=step.nodes)``.
+    ready for ``draw_dot(root, highlight=step.nodes)``; ``draw_dot(root, step=step)`` marks the
+    node, the parents receiving a contribution and the nodes done at earlier steps (``done``).
     """
 
     index: int
@@ -47,6 +48,17 @@ class BackwardStep:
     local: tuple
     contributions: tuple
     accumulated: tuple
+    _walked: list = field(default_factory=list, repr=False)  # shared by the walk's records
+
+    @property
+    def done(self) -> tuple:
+        """The nodes whose rule ran at the steps before this one, in the walk's order."""
+        return tuple(self._walked[: self.index - 1])
+
+    @property
+    def receiving(self) -> tuple:
+        """The parents that get a contribution at this step (constants left out)."""
+        return tuple(p for p, c in zip(self.parents, self.contributions) if c is not None)
 
     @property
     def op(self) -> str:
@@ -110,8 +122,10 @@ def backward_steps(
 
 def _steps(root: Node, seed: Any, retain_graph: bool | None) -> Iterator[BackwardStep]:
     walk = backward_walk([root], [seed], retain_graph, create_graph=False, accumulate=True)
+    walked: list = []
     try:
         for index, (node, upstream, contributions) in enumerate(walk, 1):
+            walked.append(node)
             inputs = [p.data if isinstance(p, Node) else p for p in node._parents]
             if contributions is None:  # the op added into its inputs itself: ask its rule
                 contributions = node._fn.backward(node._math, upstream, node.data, *inputs)
@@ -128,6 +142,7 @@ def _steps(root: Node, seed: Any, retain_graph: bool | None) -> Iterator[Backwar
                 local=_local_derivatives(node, inputs),
                 contributions=_added(parents, contributions),
                 accumulated=tuple(_snapshot(p.grad) if _needs(p) else None for p in parents),
+                _walked=walked,
             )
     finally:
         walk.close()
