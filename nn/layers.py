@@ -22,6 +22,7 @@ import numpy as np
 
 from autograd import Node
 from autograd.tensor import Tensor, linear
+from autograd.tensor_nn import Linear as _LinearOp
 
 from .module import Module, positive_int
 
@@ -161,14 +162,71 @@ class Sequential(Module):
         return (getattr(self, str(i)) for i in range(len(self)))
 
     def forward(self, x: Any) -> Any:
-        """Feed ``x`` through each module in turn, labelling each output (see the class)."""
+        """Feed ``x`` through each module in turn, labelling each output (see the class).
+
+        A ``Linear`` followed by a ``ReLU`` runs as one fused ``linear+relu`` node (same values
+        and gradients, first and second order). The node is labelled ``'{i+1}:ReLU'`` and has
+        one extra input, an empty constant labelled ``'{i}:Linear'``, so a drawing still shows
+        both modules (and which Linear fed the ReLU)."""
         prefix = vars(self).get("_label_prefix", "")
-        for i, module in enumerate(self):
-            y = module(x)
+        modules = list(self)
+        i, n = 0, len(modules)
+        while i < n:
+            module = modules[i]
+            y = None
+            if type(module) is Linear and i + 1 < n and type(modules[i + 1]) is ReLU:
+                y = _linear_relu(module, x, f"{prefix}{i}:Linear")
+                if y is not None:
+                    i += 1  # the ReLU ran inside the fused node
+                    module = modules[i]
+            if y is None:
+                y = module(x)
             if y is not x and isinstance(y, Node) and not y.label:
                 y.label = f"{prefix}{i}:{type(module).__name__}"
             x = y
+            i += 1
         return x
+
+
+class _LinearReLU(_LinearOp):
+    """``linear+relu`` as a ``Sequential`` runs a ``Linear`` and a ``ReLU``: the engine's fused
+    op, with one more input at the end, a constant tag naming the ``Linear`` (no gradient)."""
+
+    def forward(self, F: Any, *data: Any) -> Any:
+        return super().forward(F, *data[:-1])
+
+    def backward(self, F: Any, g: Any, out: Any, *inputs: Any) -> tuple:
+        return (*super().backward(F, g, out, *inputs[:-1]), None)
+
+
+_FUSED = {
+    (a, b, c): _LinearReLU(a, b, c, relu=True)
+    for a in (False, True)
+    for b in (False, True)
+    for c in (False, True)
+}
+_TAGS: dict[tuple, Tensor] = {}  # (label, dtype) -> the empty constant labelled so
+
+
+def _linear_relu(module: Linear, x: Any, label: str) -> Tensor | None:
+    """``relu(module(x))`` as one fused node, or None where the unfused modules should run
+    (an input that is not a fitting Tensor: they give the usual errors)."""
+    w, b = module.weight, module.bias
+    x = _to_dtype(x, w.data.dtype)
+    if type(x) is np.ndarray and x.dtype.kind == "f":
+        x = Tensor(x)  # what linear() makes of it
+    if type(x) is not Tensor or x.data.ndim == 0 or x.data.shape[-1] != w.data.shape[1]:
+        return None
+    if w.data.ndim != 2 or (b is not None and b.data.shape != w.data.shape[:1]):
+        return None
+    key = (label, w.data.dtype)
+    tag = _TAGS.get(key)
+    if tag is None:
+        tag = _TAGS[key] = Tensor(np.empty(0, w.data.dtype), label=label)
+    if b is None:
+        return Tensor._apply(_FUSED[(x.requires_grad, w.requires_grad, False)], (x, w, tag))
+    needs = (x.requires_grad, w.requires_grad, b.requires_grad)
+    return Tensor._apply(_FUSED[needs], (x, w, b, tag))
 
 
 class ReLU(Module):
