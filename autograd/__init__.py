@@ -10,11 +10,12 @@ PyTorch's (``grad(outputs, inputs)``); the transforms (``functional.grad(f)``, .
 ``autograd.functional``, with ``jacobian``, ``hessian``, ``hvp`` and ``value_and_grad`` also here.
 """
 
-from . import check, core, draw, functional, steps, tensor, value
+from . import check, core, draw, functional, stepper, steps, tensor, value
 from .check import *  # noqa: F403
 from .core import *  # noqa: F403
 from .draw import *  # noqa: F403
 from .functional import hessian, hvp, jacobian, value_and_grad
+from .stepper import *  # noqa: F403
 from .steps import *  # noqa: F403
 from .tensor import *  # noqa: F403
 from .value import *  # noqa: F403
@@ -26,6 +27,7 @@ __all__ = [
     *check.__all__,
     *draw.__all__,
     *steps.__all__,
+    *stepper.__all__,
     "functional",
     "hessian",
     "hvp",

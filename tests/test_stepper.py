@@ -1,0 +1,209 @@
+"""step_through (the ipywidgets stepper) and save_steps_html (the one-file web page): the same walk
+as backward(), one drawing per step showing the gradients as they were right after it.
+
+The widget is driven from Python (its slider and buttons); the page's script is driven in a real
+browser by tests/test_stepper_browser.py, here only its content is checked: one SVG per step, no
+address off the page, each step's data attributes those of its backward_steps record.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+
+import pytest
+
+from autograd import Tensor, Value, backward_steps, save_steps_html, step_through
+from autograd.steps import _name
+
+pytest.importorskip("ipywidgets")
+
+
+def micrograd_neuron():
+    """micrograd's lecture neuron, every node labelled; returns (leaves, output)."""
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
+    b = Value(6.8813735870195432, label="b")
+    x1w1 = x1 * w1
+    x1w1.label = "x1w1"
+    x2w2 = x2 * w2
+    x2w2.label = "x2w2"
+    s = x1w1 + x2w2
+    s.label = "s"
+    n = s + b
+    n.label = "n"
+    o = n.tanh()
+    o.label = "o"
+    return (x1, x2, w1, w2, b), o
+
+
+def diamond():
+    """A node reused: a feeds b = a * a, and both b and a feed the output."""
+    a = Value(1.5, label="a")
+    b = a * a
+    b.label = "b"
+    c = b + a
+    c.label = "c"
+    d = c * b
+    d.label = "d"
+    return (a,), d
+
+
+def _expected(build):
+    """backward()'s gradients and the backward_steps records' (equation, node name, parents'
+    names), each on a fresh copy of the graph."""
+    leaves, root = build()
+    steps = [
+        (str(r), _name(r.node), ", ".join(map(_name, r.parents)))
+        for r in backward_steps(root, retain_graph=True)
+    ]
+    leaves, root = build()
+    root.backward()
+    return [leaf.grad for leaf in leaves], steps
+
+
+def _text(html_value: str) -> str:
+    """The text of an HTML fragment (the equation widget's <pre>), entities undone."""
+    import html
+
+    return html.unescape(re.sub(r"<[^>]+>", "", html_value))
+
+
+# ------------------------------------------------------------------------- step_through
+@pytest.mark.parametrize("build", [micrograd_neuron, diamond])
+def test_widget_has_one_position_per_step_and_ends_with_backwards_grads(build):
+    grads, steps = _expected(build)
+    leaves, root = build()
+    widget = step_through(root)
+    assert widget.slider.min == 1 and widget.slider.max == len(steps)
+    assert len(widget.records) == len(steps)
+    assert [leaf.grad for leaf in leaves] == grads  # the walk ran to the end when it was built
+    assert _text(widget.equation.value) == steps[0][0]
+    assert widget.graph.value.startswith("<svg")
+
+
+def test_moving_the_slider_shows_that_steps_drawing_and_equation():
+    _, steps = _expected(micrograd_neuron)
+    _, root = micrograd_neuron()
+    widget = step_through(root)
+    seen = []
+    for k in range(1, len(steps) + 1):
+        widget.slider.value = k
+        assert _text(widget.equation.value) == steps[k - 1][0]
+        seen.append(widget.graph.value)
+    assert len(set(seen)) == len(steps)  # each step its own picture
+    widget.slider.value = 1
+    assert _text(widget.equation.value) == steps[0][0] and widget.graph.value == seen[0]
+
+
+def test_drawing_at_step_k_shows_the_grads_as_they_were_after_step_k():
+    """o = tanh(n): o's grad is 1 from step 1; n's is filled in by step 1, and x1's only at the
+    last step (x1 * w1), so early drawings show x1's grad still 0."""
+    (x1, _, w1, _, _), root = micrograd_neuron()
+    widget = step_through(root)
+    first, last = widget.graph.value, None
+    widget.slider.value = widget.slider.max
+    last = widget.graph.value
+    x1_grad = f"grad {x1.grad:.4g}".replace("-", "&#45;")
+    assert x1.grad != 0 and x1_grad in last and x1_grad not in first
+    assert "grad 0" in first  # the leaves not reached yet
+
+
+def test_buttons_move_one_step_and_stop_at_the_ends():
+    _, root = diamond()
+    widget = step_through(root)
+    controls = widget.children[0].children
+    buttons = {c.description: c for c in controls if c.description in ("previous", "next")}
+    previous, following = buttons["previous"], buttons["next"]
+    previous.click()
+    assert widget.slider.value == 1
+    for _ in range(10):
+        following.click()
+    assert widget.slider.value == widget.slider.max
+    previous.click()
+    assert widget.slider.value == widget.slider.max - 1
+
+
+def test_a_tensor_graph_steps_through_too():
+    x = Tensor([[1.0, -2.0], [0.5, 3.0]], requires_grad=True)
+    x.label = "x"
+    y = (x * x).tanh().sum()
+    y.label = "y"
+    widget = step_through(y)
+    assert widget.slider.max == len(widget.records) == 3
+    assert x.grad is not None
+
+
+def test_without_ipywidgets_the_error_says_what_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)  # `import ipywidgets` now fails
+    leaves, root = diamond()
+    with pytest.raises(ImportError, match=r"pip install chainrule\[notebooks\]"):
+        step_through(root)
+    assert leaves[0].grad == 0.0  # nothing ran
+
+
+def test_a_leaf_and_a_too_long_pass_are_clear_errors():
+    with pytest.raises(ValueError, match="leaf"):
+        step_through(Value(1.0, label="a"))
+    _, root = micrograd_neuron()
+    with pytest.raises(ValueError, match="max_steps=5"):
+        step_through(root, max_steps=3)
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        step_through(Value(1.0, requires_grad=False) * 2.0)
+
+
+# ------------------------------------------------------------------------ save_steps_html
+def _sections(text: str) -> list[str]:
+    return re.findall(r'<section class="step".*?</section>', text, flags=re.S)
+
+
+def _attr(section: str, name: str) -> str:
+    import html
+
+    return html.unescape(re.search(rf'{name}="([^"]*)"', section).group(1))
+
+
+def test_page_has_one_svg_per_step_with_its_equation_and_node(tmp_path):
+    grads, steps = _expected(micrograd_neuron)
+    leaves, root = micrograd_neuron()
+    path = save_steps_html(root, tmp_path / "steps.html")
+    assert path == tmp_path / "steps.html"
+    text = path.read_text(encoding="utf-8")
+    assert [leaf.grad for leaf in leaves] == grads
+    sections = _sections(text)
+    assert len(sections) == len(steps) == text.count("<svg")
+    for k, (section, (equation, node, parents)) in enumerate(zip(sections, steps), 1):
+        assert section.count("<svg") == 1
+        assert _attr(section, "data-step") == str(k)
+        assert _attr(section, "data-equation") == equation
+        assert _attr(section, "data-node") == node
+        assert _attr(section, "data-parents") == parents
+        assert (" hidden" in section.split(">", 1)[0]) == (k > 1)  # step 1 shown first
+
+
+def test_page_is_self_contained(tmp_path):
+    _, root = diamond()
+    text = save_steps_html(root, tmp_path / "d.html").read_text(encoding="utf-8")
+    assert not re.search(r'(src|href)\s*=\s*["\']?\s*(https?:)?//', text, flags=re.I)
+    assert "<link" not in text and "@import" not in text and "url(" not in text
+    assert re.search(r"<script>", text) and not re.search(r"<script[^>]*\bsrc=", text)
+    assert "<?xml" not in text and "<!DOCTYPE svg" not in text  # the SVGs are inline
+    ids = re.findall(r'\bid="([^"]+)"', text)
+    assert len(ids) == len(set(ids))  # every step's SVG ids prefixed: unique in the page
+
+
+def test_page_write_is_atomic_and_replaces_an_old_file(tmp_path):
+    target = tmp_path / "out.html"
+    target.write_text("old", encoding="utf-8")
+    _, root = diamond()
+    save_steps_html(root, str(target), title="A <diamond>")
+    text = target.read_text(encoding="utf-8")
+    assert "<title>A &lt;diamond&gt;</title>" in text
+    assert [p.name for p in tmp_path.iterdir()] == ["out.html"]  # no temporary file left
+
+
+def test_page_in_a_missing_folder_fails_before_the_walk(tmp_path):
+    leaves, root = diamond()
+    with pytest.raises(FileNotFoundError, match="folder"):
+        save_steps_html(root, tmp_path / "no" / "such" / "steps.html")
+    assert leaves[0].grad == 0.0
