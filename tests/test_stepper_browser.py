@@ -1,0 +1,174 @@
+"""The page save_steps_html writes, in a real browser: Debian's headless chromium via playwright.
+
+Opened from disk (file://), stepped with the next button and with the right arrow key (and back
+with the left one): after k presses the page shows the (k+1)-th backward_steps record's equation,
+that record's node is the one named and marked in the shown drawing, and exactly one step is
+visible. A console error, a page error or any request off the file fails the test; a screenshot
+of each run goes to the test's temporary folder. playwright never downloads a browser here: it
+drives /usr/bin/chromium (`make chromium` installs it; `make test` does so when it is missing).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from autograd import Value, backward_steps, save_steps_html
+from autograd.steps import _name
+
+pytest.importorskip("playwright")
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# The kinds draw_dot gives a node box (its CSS class); any other class on it is a step's mark.
+KINDS = {"node", "root", "parameter", "constant", "intermediate", "op"}
+
+
+def micrograd_neuron() -> Value:
+    """micrograd's lecture neuron, every node labelled: 5 steps."""
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
+    b = Value(6.8813735870195432, label="b")
+    x1w1 = x1 * w1
+    x1w1.label = "x1w1"
+    x2w2 = x2 * w2
+    x2w2.label = "x2w2"
+    s = x1w1 + x2w2
+    s.label = "s"
+    n = s + b
+    n.label = "n"
+    o = n.tanh()
+    o.label = "o"
+    return o
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's chromium, headless (never a browser build of playwright's own)."""
+    if not Path(CHROMIUM).is_file():
+        pytest.fail(f"{CHROMIUM} is missing: `make chromium` (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory):
+    """The page for the neuron, and the (equation, node name) of each backward_steps record of a
+    fresh copy of the same graph."""
+    records = [(str(r), _name(r.node), r.node.label) for r in backward_steps(micrograd_neuron())]
+    path = save_steps_html(micrograd_neuron(), tmp_path_factory.mktemp("page") / "steps.html")
+    return path, records
+
+
+class Page:
+    """The saved page opened in a fresh context, with what went wrong on the way."""
+
+    def __init__(self, browser, path: Path) -> None:
+        self.problems: list[str] = []
+        self.context = browser.new_context(viewport={"width": 1280, "height": 900})
+        page = self.page = self.context.new_page()
+        url = path.as_uri()
+
+        def route(request_route):
+            if request_route.request.url == url:
+                request_route.continue_()
+            else:
+                self.problems.append(f"request off the page: {request_route.request.url}")
+                request_route.abort()
+
+        page.route("**/*", route)
+        page.on(
+            "console",
+            lambda msg: msg.type == "error" and self.problems.append(f"console: {msg.text}"),
+        )
+        page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
+        page.goto(url)
+
+    def shown(self) -> dict:
+        """What the page shows now: the visible steps' data, equation text and marked labels."""
+        return self.page.evaluate(
+            """(kinds) => {
+                const visible = [...document.querySelectorAll("section.step")]
+                    .filter((s) => !s.hidden && s.offsetParent !== null);
+                const step = visible[0];
+                const marked = [...step.querySelectorAll("g.node")]
+                    .filter((g) => [...g.classList].some((c) => !kinds.includes(c)))
+                    .map((g) => g.querySelector("text").textContent);
+                return {
+                    count: visible.length,
+                    step: step.dataset.step,
+                    node: step.dataset.node,
+                    equation: step.querySelector("pre.equation").innerText,
+                    marked: marked,
+                    counter: document.getElementById("counter").textContent,
+                };
+            }""",
+            sorted(KINDS),
+        )
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.mark.parametrize("how", ["button", "ArrowRight"])
+def test_pressing_next_k_times_shows_the_kth_record(browser, saved, tmp_path, how):
+    path, records = saved
+    page = Page(browser, path)
+    try:
+        for k in range(len(records) + 2):  # two presses past the end: stays on the last step
+            expected = records[min(k, len(records) - 1)]
+            shown = page.shown()
+            assert shown["count"] == 1, shown
+            assert shown["equation"] == expected[0]
+            assert shown["node"] == expected[1]
+            assert expected[2] in shown["marked"], shown  # the record's node is marked
+            assert shown["counter"] == f"step {min(k, len(records) - 1) + 1} of {len(records)}"
+            if k == 2:
+                page.page.screenshot(path=str(tmp_path / f"step3-{how}.png"), full_page=True)
+            if how == "button":
+                page.page.click("#next")
+            else:
+                page.page.keyboard.press("ArrowRight")
+        page.page.keyboard.press("ArrowLeft")
+        assert page.shown()["equation"] == records[-2][0]
+        page.page.keyboard.press("Home")
+        assert page.shown()["equation"] == records[0][0]
+        page.page.click("#prev")  # before the first step: stays there
+        assert page.shown()["step"] == "1"
+        assert (tmp_path / f"step3-{how}.png").stat().st_size > 1000
+        assert page.problems == []
+    finally:
+        page.close()
+
+
+def test_play_runs_to_the_last_step_and_stops(browser, tmp_path):
+    o = micrograd_neuron()
+    records = [str(r) for r in backward_steps(micrograd_neuron())]
+    path = save_steps_html(o, tmp_path / "play.html", interval=50)
+    page = Page(browser, path)
+    try:
+        page.page.click("#play")
+        page.page.wait_for_function(
+            "document.getElementById('play').textContent.includes('play')", timeout=10_000
+        )
+        assert page.shown()["equation"] == records[-1]
+        page.page.screenshot(path=str(tmp_path / "played.png"))
+        assert page.problems == []
+    finally:
+        page.close()
