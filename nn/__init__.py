@@ -24,6 +24,7 @@ from . import (
     train,
 )
 from .callbacks import *  # noqa: F403
+from .compile import compile_step
 from .data import *  # noqa: F403
 from .layers import *  # noqa: F403
 from .losses import *  # noqa: F403
@@ -51,5 +52,6 @@ __all__ = [
     *plots.__all__,
     *search.__all__,
     *torch_bridge.__all__,
+    "compile_step",
     "datasets",
 ]

@@ -24,6 +24,7 @@ from autograd import Node, Value, no_grad
 
 from . import losses
 from .callbacks import Callback
+from .compile import compile_step
 from .data import batches, check_lengths, num_batches, take
 from .history import History
 from .metrics import Metric, accuracy, get_metric, to_numpy
@@ -71,6 +72,7 @@ def fit(
     progress: bool = True,
     seed: int | None = None,
     callbacks: Sequence[Callback] = (),
+    compile: bool = False,  # noqa: A002 - the name users know from Keras and torch.compile
 ) -> History:
     """Train ``model`` on ``(X, y)`` for ``epochs`` epochs; return the :class:`History`.
 
@@ -95,6 +97,10 @@ def fit(
     ``on_epoch_end(epoch, logs)`` after every epoch (epochs from 1) and ``on_train_end(logs)``.
     A callback that sets ``stop_training = True`` ends training after that epoch;
     ``History.stopped_epoch`` and ``History.stop_reason`` then say when and why.
+
+    ``compile=True`` runs each iteration through :func:`nn.compile_step` (a Tensor model only):
+    traced on the first batch of each shape, replayed without a graph afterwards, with the same
+    losses and weights.
     """
     callbacks = list(callbacks)
     for cb in callbacks:
@@ -105,6 +111,14 @@ def fit(
         raise TypeError("fit needs the targets y (one per sample of X)")
     lrs = planned_lrs(schedule, optimizer, epochs)  # checked before training starts
     engine = _engine(model)
+    step = None
+    if compile:
+        if engine.scalar:
+            raise ValueError(
+                "fit(compile=True) needs a Tensor model (nn.Sequential, nn.Linear, "
+                "...); a scalar MLP of Values has nothing to compile"
+            )
+        step = compile_step(model, loss, optimizer)
     X, y = _prepare(engine, X, y)
     if validation_split:
         if validation_data is not None:
@@ -150,6 +164,14 @@ def fit(
             model.train()
             total, outputs, targets = 0.0, [], []
             for iteration, (xb, yb) in enumerate(batches(X, y, batch_size, shuffle, rng), 1):
+                if step is not None:  # the compiled step: forward, loss, backward, update
+                    where = (epoch, epochs, iteration, per_epoch, optimizer.lr)
+                    value = step(xb, yb, partial(_check_step, where=where, history=history))
+                    history.iteration_loss.append(value)
+                    total += value * len(xb)
+                    outputs.append(step.last_output)
+                    targets.append(np.asarray(yb))
+                    continue
                 out = _forward(engine, model, xb)  # forward pass
                 batch_loss = loss(out, yb)  # how wrong the model is on this batch
                 value = _loss_value(batch_loss)
@@ -221,6 +243,15 @@ def predict(model: Module, X: Any, batch_size: int | None = None) -> np.ndarray:
 
 
 # ------------------------------------------------------------------------ the machinery
+def _check_step(value: float, params: list, where: tuple, history: History) -> None:
+    """The compiled step's check before its update: the loss and the gradients are finite."""
+    if not math.isfinite(value):
+        raise _diverged(f"the loss is {value}", where, history)
+    bad = _first_bad_gradient(params)
+    if bad is not None:
+        raise _diverged(f"the gradient of parameter {bad} is not finite", where, history)
+
+
 def _check_arguments(
     model: Any, loss: Any, optimizer: Any, epochs: Any, validation_split: Any
 ) -> None:

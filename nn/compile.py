@@ -1,0 +1,357 @@
+"""``compile_step``: a training step traced once, then replayed on raw arrays (no graph).
+
+The first call with inputs of given shapes and dtypes runs the ordinary step (``zero_grad``,
+forward, loss, ``backward``, ``optimizer.step``) and records, from the finished graph, each
+op's ``Function`` and where its inputs come from: a parameter (read from ``p.data`` at every
+call, so a rebound array is used), the input ``x``, the targets ``y``, a dropout mask (drawn
+afresh from the layer's generator at every call), a constant, or another op's output. Later
+calls with the same shapes replay that record: ``fn.forward(NumpyMath, ...)`` in order, the
+rules ``fn.backward(NumpyMath, g, out, ...)`` in reverse, gradients added (broadcasting undone)
+as ``Tensor`` does, then the optimizer's own ``step()`` (so a changed ``lr`` is honoured). This
+is the idea of JAX's ``jit``, PyTorch's ``torch.compile`` and tinygrad's ``TinyJit``: Python
+runs once per op, not once per node plus graph bookkeeping.
+
+A model change between calls (a parameter or sub-module replaced, ``train()``/``eval()``, a
+parameter frozen, reshaped or of a new dtype) is seen by a cheap guard and the step is traced
+again. What cannot be replayed raises :class:`CompileError` at trace time: a loss that is not a
+one-element Tensor, an op other than ``cross_entropy`` that holds the targets. Limitation: a
+constant the model computes from the batch in some other way (a mask ``x > 0`` used as a plain
+array, say) would be replayed as recorded; models made of ``nn`` layers and losses have none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from operator import getitem, is_
+from typing import Any
+
+import numpy as np
+
+from autograd import Node, Tensor
+from autograd.core import topological_order
+from autograd.math import NumpyMath, unbroadcast
+from autograd.tensor_nn import _LINEAR, CrossEntropyLogits
+from autograd.tensor_nn import Linear as LinearOp
+from autograd.tensor_ops import MATMUL, Matmul
+
+from .layers import _FUSED, Dropout, _LinearReLU
+from .module import Module
+from .optim import Optimizer
+
+__all__ = ["CompileError", "CompiledStep", "compile_step"]
+
+_ndarray = np.ndarray
+
+
+class CompileError(RuntimeError):
+    """The step cannot be recorded and replayed (the reason is in the message)."""
+
+
+def compile_step(model: Module, loss_fn: Callable, optimizer: Optimizer) -> CompiledStep:
+    """``step(x, y) -> float``: one training step (``zero_grad``, forward, ``loss_fn(model(x),
+    y)``, backward, ``optimizer.step()``), traced on the first call for each shape and dtype of
+    ``x`` and ``y`` and replayed without building a graph afterwards. Same losses and weights
+    as the ordinary step; ``step.records`` holds the records, ``step.tape()`` shows one."""
+    if not isinstance(model, Module):
+        raise TypeError(f"compile_step: model must be an nn.Module, got {type(model).__name__}")
+    if not callable(loss_fn):
+        raise TypeError(f"compile_step: loss_fn must be a function loss(pred, y), got {loss_fn!r}")
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"compile_step: optimizer must be an nn optimizer, got {optimizer!r}")
+    return CompiledStep(model, loss_fn, optimizer)
+
+
+class _Record:
+    """One traced step: the forward list, the backward list and where each slot comes from."""
+
+    __slots__ = ("vals", "params", "x", "ys", "targets", "drops", "forward", "backward",
+                 "loss", "out", "grad_params", "guard", "ops")  # fmt: skip
+
+
+class CompiledStep:
+    """The callable :func:`compile_step` returns; ``records`` maps shapes and dtypes to traces."""
+
+    def __init__(self, model: Module, loss_fn: Callable, optimizer: Optimizer) -> None:
+        self.model, self.loss_fn, self.optimizer = model, loss_fn, optimizer
+        self.records: dict[tuple, _Record] = {}
+        self.traces = 0  # how many times a step was traced (for tests and the curious)
+        self.last_output: np.ndarray | None = None  # the model's output at the last call
+        self._guard_refs: tuple = ()
+
+    # ------------------------------------------------------------------------- the call
+    def __call__(self, x: Any, y: Any, before_update: Callable | None = None) -> float:
+        """One step on the batch ``(x, y)``; returns the loss (before the update).
+        ``before_update(loss, params)``, if given, runs after backward and may raise to stop
+        the update (``fit`` checks for nan there)."""
+        if isinstance(x, Node):
+            x = x.data
+        if type(x) is not _ndarray:
+            x = np.asarray(x)
+        if isinstance(y, Node):
+            y = y.data
+        if type(y) is not _ndarray:
+            y = np.asarray(y)
+        key = (x.shape, x.dtype, y.shape, y.dtype)
+        record = self.records.get(key)
+        if record is not None and not self._unchanged(record):
+            self.records.clear()  # the model changed: every record is stale
+            record = None
+        if record is None:
+            return self._trace(key, x, y, before_update)
+        return self._replay(record, x, y, before_update)
+
+    def _unchanged(self, record: _Record) -> bool:
+        owners, keys, objs, params, state, dicts, sizes = self._guard_refs
+        if not all(map(is_, map(getitem, owners, keys), objs)) or [*map(len, dicts)] != sizes:
+            return False  # an attribute of a module replaced, added or deleted
+        return [(p.data.shape, p.data.dtype, p.requires_grad) for p in params] == state and (
+            [m.training for m in objs if isinstance(m, Module)] == record.guard
+        )
+
+    # ----------------------------------------------------------------------- the replay
+    def _replay(self, rec: _Record, x: Any, y: Any, before_update: Callable | None) -> float:
+        vals = rec.vals
+        for s, p in rec.params:
+            vals[s] = p.data
+        s, dtype = rec.x
+        vals[s] = x if x.dtype is dtype else x.astype(dtype)
+        for s, dtype in rec.ys:
+            vals[s] = y if y.dtype is dtype else y.astype(dtype)
+        for fn, dtype in rec.targets:
+            t = y if y.dtype is dtype else y.astype(dtype)
+            if t.size and np.minimum.reduce(t) < 0:
+                raise ValueError(f"cross_entropy: targets must be >= 0, got {t.min()}")
+            fn.targets = t
+        for s, m, shape, dtype in rec.drops:  # as Dropout.forward draws it
+            keep = m.rng.random(shape) >= m.p
+            vals[s] = keep.astype(dtype) / dtype.type(1 - m.p)
+        F = NumpyMath
+        for fn, ins, out, wrap in rec.forward:
+            r = fn.forward(F, *[vals[i] for i in ins])
+            vals[out] = np.asarray(r) if wrap else r
+        grads = [None] * len(vals)
+        loss = vals[rec.loss]
+        grads[rec.loss] = np.array(1, loss.dtype) if loss.ndim == 0 else np.ones_like(loss)
+        for fn, ins, out, targets in rec.backward:
+            g = grads[out]
+            if g is None:
+                continue
+            cs = fn.backward(F, g, vals[out], *[vals[i] for i in ins])
+            for c, t in zip(cs, targets):
+                if c is None or t is None:
+                    continue
+                i, shape, dtype, leaf = t
+                old = grads[i]
+                if c.__class__ is not _ndarray:
+                    c = np.asarray(c)
+                if c.shape != shape:
+                    c = unbroadcast(c, shape)
+                if c.dtype is not dtype:
+                    c = c.astype(dtype, copy=False)
+                elif old is None and leaf and (c is g or c.base is not None):
+                    c = c.copy()
+                grads[i] = c if old is None else old + c
+        value = float(loss)
+        self.last_output = vals[rec.out]
+        optimizer = self.optimizer
+        optimizer.zero_grad()
+        for s, p in rec.grad_params:
+            p.grad = grads[s]
+        if before_update is not None:
+            before_update(value, optimizer.params)
+        optimizer.step()
+        return value
+
+    # ------------------------------------------------------------------------ the trace
+    def _trace(self, key: tuple, x: Any, y: Any, before_update: Callable | None) -> float:
+        model, optimizer = self.model, self.optimizer
+        xt = Tensor(x)
+        xt.requires_grad = True  # every node computed from x is recorded (and its inputs kept)
+        dropouts: dict[int, tuple] = {}  # id(output) -> (output, module, input shape, dtype)
+        patched = []
+        for _, m in model.named_modules():
+            if isinstance(m, Dropout):
+                vars(m)["forward"] = _recording(m, dropouts)
+                patched.append(m)
+        try:
+            optimizer.zero_grad()
+            out = model(xt)
+            loss = self.loss_fn(out, y)
+        finally:
+            for m in patched:
+                vars(m).pop("forward", None)
+        if not isinstance(loss, Tensor) or loss.data.size != 1:
+            raise CompileError(f"compile_step: the loss must be a one-element Tensor, got {loss!r}")
+        if not isinstance(out, Tensor):
+            raise CompileError(f"compile_step: the model must return a Tensor, got {out!r}")
+        if not loss.requires_grad:
+            raise CompileError("compile_step: the loss does not depend on any parameter")
+        rec = self._record(xt, y, out, loss, dropouts)
+        value = float(loss.data.reshape(()))
+        loss.backward()
+        xt.grad = None
+        self.last_output = out.data
+        if before_update is not None:
+            before_update(value, optimizer.params)
+        optimizer.step()
+        self.records[key] = rec
+        self.traces += 1
+        return value
+
+    def _record(
+        self, xt: Tensor, y: np.ndarray, out: Tensor, loss: Tensor, dropouts: dict
+    ) -> _Record:
+        order = topological_order([loss])
+        params = {id(p): p for p in self.model.parameters()}
+        params.update({id(p): p for p in self.optimizer.params})
+        vals: list = []
+        slot: dict[int, int] = {}  # id(node) -> slot
+        need: list[bool] = []  # does the slot's value depend on a parameter that needs grad?
+        leaf: list[bool] = []
+        rec = _Record()
+        rec.params, rec.ys, rec.targets, rec.drops, rec.forward = [], [], [], [], []
+        grad_params = []
+
+        def new(value: Any, needs: bool, is_leaf: bool = False) -> int:
+            vals.append(value)
+            need.append(needs)
+            leaf.append(is_leaf)
+            return len(vals) - 1
+
+        def is_y(c: Any) -> bool:
+            return c.shape == y.shape and c.size > 0 and np.array_equal(c, y)
+
+        rec.x = (new(None, False), xt.data.dtype)
+        slot[id(xt)] = rec.x[0]
+        entries = []
+        for node in order:
+            fn, ins = node._fn, []
+            drop = dropouts.get(id(node))
+            for k, p in enumerate(node._parents):
+                if isinstance(p, Node) and id(p) in slot:
+                    ins.append(slot[id(p)])
+                elif isinstance(p, Node) and id(p) in params:
+                    s = slot[id(p)] = new(None, p.requires_grad, True)
+                    rec.params.append((s, p))
+                    if p.requires_grad:
+                        grad_params.append((s, p))
+                    ins.append(s)
+                else:
+                    c = p.data if isinstance(p, Node) else p
+                    s = new(c, False)
+                    if drop is not None and k == 1 and not isinstance(p, Node):
+                        rec.drops.append((s, drop[1], drop[2], drop[3]))
+                    elif isinstance(c, _ndarray) and is_y(c):
+                        rec.ys.append((s, c.dtype))
+                    ins.append(s)
+            for name, value in vars(fn).items() if not isinstance(fn, CrossEntropyLogits) else ():
+                if (
+                    isinstance(value, _ndarray)
+                    and is_y(value)
+                    or isinstance(value, tuple)
+                    and any(isinstance(v, _ndarray) and is_y(v) for v in value)
+                ):
+                    raise CompileError(
+                        f"compile_step: op {fn.name!r} holds the targets ({name}); only "
+                        "cross_entropy's targets are replayed (use nn.cross_entropy)"
+                    )
+            if isinstance(fn, CrossEntropyLogits):
+                if not np.array_equal(fn.targets, y):
+                    raise CompileError("compile_step: cross_entropy's targets are not y")
+                rec.targets.append((fn, fn.targets.dtype))
+            needs = [need[i] for i in ins]
+            fn = _retarget(fn, needs)
+            s = slot[id(node)] = new(None, any(needs))
+            entries.append((fn, tuple(ins), s, type(node.data) is not _ndarray))
+        for s in (slot.get(id(out)), slot.get(id(loss))):
+            if s is None:
+                raise CompileError("compile_step: the model's output is not in the loss's graph")
+        rec.out, rec.loss = slot[id(out)], slot[id(loss)]
+        rec.forward = entries
+        shapes = {slot[id(n)]: (n.data.shape, n.data.dtype) for n in order}
+        for s, p in rec.params:
+            shapes[s] = (p.data.shape, p.data.dtype)
+        rec.backward = [  # the rules in reverse order; per input: (slot, shape, dtype, leaf)
+            (fn, ins, s, tuple((i, *shapes[i], leaf[i]) if need[i] else None for i in ins))
+            for fn, ins, s, _ in reversed(entries)
+            if need[s]
+        ]
+        rec.vals = vals
+        rec.grad_params = grad_params
+        rec.ops = [(fn.name, ins, s) for fn, ins, s, _ in entries]
+        self._set_guard(rec)
+        return rec
+
+    def _set_guard(self, rec: _Record) -> None:
+        owners, keys, objs, dicts = [], [], [], []
+        for _, m in self.model.named_modules():
+            d = vars(m)
+            dicts.append(d)
+            for k, v in d.items():
+                if isinstance(v, (Module, Node, list, tuple)):
+                    owners.append(d)
+                    keys.append(k)
+                    objs.append(v)
+        params = [p for _, p in rec.params]
+        state = [(p.data.shape, p.data.dtype, p.requires_grad) for p in params]
+        self._guard_refs = (owners, keys, objs, params, state, dicts, [*map(len, dicts)])
+        rec.guard = [m.training for m in objs if isinstance(m, Module)]
+
+    # --------------------------------------------------------------------------- display
+    def tape(self, key: tuple | None = None) -> str:
+        """The recorded ops of one record (the first one by default), one line per op:
+        ``v5 = linear+relu(x, p0, p1, c3)``."""
+        if not self.records:
+            return "(nothing recorded yet: call the step once)"
+        rec = self.records[key] if key is not None else next(iter(self.records.values()))
+        names = {rec.x[0]: "x"}
+        for k, (s, _) in enumerate(rec.params):
+            names[s] = f"p{k}"
+        for s, _ in rec.ys:
+            names[s] = "y"
+        for s, *_ in rec.drops:
+            names[s] = "mask"
+        lines = []
+        for name, ins, s in rec.ops:
+            args = ", ".join(
+                names.get(
+                    i,
+                    f"c{i}"
+                    if rec.vals[i] is not None and i not in {o for _, _, o in rec.ops}
+                    else f"v{i}",
+                )
+                for i in ins
+            )
+            names[s] = f"v{s}"
+            lines.append(f"v{s} = {name}({args})")
+        lines.append(
+            f"loss = v{rec.loss}; backward: {len(rec.backward)} rules; "
+            f"update: {type(self.optimizer).__name__}.step()"
+        )
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"<compiled step: {len(self.records)} record(s), traced {self.traces} time(s)>"
+
+
+def _retarget(fn: Any, needs: list[bool]) -> Any:
+    """The same op choosing only the gradients the replay needs (the trace made x need one)."""
+    if isinstance(fn, _LinearReLU):
+        return _FUSED[(needs[0], needs[1], needs[2] if len(needs) == 4 else False)]
+    if type(fn) is LinearOp:
+        return _LINEAR[(needs[0], needs[1], needs[2] if len(needs) == 3 else False, fn.relu)]
+    if type(fn) is Matmul:
+        return MATMUL[needs[0]][needs[1]]
+    return fn
+
+
+def _recording(module: Dropout, seen: dict) -> Callable:
+    """``module.forward`` that also notes which node it made (its mask is drawn at replay)."""
+
+    def forward(x: Tensor) -> Tensor:
+        y = Dropout.forward(module, x)
+        if y is not x:
+            seen[id(y)] = (y, module, x.data.shape, x.data.dtype)
+        return y
+
+    return forward
