@@ -26,9 +26,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from . import draw
 from .core import Node, topological_order
 from .draw import check_graphviz, draw_dot
-from .steps import BackwardStep, _name, backward_steps
+from .steps import BackwardStep, backward_steps
 
 __all__ = ["save_steps_html", "step_through"]
 
@@ -40,31 +43,52 @@ NOTEBOOKS_HINT = (
 
 @dataclass(frozen=True)
 class _Frame:
-    """One step as shown: its record, the drawing after it (SVG text), its equation, its node."""
+    """One step as shown: its record, the drawing after it (SVG text), its equation, the names
+    of its node and of that node's parents."""
 
     record: BackwardStep
     svg: str
     equation: str
     node: str
+    parents: str
 
 
 def _drawing(root: Node, record: BackwardStep, options: dict) -> Any:
     """The graph as it is right after ``record``'s step, that step marked (the one place that
-    says how: ``draw_dot(root, step=record, **options)`` once draw_dot takes ``step``)."""
-    return draw_dot(root, highlight=record.nodes, **options)
+    says how: the node whose rule runs, the parents receiving, the nodes done, with a legend)."""
+    return draw_dot(root, step=record, **options)
+
+
+def _namer(root: Node) -> Any:
+    """A function giving each node of ``root``'s graph its name in drawings and step records
+    (``draw.node_names`` where there is one), else its label, else a short description."""
+    node_names = getattr(draw, "node_names", None)
+    names = node_names(root) if node_names is not None else {}
+
+    def name(node: Node) -> str:
+        if id(node) in names:
+            return names[id(node)]
+        if node.label:
+            return node.label
+        if node.is_leaf and not node.requires_grad and np.size(node.data) == 1:
+            return f"{float(np.asarray(node.data).reshape(())):.4g}"  # a constant: its value
+        return f"[{node.op or 'leaf'}]"
+
+    return name
 
 
 def _frames(root: Node, grad: Any, max_steps: int, options: dict) -> list[_Frame]:
     """Walk ``root``'s backward pass, drawing the graph after every step (the gradients then)."""
     walk = backward_steps(root, grad, retain_graph=True)  # checks root (a node needing grad)
+    name_of = _namer(root)
     if root.is_leaf:
         raise ValueError(
-            f"nothing to step through: {_name(root)!r} is a leaf (no op made it, so backward() "
+            f"nothing to step through: {name_of(root)!r} is a leaf (no op made it, so backward() "
             "only sets its own grad); step through a node computed from it"
         )
     if (count := len(topological_order([root]))) > max_steps:
         raise ValueError(
-            f"the backward pass of {_name(root)!r} has {count} steps, more than "
+            f"the backward pass of {name_of(root)!r} has {count} steps, more than "
             f"max_steps={max_steps}: pass max_steps={count} to draw them all (one drawing per "
             "step), or step through a smaller expression"
         )
@@ -74,7 +98,8 @@ def _frames(root: Node, grad: Any, max_steps: int, options: dict) -> list[_Frame
         for record in walk:
             svg = _drawing(root, record, options).pipe(format="svg", encoding="utf-8")
             svg = svg[svg.index("<svg") :]  # no XML prolog, DOCTYPE or comment: ready to inline
-            frames.append(_Frame(record, svg, str(record), _name(record.node)))
+            parents = ", ".join(map(name_of, record.parents))
+            frames.append(_Frame(record, svg, str(record), name_of(record.node), parents))
     return frames
 
 
@@ -162,7 +187,7 @@ def save_steps_html(
     if not path.parent.is_dir():  # before the walk: a wrong path leaves the grads untouched
         raise FileNotFoundError(f"save_steps_html(): no folder {str(path.parent)!r} to write into")
     frames = _frames(root, grad, max_steps, draw_options)
-    title = title if title is not None else f"Backward pass of {_name(root)}"
+    title = title if title is not None else f"Backward pass of {_namer(root)(root)}"
     text = _page(frames, title, int(interval))
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -222,12 +247,11 @@ def _page(frames: list[_Frame], title: str, interval: int) -> str:
     sections = []
     for frame in frames:
         record = frame.record
-        parents = ", ".join(_name(p) for p in record.parents)
         attrs = {
             "data-step": str(record.index),
             "data-node": frame.node,
             "data-op": record.op,
-            "data-parents": parents,
+            "data-parents": frame.parents,
             "data-equation": frame.equation,
         }
         shown = " ".join(f'{k}="{html.escape(v, quote=True)}"' for k, v in attrs.items())
