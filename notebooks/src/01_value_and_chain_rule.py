@@ -12,14 +12,19 @@
 # 2. build a small expression out of `Value` objects and draw its **computation graph**;
 # 3. run the **backward pass by hand**, one chain-rule step at a time;
 # 4. let the engine do it (`backward()`) and check that it agrees;
-# 5. watch the engine's backward pass **step by step** (`backward_steps`).
+# 5. watch the engine's backward pass **step by step** (`backward_steps`), in an interactive
+#    stepper (`step_through`) and in a web page you can share (`save_steps_html`);
+# 6. see **why** the backward pass needs a reverse topological order, and not a plain recursion.
 
 # %%
+import html
 import math
+import tempfile
+from pathlib import Path
 
-from IPython.display import display
+from IPython.display import HTML
 
-from autograd import Value, backward_steps, draw_dot
+from autograd import Value, backward_steps, draw_dot, save_steps_html, step_through
 
 # %% [markdown]
 # ## A derivative is a sensitivity
@@ -49,8 +54,9 @@ print(f"measured slope at x={x}: {slope:.5f}   calculus says 6x - 4 = {6 * x - 4
 # ## Values remember how they were computed
 #
 # A `Value` wraps one number. Every arithmetic operation on Values returns a new Value that
-# remembers its inputs (`._prev`) and the operation that made it (`._op`). So as you compute,
-# the **computation graph** is recorded. The `label` is only there to name nodes in drawings.
+# remembers its inputs (`.parents`; micrograd calls them `._prev`) and the operation that made it
+# (`.op`, micrograd's `._op`). So as you compute, the **computation graph** is recorded. The
+# `label` names a node in drawings and in the chain rule the engine writes out for you.
 
 # %%
 a = Value(2.0, label="a")
@@ -65,7 +71,7 @@ L = d * f_
 L.label = "L"
 
 print(L)
-print("L was made by", repr(L._op), "from", sorted(p.label for p in L._prev))
+print("L was made by", repr(L.op), "from", [p.label for p in L.parents])
 
 # %% [markdown]
 # `draw_dot` draws the graph: each box is a Value (label, data, grad), each ellipse the
@@ -210,17 +216,31 @@ draw_dot(y)
 # `backward_steps(root)` runs the *same* backward pass as `backward()`, but pauses after each
 # node and hands you a record of what it did: the node, the upstream gradient, each input's
 # local derivative and the contribution added to that input's gradient. Printing a step shows
-# its chain rule. Drawing the graph with `highlight=step.nodes` outlines the node being
-# processed and its inputs in red, with the gradients gathered so far.
+# its chain rule, with the names of the nodes.
 
 # %%
 leaves, o = neuron()
 for step in backward_steps(o):
     print(step)
-    display(draw_dot(o, highlight=step.nodes))
 
 # %% [markdown]
-# After the last step the gradients are exactly those of `backward()`:
+# ### Step through it yourself
+#
+# `step_through(root)` runs that walk and draws the graph after every step: press **play**, or
+# **next** and **previous**, or drag the slider. The drawing shows the gradients as they were
+# right after the chosen step: the node whose rule runs, the inputs receiving a contribution
+# and the nodes already done each have their own colour (see the legend), and the step's chain
+# rule is written underneath. Watch the gradients fill in, from the output back to the leaves.
+# (It needs `ipywidgets`, `pip install chainrule[notebooks]`, and a running notebook: on a static
+# page, such as the documentation site, the web page further down stands in for it.)
+
+# %% tags=["widget"]
+leaves, o = neuron()
+step_through(o)
+
+# %% [markdown]
+# The stepper ran the whole walk when it was built, so the gradients are now exactly those of
+# `backward()`:
 
 # %%
 stepped = {name: leaf.grad for name, leaf in leaves.items()}
@@ -231,6 +251,116 @@ for name, leaf in fresh.items():
     assert stepped[name] == leaf.grad
 
 # %% [markdown]
+# ### The same, as a web page
+#
+# Widgets need a running Jupyter. `save_steps_html(root, path)` writes the same step-through as
+# **one HTML file**: the drawings inside it, a few lines of script, nothing fetched from the
+# network. Open it in any browser (buttons, or the arrow keys), mail it to a class, put it on a
+# website. Here it is written to a temporary folder and shown below; click into it and use
+# the arrow keys. Run `save_steps_html(o, "neuron_steps.html")` to keep one next to this notebook.
+#
+# Like `backward()`, stepping through *accumulates* into the leaves' gradients, so we build a
+# fresh neuron for it.
+
+# %%
+_, o_page = neuron()
+page = save_steps_html(o_page, Path(tempfile.mkdtemp()) / "neuron_steps.html")
+print("wrote", page.name, f"({page.stat().st_size // 1024} kB)")
+HTML(
+    f'<div><iframe srcdoc="{html.escape(page.read_text(encoding="utf-8"))}" title="the backward '
+    'pass of the neuron" style="width: 100%; height: 480px; border: 1px solid #ccc"></iframe></div>'
+)
+
+# %% [markdown]
+# ## Why reverse topological order
+#
+# Why does the engine bother to sort the nodes? A first backward pass that a learner might
+# write is a plain recursion: at a node, send each input its share (upstream times the local
+# derivative), then recurse into that input straight away.
+
+
+# %%
+def local_derivatives(node):
+    """(input, d node / d input) for the ops used here."""
+    if node.op == "*":
+        left, right = node.parents
+        return [(left, right.data), (right, left.data)]
+    if node.op == "+":
+        return [(p, 1.0) for p in node.parents]
+    if node.op == "tanh":
+        return [(node.parents[0], 1 - node.data**2)]
+    return []  # a leaf
+
+
+def naive_backward(node):
+    """Push node.grad into each input, then recurse into that input at once."""
+    for parent, local in local_derivatives(node):
+        parent.grad = (parent.grad or 0.0) + node.grad * local  # None: not computed yet
+        naive_backward(parent)
+
+
+# %% [markdown]
+# On the neuron, where every node is used once (the graph is a tree), it gets every gradient
+# right:
+
+# %%
+naive_leaves, o_naive = neuron()
+o_naive.grad = 1.0
+naive_backward(o_naive)
+for name, leaf in naive_leaves.items():
+    print(f"{name}: naive {leaf.grad: .4f}   backward() {fresh[name].grad: .4f}")
+    assert math.isclose(leaf.grad, fresh[name].grad)
+
+# %% [markdown]
+# Now reuse a node: $a = x \cdot w$ and $y = a \cdot a$. The graph is a **diamond**: $a$ reaches
+# $y$ along two edges. By hand, $\frac{\partial y}{\partial a} = 2a$, so
+# $\frac{\partial y}{\partial x} = 2a \cdot w$ and $\frac{\partial y}{\partial w} = 2a \cdot x$.
+
+
+# %%
+def diamond():
+    """y = a * a with a = x * w: the node a is used twice."""
+    x = Value(3.0, label="x")
+    w = Value(2.0, label="w")
+    a = x * w
+    a.label = "a"
+    y = a * a
+    y.label = "y"
+    return x, w, a, y
+
+
+x, w, a, y = diamond()
+y.grad = 1.0
+naive_backward(y)
+print(f"naive:      dy/da = {a.grad:5.1f}   dy/dx = {x.grad:5.1f}   dy/dw = {w.grad:5.1f}")
+
+x2, w2, a2, y2 = diamond()
+y2.backward()
+print(f"backward(): dy/da = {a2.grad:5.1f}   dy/dx = {x2.grad:5.1f}   dy/dw = {w2.grad:5.1f}")
+print(f"by hand:    dy/da = {2 * a2.data:5.1f}   dy/dx = {2 * a2.data * w2.data:5.1f}   "
+      f"dy/dw = {2 * a2.data * x2.data:5.1f}")
+assert x2.grad == 2 * a2.data * w2.data and x.grad != x2.grad
+draw_dot(y2)
+
+# %% [markdown]
+# The naive recursion gets $\frac{\partial y}{\partial a}$ right (both shares arrive) but
+# $x$ and $w$ wrong: it went down from $a$ **as soon as the first share arrived**, with half of
+# $a$'s gradient, and then again after the second share, with the whole of it. So $x$ received
+# $6 \cdot w$ and then $12 \cdot w$: $1.5$ times too much. In a deep network, where nodes are
+# reused everywhere, the errors compound.
+#
+# The fix is the order. A node may pass its gradient on only when it is **complete**, that is
+# after every node that uses it has sent its share. Sorting the nodes so that each comes after
+# its inputs (a topological order) and walking that list backwards guarantees exactly that, and
+# each node is processed **once**. That is what `backward()` does; `backward_steps` shows its
+# order, one step per node (the leaves have no rule to run):
+
+# %%
+x3, w3, a3, y3 = diamond()
+print("order of the steps:", [step.node.label for step in backward_steps(y3)])
+print(f"dy/dx = {x3.grad}, dy/dw = {w3.grad}")
+
+# %% [markdown]
 # ## What to remember
 #
 # * The forward pass computes values **and records the graph**.
@@ -239,6 +369,10 @@ for name, leaf in fresh.items():
 # * The backward pass visits the nodes in **reverse topological order**, so each node's
 #   gradient is complete before it is passed on.
 # * Gradients **accumulate**: reset them between backward passes.
+# * A plain recursion double-counts as soon as a node is reused; the topological order makes
+#   each node wait until its gradient is complete, and visits it once.
 #
 # **Try it:** replace `tanh` by `relu()` or `sigmoid()` in `neuron()`, or make `x2` nonzero,
-# and predict each gradient by hand before you run `backward_steps`.
+# and predict each gradient by hand before you run `step_through`. Then write a topological
+# sort yourself (a depth-first search that appends a node after its inputs) and check that
+# walking it backwards fixes `naive_backward` on the diamond.
