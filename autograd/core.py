@@ -22,7 +22,6 @@ import contextlib
 import threading
 from collections import deque
 from collections.abc import Iterator, Sequence
-from itertools import compress, repeat
 from typing import Any
 
 import numpy as np
@@ -45,7 +44,12 @@ class AnomalyError(RuntimeError):
 class _ThreadFlags(threading.local):
     """Grad mode and anomaly mode, one set per thread (as in PyTorch)."""
 
-    grad_enabled, anomaly = True, False
+    grad_enabled, anomaly, plain = True, False, True  # plain: grad on and anomaly off
+
+
+def _set_flags(grad_enabled: bool, anomaly: bool) -> None:
+    _Flags.grad_enabled, _Flags.anomaly = grad_enabled, anomaly
+    _Flags.plain = grad_enabled and not anomaly
 
 
 _Flags = _ThreadFlags()
@@ -59,10 +63,10 @@ class _GradMode(contextlib.ContextDecorator):
 
     def __enter__(self) -> None:
         self.saved.append(_Flags.grad_enabled)
-        _Flags.grad_enabled = self.enabled
+        _set_flags(self.enabled, _Flags.anomaly)
 
     def __exit__(self, *exc: object) -> None:
-        _Flags.grad_enabled = self.saved.pop()
+        _set_flags(self.saved.pop(), _Flags.anomaly)
 
 
 def no_grad() -> _GradMode:
@@ -81,32 +85,26 @@ def is_grad_enabled() -> bool:
 
 
 class detect_anomaly:  # noqa: N801 - named like torch.autograd.detect_anomaly
-    """Context manager: raise :class:`AnomalyError` at the first op, forward or backward, whose
-    result contains nan or inf, naming the op and its inputs."""
+    """Context manager: raise :class:`AnomalyError` at the first op (forward or backward) whose
+    result has a nan or an inf."""
 
     def __enter__(self) -> detect_anomaly:
-        self.saved, _Flags.anomaly = _Flags.anomaly, True
+        self.saved = _Flags.anomaly
+        _set_flags(_Flags.grad_enabled, True)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        _Flags.anomaly = self.saved
-
-
-_FN, _NONE = repeat("_fn"), repeat(None)  # map(getattr, xs, _FN, _NONE): each x's op or None
-
-
-def _raw(x: Any) -> Any:
-    return x.data if isinstance(x, Node) else x
+        _set_flags(_Flags.grad_enabled, self.saved)
 
 
 def _short(x: Any) -> str:
-    text = repr(_raw(x))
+    text = repr(x.data if isinstance(x, Node) else x)
     return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _check_finite(x: Any, before: str, after: str) -> None:
     """Raise :class:`AnomalyError` saying ``before`` x ``after`` if ``x`` is not finite."""
-    if not np.isfinite(_raw(x)).all():
+    if not np.isfinite(x.data if isinstance(x, Node) else x).all():
         raise AnomalyError(before + _short(x) + after)
 
 
@@ -165,9 +163,10 @@ class Node:
         """The output node of ``fn``; its inputs are kept only if ``track`` and grad mode is on."""
         node = object.__new__(cls)
         node.data, node.grad, node.label, node._fn = data, None, "", fn
-        node.requires_grad = track = track and _Flags.grad_enabled
+        plain = _Flags.plain  # grad on, anomaly off: one look at the flags in the common case
+        node.requires_grad = track = track and (plain or _Flags.grad_enabled)
         node._parents = parents if track else ()
-        if _Flags.anomaly:
+        if not plain and _Flags.anomaly:
             shown = ", ".join(map(_short, parents))
             _check_finite(data, f"op {fn.name!r} produced ", f" from inputs {shown}")
         return node
@@ -208,13 +207,13 @@ def topological_order(roots: Sequence[Node]) -> list[Node]:
         if root._fn is None or not root.requires_grad or root in seen:
             continue
         seen.add(root)
-        stack: list[tuple[Node, Iterator]] = [(root, _op_inputs(root))]
+        stack: list[tuple[Node, Iterator]] = [(root, iter(_inputs(root)))]
         while stack:
             node, pending = stack[-1]
-            for p in pending:
-                if p.requires_grad and p not in seen:
+            for p in pending:  # leaves and constants have no _fn: no rule runs at them
+                if getattr(p, "_fn", None) is not None and p.requires_grad and p not in seen:
                     seen.add(p)
-                    stack.append((p, _op_inputs(p)))
+                    stack.append((p, iter(_inputs(p))))
                     break
             else:
                 stack.pop()
@@ -222,12 +221,11 @@ def topological_order(roots: Sequence[Node]) -> list[Node]:
     return order
 
 
-def _op_inputs(node: Node) -> Iterator:
-    """The inputs of ``node`` that ops made (not leaves or constants), filtered at C speed."""
+def _inputs(node: Node) -> tuple:
     if (parents := node._parents) is None:
         raise GraphFreedError(f"the graph behind {node._fn.name!r} was freed by an earlier "
                               "backward(); pass retain_graph=True to it to go through again")
-    return compress(parents, map(getattr, parents, _FN, _NONE))
+    return parents
 
 
 def backward_walk(

@@ -99,6 +99,20 @@ class Value(Node):
     @staticmethod
     def _apply(fn: Function, inputs: tuple) -> Value:
         """Run ``fn`` on ``inputs`` (Values and numbers) and record the result."""
+        a = inputs[0]
+        if type(a) is Value and len(inputs) == 1:  # the common cases first, without a loop
+            out = fn.forward(FloatMath, a.data)
+            if type(out) is float:
+                return Value._make(out, fn, inputs, a.requires_grad)
+        elif len(inputs) == 2 and type(a) is Value and type(inputs[1]) in _FLOAT_OR_VALUE:
+            b = inputs[1]
+            if type(b) is Value:
+                out = fn.forward(FloatMath, a.data, b.data)
+                track = a.requires_grad or b.requires_grad
+            else:
+                out, track = fn.forward(FloatMath, a.data, b), a.requires_grad
+            if type(out) is float:
+                return Value._make(out, fn, inputs, track)
         data, track = [], False
         for x in inputs:
             if type(x) is Value:
@@ -217,8 +231,9 @@ class Sum(Function):
 class Dot(Function):
     """w1*x1 + ... + wn*xn (+ b) as one node: its inputs are w1..wn, x1..xn (, b)."""
 
-    def __init__(self, bias: bool) -> None:
+    def __init__(self, bias: bool, all_values: bool = False) -> None:
         self.bias = bias
+        self.all_values = all_values  # every input has .data and .requires_grad: no constants
         self.name = "dot+b" if bias else "dot"
 
     def forward(self, F: Any, *wxb: float) -> float:
@@ -232,7 +247,7 @@ class Dot(Function):
         whose inputs are all Values (measured: the n-ary node is where a network spends its
         backward pass); otherwise the general chain rule."""
         parents = node._parents
-        if create_graph or _Flags.anomaly or not set(map(type, parents)) <= _JUST_VALUE:
+        if create_graph or not self.all_values or _Flags.anomaly:
             return super().chain(node, create_graph)
         g, n = node.grad, len(parents) // 2
         for w, x in zip(parents[:n], parents[n : 2 * n]):
@@ -257,7 +272,9 @@ class Dot(Function):
 
 
 _SUM, _DOT, _DOT_BIAS = Sum(), Dot(bias=False), Dot(bias=True)
+_DOT_VALUES = {False: Dot(bias=False, all_values=True), True: Dot(bias=True, all_values=True)}
 _JUST_VALUE = {Value}
+_FLOAT_OR_VALUE = {float, Value}
 _data = operator.attrgetter("data")
 _requires = operator.attrgetter("requires_grad")
 
@@ -281,12 +298,21 @@ def sum_of(values: Iterable[Any]) -> Value:
 def dot(ws: Iterable[Any], xs: Iterable[Any], bias: Any = None) -> Value:
     """sum(w * x) (+ bias) over two equally long sequences of Values or numbers, as one graph
     node: a neuron's weighted sum, fast to compute and easy to read in a drawing."""
-    ws, xs = tuple(ws), tuple(xs)
+    if not isinstance(ws, (list, tuple)) or not isinstance(xs, (list, tuple)):
+        ws, xs = tuple(ws), tuple(xs)
     if len(ws) != len(xs):
         raise ValueError(f"dot(): {len(ws)} weights but {len(xs)} inputs")
-    if bias is None:
-        return _nary(_DOT, ws + xs)
-    return _nary(_DOT_BIAS, ws + xs + (bias,))
+    fn, items = (_DOT, (*ws, *xs)) if bias is None else (_DOT_BIAS, (*ws, *xs, bias))
+    try:  # all Values (the common case): the weighted sum at C speed
+        data = sum(map(operator.mul, map(_data, ws), map(_data, xs)), 0.0)
+        if bias is not None:
+            data += bias.data
+        track = any(map(_requires, items))
+    except (AttributeError, TypeError):  # numbers among them: constants, the general path
+        return _nary(fn, items)
+    if type(data) is not float:  # something else with a .data (a Tensor's): refused there
+        return _nary(fn, items)
+    return Value._make(data, _DOT_VALUES[bias is not None], items, track)
 
 
 ops.install(Value)
