@@ -22,7 +22,7 @@ array, say) would be replayed as recorded; models made of ``nn`` layers and loss
 from __future__ import annotations
 
 from collections.abc import Callable
-from operator import getitem, is_
+from operator import getitem, is_, itemgetter
 from typing import Any
 
 import numpy as np
@@ -65,7 +65,7 @@ class _Record:
     """One traced step: the forward list, the backward list and where each slot comes from."""
 
     __slots__ = ("vals", "params", "x", "ys", "targets", "drops", "forward", "backward",
-                 "loss", "out", "grad_params", "guard", "ops")  # fmt: skip
+                 "loss", "out", "grad_params", "guard", "ops", "seed")  # fmt: skip
 
 
 class CompiledStep:
@@ -105,7 +105,7 @@ class CompiledStep:
         if not all(map(is_, map(getitem, owners, keys), objs)) or [*map(len, dicts)] != sizes:
             return False  # an attribute of a module replaced, added or deleted
         return [(p.data.shape, p.data.dtype, p.requires_grad) for p in params] == state and (
-            [m.training for m in objs if isinstance(m, Module)] == record.guard
+            [m.training for m in record.guard[0]] == record.guard[1]
         )
 
     # ----------------------------------------------------------------------- the replay
@@ -126,17 +126,20 @@ class CompiledStep:
             keep = m.rng.random(shape) >= m.p
             vals[s] = keep.astype(dtype) / dtype.type(1 - m.p)
         F = NumpyMath
-        for fn, ins, out, wrap in rec.forward:
-            r = fn.forward(F, *[vals[i] for i in ins])
+        for fn, get, one, out, wrap in rec.forward:  # get(vals): the inputs' arrays
+            r = fn.forward(F, get(vals)) if one else fn.forward(F, *get(vals))
             vals[out] = np.asarray(r) if wrap else r
         grads = [None] * len(vals)
         loss = vals[rec.loss]
-        grads[rec.loss] = np.array(1, loss.dtype) if loss.ndim == 0 else np.ones_like(loss)
-        for fn, ins, out, targets in rec.backward:
+        grads[rec.loss] = rec.seed
+        for fn, get, one, out, targets in rec.backward:
             g = grads[out]
             if g is None:
                 continue
-            cs = fn.backward(F, g, vals[out], *[vals[i] for i in ins])
+            if one:
+                cs = fn.backward(F, g, vals[out], get(vals))
+            else:
+                cs = fn.backward(F, g, vals[out], *get(vals))
             for c, t in zip(cs, targets):
                 if c is None or t is None:
                     continue
@@ -154,7 +157,8 @@ class CompiledStep:
         value = float(loss)
         self.last_output = vals[rec.out]
         optimizer = self.optimizer
-        optimizer.zero_grad()
+        for p in optimizer.params:  # zero_grad(), then the gradients of this step
+            p.grad = None
         for s, p in rec.grad_params:
             p.grad = grads[s]
         if before_update is not None:
@@ -267,15 +271,22 @@ class CompiledStep:
             if s is None:
                 raise CompileError("compile_step: the model's output is not in the loss's graph")
         rec.out, rec.loss = slot[id(out)], slot[id(loss)]
-        rec.forward = entries
+        rec.forward = [(fn, itemgetter(*ins), len(ins) == 1, s, w) for fn, ins, s, w in entries]
         shapes = {slot[id(n)]: (n.data.shape, n.data.dtype) for n in order}
         for s, p in rec.params:
             shapes[s] = (p.data.shape, p.data.dtype)
         rec.backward = [  # the rules in reverse order; per input: (slot, shape, dtype, leaf)
-            (fn, ins, s, tuple((i, *shapes[i], leaf[i]) if need[i] else None for i in ins))
+            (
+                fn,
+                itemgetter(*ins),
+                len(ins) == 1,
+                s,
+                tuple((i, *shapes[i], leaf[i]) if need[i] else None for i in ins),
+            )
             for fn, ins, s, _ in reversed(entries)
             if need[s]
         ]
+        rec.seed = np.array(1, loss.data.dtype) if loss.data.ndim == 0 else np.ones_like(loss.data)
         rec.vals = vals
         rec.grad_params = grad_params
         rec.ops = [(fn.name, ins, s) for fn, ins, s, _ in entries]
@@ -295,7 +306,8 @@ class CompiledStep:
         params = [p for _, p in rec.params]
         state = [(p.data.shape, p.data.dtype, p.requires_grad) for p in params]
         self._guard_refs = (owners, keys, objs, params, state, dicts, [*map(len, dicts)])
-        rec.guard = [m.training for m in objs if isinstance(m, Module)]
+        modules = [m for _, m in self.model.named_modules()]
+        rec.guard = (modules, [m.training for m in modules])
 
     # --------------------------------------------------------------------------- display
     def tape(self, key: tuple | None = None) -> str:

@@ -22,6 +22,7 @@ import numpy as np
 
 from autograd import Node
 from autograd.tensor import Tensor, linear
+from autograd.tensor_nn import _LINEAR as _LINEAR_OPS
 from autograd.tensor_nn import Linear as _LinearOp
 
 from .module import Module, positive_int
@@ -196,6 +197,11 @@ class _LinearReLU(_LinearOp):
         return super().forward(F, *data[:-1])
 
     def backward(self, F: Any, g: Any, out: Any, *inputs: Any) -> tuple:
+        if type(g) is np.ndarray:  # first order: through the ReLU by a multiply (7x faster
+            keep = out > 0  # than np.where at 128x256), where(keep, g, 0) if inf * 0 could be
+            g = g * keep if np.isfinite(g).all() else np.where(keep, g, 0.0)  # nan
+            plain = _LINEAR_OPS[(self.need_x, self.need_w, self.need_b, False)]
+            return (*plain.backward(F, g, out, *inputs[:-1]), None)
         return (*super().backward(F, g, out, *inputs[:-1]), None)
 
 

@@ -275,3 +275,17 @@ def test_fit_compile_stops_on_divergence_before_the_update():
         mlp = nn.MLP(2, [1])
         nn.fit(mlp, [[0.0, 1.0]], [1.0], nn.mse_loss, nn.SGD(mlp.parameters(), lr=0.1), epochs=1,
                compile=True)  # fmt: skip
+
+
+def test_fused_relu_blocks_an_infinite_gradient_like_the_module():
+    model = mlp()
+    x0 = np.random.default_rng(2).normal(size=(4, 3))
+    results = []
+    for forward in (model[0:2], lambda x: unfused(model[0:2], x)):
+        x = Tensor(x0, requires_grad=True)
+        out = forward(x)
+        upstream = np.where(out.data > 0, 1.0, np.inf)  # inf only where the ReLU is shut
+        results.append([g.data for g in grad(out, [x, *model[0].parameters()], upstream)])
+    for u, v in zip(*results):
+        assert np.isfinite(u).all()
+        np.testing.assert_allclose(u, v, rtol=1e-12)
