@@ -10,11 +10,17 @@ in float32 with single-threaded BLAS. The same network runs on every engine in t
   ``p.data -= lr * p.grad``);
 - ``chainrule (unfused)``: the same with ``x @ W.T + b``, ``relu()``, ``log_softmax``, indexing
   and ``mean``;
+- ``nn.Sequential``: what users write: ``nn.Sequential(nn.Linear, nn.ReLU, ...)`` (Linear+ReLU
+  run fused), ``nn.cross_entropy``, ``nn.SGD``;
+- ``nn.compile_step``: the same model, loss and optimizer through ``nn.compile_step`` (traced
+  on the first step, replayed on raw arrays without a graph afterwards);
 - ``pytorch``: CPU, one thread; ``jax`` (jit) and ``hips autograd``: only if installed.
 
 Tasks: T1 64-32-10, batch 32 and T2 64-256-256-10, batch 128 on sklearn's digits (scaled to
 [0, 1]); T3 784-1024-1024-10, batch 256 on random data. Prints milliseconds per step (the best
-of several rounds, so other load on the machine inflates it least) and the ratio to the floor.
+of several rounds, so other load on the machine inflates it least), the ratio to the floor and
+the Python function calls per step (``sys.setprofile`` events ``call`` and ``c_call`` over one
+step, counted outside the timed runs: what the interpreter does besides the array work).
 
 Usage: ``python benchmarks/bench_tensor.py [--quick] [--tasks T1,T2,T3]``
 """
@@ -29,12 +35,14 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
 
 import argparse  # noqa: E402
 import importlib.metadata  # noqa: E402
+import sys  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 from typing import Any  # noqa: E402
 
 import numpy as np  # noqa: E402
 
+import nn  # noqa: E402
 from autograd.tensor import Tensor, cross_entropy_logits, linear  # noqa: E402
 
 LR = 0.1
@@ -144,6 +152,37 @@ def chainrule_step(params: list, fused: bool = True) -> Callable:
     return step
 
 
+def sequential_model(params: list) -> tuple:
+    """``nn.Sequential`` of ``nn.Linear`` and ``nn.ReLU`` holding ``params``, and its SGD."""
+    modules: list = []
+    for k, (w, b) in enumerate(params):
+        layer = nn.Linear(w.shape[1], w.shape[0])
+        layer.weight.data, layer.bias.data = w.copy(), b.copy()
+        modules += [layer, nn.ReLU()] if k < len(params) - 1 else [layer]
+    model = nn.Sequential(*modules)
+    return model, nn.SGD(model.parameters(), lr=LR)
+
+
+def sequential_step(params: list) -> Callable:
+    """What users write: the model, ``nn.cross_entropy`` and ``nn.SGD``."""
+    model, optimizer = sequential_model(params)
+
+    def step(x: np.ndarray, y: np.ndarray) -> float:
+        optimizer.zero_grad()
+        loss = nn.cross_entropy(model(Tensor(x)), y)
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+
+    return step
+
+
+def compiled_step(params: list) -> Callable:
+    """The same through ``nn.compile_step`` (the first call traces, later ones replay)."""
+    model, optimizer = sequential_model(params)
+    return nn.compile_step(model, nn.cross_entropy, optimizer)
+
+
 def torch_step(params: list) -> Callable | None:
     try:
         import torch
@@ -225,6 +264,22 @@ def best_ms(step: Callable, batches: list, steps: int) -> float:
     return (time.perf_counter() - start) / steps * 1e3
 
 
+def python_calls(step: Callable, batch: tuple) -> int:
+    """Python function calls (``call`` and ``c_call`` profile events) in one step."""
+    count = [0]
+
+    def profile(frame: Any, event: str, arg: Any) -> None:
+        if event == "call" or event == "c_call":
+            count[0] += 1
+
+    sys.setprofile(profile)
+    try:
+        step(*batch)
+    finally:
+        sys.setprofile(None)
+    return count[0] - 1  # the call of sys.setprofile(None) itself
+
+
 def run_task(task: str, quick: bool) -> None:
     sizes, batch, source = TASKS[task]
     big = task == "T3"
@@ -236,6 +291,8 @@ def run_task(task: str, quick: bool) -> None:
         "numpy floor": numpy_floor(params),
         "chainrule": chainrule_step(params, fused=True),
         "chainrule (unfused)": chainrule_step(params, fused=False),
+        "nn.Sequential": sequential_step(params),
+        "nn.compile_step": compiled_step(params),
         "pytorch": torch_step(params),
         "jax (jit)": jax_step(params),
     }
@@ -251,6 +308,7 @@ def run_task(task: str, quick: bool) -> None:
         for name, step in engines.items():
             if step is not None:
                 best[name] = min(best[name], best_ms(step, batches, steps))
+    calls = {name: python_calls(step, batches[0]) for name, step in engines.items() if step}
     floor = best["numpy floor"]
     arch = "-".join(map(str, sizes))
     print(f"\n{task}: MLP {arch}, batch {batch}, {source} data, float32, 1 thread")
@@ -258,7 +316,10 @@ def run_task(task: str, quick: bool) -> None:
         if step is None:
             print(f"  {name:<22} not installed")
         else:
-            print(f"  {name:<22} {best[name]:9.4f} ms/step   {best[name] / floor:5.2f}x floor")
+            print(
+                f"  {name:<22} {best[name]:9.4f} ms/step   {best[name] / floor:5.2f}x floor"
+                f"   {calls[name]:5d} Python calls/step"
+            )
     print(f"  {'hips autograd':<22} {hips_status()}")
 
 

@@ -36,7 +36,7 @@ from autograd.tensor_ops import MATMUL, Matmul
 
 from .layers import _FUSED, Dropout, _LinearReLU
 from .module import Module
-from .optim import Optimizer
+from .optim import SGD, Optimizer
 
 __all__ = ["CompileError", "CompiledStep", "compile_step"]
 
@@ -65,7 +65,7 @@ class _Record:
     """One traced step: the forward list, the backward list and where each slot comes from."""
 
     __slots__ = ("vals", "params", "x", "ys", "targets", "drops", "forward", "backward",
-                 "loss", "out", "grad_params", "guard", "ops", "seed")  # fmt: skip
+                 "loss", "out", "grad_params", "guard", "ops", "seed", "sgd")  # fmt: skip
 
 
 class CompiledStep:
@@ -163,7 +163,19 @@ class CompiledStep:
             p.grad = grads[s]
         if before_update is not None:
             before_update(value, optimizer.params)
-        optimizer.step()
+        params, (held, owned) = optimizer.params, rec.sgd
+        if (
+            type(optimizer) is SGD
+            and not (optimizer.momentum or optimizer.weight_decay)
+            and len(params) == len(held)
+            and all(map(is_, params, held))
+        ):
+            lr = optimizer.lr  # plain SGD, SGD.update inlined: w - lr * g (a new array, as there)
+            optimizer.step_count += 1
+            for s, p in owned:  # the parameters of the optimizer that got a gradient
+                p.data = p.data - lr * grads[s]
+        else:
+            optimizer.step()
         return value
 
     # ------------------------------------------------------------------------ the trace
@@ -289,6 +301,9 @@ class CompiledStep:
         rec.seed = np.array(1, loss.data.dtype) if loss.data.ndim == 0 else np.ones_like(loss.data)
         rec.vals = vals
         rec.grad_params = grad_params
+        held = list(self.optimizer.params)
+        ids = {id(p) for p in held}
+        rec.sgd = (held, [(s, p) for s, p in grad_params if id(p) in ids])
         rec.ops = [(fn.name, ins, s) for fn, ins, s, _ in entries]
         self._set_guard(rec)
         return rec
