@@ -22,7 +22,7 @@ array, say) would be replayed as recorded; models made of ``nn`` layers and loss
 from __future__ import annotations
 
 from collections.abc import Callable
-from operator import getitem, is_, itemgetter
+from operator import attrgetter, getitem, is_, itemgetter
 from typing import Any
 
 import numpy as np
@@ -41,6 +41,8 @@ from .optim import SGD, Optimizer
 __all__ = ["CompileError", "CompiledStep", "compile_step"]
 
 _ndarray = np.ndarray
+_STATE = attrgetter("data.shape", "data.dtype", "requires_grad")  # what the guard compares
+_TRAINING = attrgetter("training")
 
 
 class CompileError(RuntimeError):
@@ -104,9 +106,9 @@ class CompiledStep:
         owners, keys, objs, params, state, dicts, sizes = self._guard_refs
         if not all(map(is_, map(getitem, owners, keys), objs)) or [*map(len, dicts)] != sizes:
             return False  # an attribute of a module replaced, added or deleted
-        return [(p.data.shape, p.data.dtype, p.requires_grad) for p in params] == state and (
-            [m.training for m in record.guard[0]] == record.guard[1]
-        )
+        return [*map(_STATE, params)] == state and [
+            *map(_TRAINING, record.guard[0])
+        ] == record.guard[1]
 
     # ----------------------------------------------------------------------- the replay
     def _replay(self, rec: _Record, x: Any, y: Any, before_update: Callable | None) -> float:
@@ -319,10 +321,10 @@ class CompiledStep:
                     keys.append(k)
                     objs.append(v)
         params = [p for _, p in rec.params]
-        state = [(p.data.shape, p.data.dtype, p.requires_grad) for p in params]
+        state = [*map(_STATE, params)]
         self._guard_refs = (owners, keys, objs, params, state, dicts, [*map(len, dicts)])
         modules = [m for _, m in self.model.named_modules()]
-        rec.guard = (modules, [m.training for m in modules])
+        rec.guard = (modules, [*map(_TRAINING, modules)])
 
     # --------------------------------------------------------------------------- display
     def tape(self, key: tuple | None = None) -> str:

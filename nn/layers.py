@@ -203,14 +203,16 @@ class _LinearReLU(_LinearOp):
         # multiply (np.where is 7x slower at 128x256), by where(keep, g, 0) when g holds inf
         # or nan (inf * 0 would be nan)
         keep = out > 0
-        finite = np.logical_and.reduce(np.isfinite(g), axis=None)
-        g = g * keep if finite else np.where(keep, g, 0.0)
-        w = inputs[1]
-        gx = np.matmul(g, w) if self.need_x else None
-        gw = np.matmul(g.T, x) if self.need_w else None
+        if np.logical_and.reduce(np.isfinite(g), axis=None):
+            gm = g * keep
+        else:
+            gm = np.where(keep, g, 0.0)
+        gb = np.add.reduce(gm, 0) if self.need_b else None
+        gx = np.matmul(gm, inputs[1]) if self.need_x else None
+        gw = np.matmul(gm.T, x) if self.need_w else None
         if len(inputs) == 3:  # x, w and the tag: no bias
             return gx, gw, None
-        return gx, gw, (np.add.reduce(g, 0) if self.need_b else None), None
+        return gx, gw, gb, None
 
 
 _FUSED = {
