@@ -289,3 +289,24 @@ def test_fused_relu_blocks_an_infinite_gradient_like_the_module():
     for u, v in zip(*results):
         assert np.isfinite(u).all()
         np.testing.assert_allclose(u, v, rtol=1e-12)
+
+
+def test_ops_on_the_input_before_any_parameter_are_replayed():
+    """Flatten and the float64-to-float32 cast run on x alone: recorded like the rest."""
+    rng = np.random.default_rng(0)
+    X = rng.random((96, 8, 8))  # float64 images for a float32 model
+    Y = (X.sum(axis=(1, 2)) > 32).astype(np.int64)
+    results = []
+    for compiled in (False, True):
+        nn.manual_seed(5)
+        model = nn.Sequential(nn.Flatten(), nn.Linear(64, 16), nn.ReLU(), nn.Linear(16, 2))
+        opt = nn.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        step = nn.compile_step(model, nn.cross_entropy, opt)
+        losses = []
+        for k in range(3):
+            x, y = X[32 * k : 32 * k + 32], Y[32 * k : 32 * k + 32]
+            losses.append(
+                step(Tensor(x, dtype=np.float64), y) if compiled else plain_step(model, opt, x, y)
+            )
+        results.append((losses, model))
+    assert_same(results[0][0], results[1][0], results[0][1], results[1][1])
