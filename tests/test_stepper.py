@@ -68,6 +68,17 @@ def _text(html_value: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", html_value))
 
 
+def _running(svg: str) -> list[str]:
+    """The labels of the nodes a drawing marks as running (draw_dot(root, step=record)); a
+    labelled node's first text is its label."""
+    groups = re.findall(r'<g id="[^"]*" class="node ([^"]*)">(.*?)</g>', svg, flags=re.S)
+    return [
+        _text(re.search(r"<text[^>]*>(.*?)</text>", body, flags=re.S).group(1))
+        for css, body in groups
+        if "step&#45;current" in css.split() and not {"op", "legend"} & set(css.split())
+    ]
+
+
 # ------------------------------------------------------------------------- step_through
 @pytest.mark.parametrize("build", [micrograd_neuron, diamond])
 def test_widget_has_one_position_per_step_and_ends_with_backwards_grads(build):
@@ -91,6 +102,7 @@ def test_moving_the_slider_shows_that_steps_drawing_and_equation():
         assert _text(widget.equation.value) == steps[k - 1][0]
         seen.append(widget.graph.value)
     assert len(set(seen)) == len(steps)  # each step its own picture
+    assert [_running(svg) for svg in seen] == [[step[1]] for step in steps]
     widget.slider.value = 1
     assert _text(widget.equation.value) == steps[0][0] and widget.graph.value == seen[0]
 

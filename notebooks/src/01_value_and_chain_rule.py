@@ -264,7 +264,8 @@ for name, leaf in fresh.items():
 
 # %%
 _, o_page = neuron()
-page = save_steps_html(o_page, Path(tempfile.mkdtemp()) / "neuron_steps.html")
+folder = tempfile.TemporaryDirectory()  # removed when the notebook's kernel stops
+page = save_steps_html(o_page, Path(folder.name) / "neuron_steps.html")
 print("wrote", page.name, f"({page.stat().st_size // 1024} kB)")
 HTML(
     f'<div><iframe srcdoc="{html.escape(page.read_text(encoding="utf-8"))}" title="the backward '
