@@ -51,6 +51,7 @@ __all__ = [
 ]
 
 _ndarray = np.ndarray
+_BIAS_TYPES = {type(None)}  # and Tensor, added below
 
 
 def _comparison(name: str, op: Callable) -> Callable:
@@ -124,29 +125,31 @@ class Tensor(Node):
         """Run ``fn`` on ``inputs`` (Tensors and constants) and record the result. Constants
         take the first tensor's float dtype; an int tensor with a float one computes in the
         float dtype (PyTorch)."""
+        a, n = inputs[0], len(inputs)
+        if type(a) is Tensor and n < 3:  # the common cases first, without a loop
+            if n == 1:
+                return Tensor._made(fn, inputs, (a.data,), a.requires_grad)
+            b = inputs[1]
+            if type(b) is Tensor and (
+                a.data.dtype is b.data.dtype or a.data.dtype.kind == b.data.dtype.kind == "f"
+            ):
+                track = a.requires_grad or b.requires_grad
+                return Tensor._made(fn, inputs, (a.data, b.data), track)
         like = next(x for x in inputs if isinstance(x, Tensor))
+        if any(isinstance(x, Node) and not isinstance(x, Tensor) for x in inputs):
+            found = " and ".join(sorted({type(y).__name__ for y in inputs if isinstance(y, Node)}))
+            raise TypeError(f"{fn.name!r}: Values and Tensors do not mix in one op, got {found}")
         dtype = like.data.dtype
-        for x in inputs:
-            if isinstance(x, Node) and not isinstance(x, Tensor):
-                found = " and ".join(
-                    sorted({type(y).__name__ for y in inputs if isinstance(y, Node)})
-                )
-                raise TypeError(
-                    f"{fn.name!r}: Values and Tensors do not mix in one op, got {found}"
-                )
-        items, data, track, kinds = [], [], False, set()
-        for x in inputs:
-            if isinstance(x, Tensor):
-                track = track or x.requires_grad
-                d = x.data
-            else:
-                x = d = constant_array(x, dtype)
-            items.append(x)
-            data.append(d)
-            kinds.add(d.dtype.kind == "f")
-        if len(kinds) == 2:  # int/bool arrays with float ones: compute in the float dtype
+        items = tuple(x if isinstance(x, Tensor) else constant_array(x, dtype) for x in inputs)
+        data = [x.data if isinstance(x, Tensor) else x for x in items]
+        if len({d.dtype.kind == "f" for d in data}) == 2:  # int/bool with float: the float dtype
             float_dtype = np.result_type(*[d for d in data if d.dtype.kind == "f"])
             data = [d if d.dtype.kind == "f" else d.astype(float_dtype) for d in data]
+        track = any(isinstance(x, Tensor) and x.requires_grad for x in items)
+        return Tensor._made(fn, items, data, track)
+
+    @staticmethod
+    def _made(fn: Function, items: tuple, data: Any, track: bool) -> Tensor:
         try:
             out = fn.forward(NumpyMath, *data)
         except ValueError as e:
@@ -155,7 +158,7 @@ class Tensor(Node):
             raise shape_error(fn.name, data[0].shape, data[1].shape) from None
         if type(out) is not _ndarray:
             out = np.asarray(out)
-        return Tensor._make(out, fn, tuple(items), track)
+        return Tensor._make(out, fn, items, track)
 
     def _seed(self, grad: Any) -> Any:
         if grad is None:
@@ -185,20 +188,20 @@ class Tensor(Node):
     @staticmethod
     def _accumulate(parents: tuple, grads: Any, g: Any) -> None:
         for p, c in zip(parents, grads):
-            if c is None or not isinstance(p, Tensor) or not p.requires_grad:
+            if c is None or type(p) is _ndarray or not p.requires_grad:  # constants are arrays
                 continue
-            shape, old = p.data.shape, p.grad
-            if not isinstance(c, Tensor):  # a raw array: first order
+            data, old = p.data, p.grad
+            if type(c) is _ndarray or not isinstance(c, Tensor):  # a raw array: first order
                 if type(c) is not _ndarray:
                     c = np.asarray(c)
-                if c.shape != shape:
-                    c = unbroadcast(c, shape)
-                if c.dtype is not p.data.dtype:  # a gradient has its tensor's dtype
-                    c = c.astype(p.data.dtype, copy=False)
+                if c.shape != data.shape:
+                    c = unbroadcast(c, data.shape)
+                if c.dtype is not data.dtype:  # a gradient has its tensor's dtype
+                    c = c.astype(data.dtype, copy=False)
                 elif old is None and p._fn is None and (c is g or c.base is not None):
                     c = c.copy()  # a leaf's .grad is its own array, safe to change in place
-            elif c.shape != shape:
-                c = unbroadcast(c, shape)
+            elif c.shape != data.shape:
+                c = unbroadcast(c, data.shape)
             if old is not None:
                 c = old + c
                 if type(c) is not _ndarray and not isinstance(c, Tensor):  # 0-d: a NumPy scalar
@@ -478,6 +481,7 @@ class Tensor(Node):
 
 
 ops.install(Tensor)
+_BIAS_TYPES.add(Tensor)
 
 
 # ------------------------------------------------------------------ the tensor functions
@@ -559,7 +563,7 @@ def linear(x: Any, weight: Any, bias: Any = None, activation: str | None = None)
     if activation not in (None, "relu"):
         raise ValueError(f"linear: activation must be None or 'relu', got {activation!r}")
     inputs = (x, weight) if bias is None else (x, weight, bias)
-    if any(type(t) is not Tensor for t in inputs):
+    if type(x) is not Tensor or type(weight) is not Tensor or type(bias) not in _BIAS_TYPES:
         inputs = tuple(as_tensors(inputs))
     x, weight = inputs[0], inputs[1]
     xd, w = x.data, weight.data
@@ -570,8 +574,11 @@ def linear(x: Any, weight: Any, bias: Any = None, activation: str | None = None)
         )
     if bias is not None and inputs[2].data.shape != w.shape[:1]:
         raise ValueError(f"linear: bias shape {inputs[2].data.shape} should be ({w.shape[0]},)")
-    needs = [t.requires_grad for t in inputs] + [False] * (3 - len(inputs))
-    return Tensor._apply(_LINEAR[(*needs, activation == "relu")], inputs)
+    b_needs = bias is not None and inputs[2].requires_grad
+    fn = _LINEAR[x.requires_grad, weight.requires_grad, b_needs, activation == "relu"]
+    track = x.requires_grad or weight.requires_grad or b_needs
+    data = (xd, w) if bias is None else (xd, w, inputs[2].data)
+    return Tensor._made(fn, inputs, data, track)
 
 
 def softmax(x: Any, axis: int = -1) -> Tensor:
