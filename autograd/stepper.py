@@ -24,7 +24,7 @@ import tempfile
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -32,6 +32,9 @@ from . import draw
 from .core import Node, topological_order
 from .draw import check_graphviz, draw_dot
 from .steps import BackwardStep, backward_steps
+
+if TYPE_CHECKING:  # an optional dependency, imported by step_through itself
+    import ipywidgets
 
 __all__ = ["save_steps_html", "step_through"]
 
@@ -105,12 +108,12 @@ def _frames(root: Node, grad: Any, max_steps: int, options: dict) -> list[_Frame
 
 def step_through(
     root: Node, grad: Any = None, *, interval: int = 1500, max_steps: int = 200, **draw_options: Any
-) -> Any:
+) -> ipywidgets.VBox:
     """An ipywidgets control stepping through ``root``'s backward pass, for Jupyter.
 
     Play, previous and next buttons and a slider over the steps (step 1 is the root's rule, the
-    last the one nearest the leaves); above them the graph as it was right after the chosen step,
-    that step marked, and underneath the step's chain rule (``str(record)`` of the
+    last the one nearest the leaves); below them the graph as it was right after the chosen step,
+    that step marked, and under it the step's chain rule (``str(record)`` of the
     :class:`~autograd.BackwardStep`). All steps are run and drawn when it is built, with the
     same walk as ``root.backward(grad)``: afterwards every ``.grad`` equals ``backward()``'s
     (accumulated into what was there, as ``backward()`` does).
