@@ -135,9 +135,6 @@ class Function:
         else:  # rules run on raw data (a constant is its own data): no node is made
             inputs = [p.data if isinstance(p, Node) else p for p in parents]
             grads = self.backward(node._math, g, node.data, *inputs)
-        for p, c in zip(parents, grads) if _Flags.anomaly else ():
-            if c is not None and isinstance(p, Node):
-                _check_finite(c, f"backward of op {self.name!r} produced ", f" for {_short(p)}")
         type(node)._accumulate(parents, grads, g)
         return grads
 
@@ -199,8 +196,7 @@ class Node:
 # ------------------------------------------------------------------------------- the walk
 def topological_order(roots: Sequence[Node]) -> list[Node]:
     """The op nodes that require grad reachable from ``roots``, each after its inputs: an
-    iterative depth-first search with a set of visited nodes (no recursion, so a chain of a
-    million ops is fine). Leaves and constants are left out: no rule runs at them."""
+    iterative depth-first search with a visited set (no recursion: a million-op chain is fine)."""
     order: list[Node] = []
     seen: set[Node] = set()  # nodes hash by identity
     for root in roots:
@@ -249,10 +245,16 @@ def backward_walk(
             if create_graph != isinstance(seed, Node):
                 seed = type(root)(seed, requires_grad=False) if create_graph else seed.data
             root.grad = seed if root.grad is None else root.grad + seed
+        anomaly = _Flags.anomaly
         for node in reversed(order):
             upstream = node.grad
             if upstream is not None:
-                yield node, upstream, node._fn.chain(node, create_graph)
+                grads = node._fn.chain(node, create_graph)
+                for p, c in zip(node._parents, grads) if anomaly and grads else ():
+                    if c is not None and isinstance(p, Node):
+                        name = node._fn.name
+                        _check_finite(c, f"backward of op {name!r} produced ", f" for {_short(p)}")
+                yield node, upstream, grads
         if not accumulate:
             reached = {n for n, _ in saved}
             yield [x.grad if x in reached else None for x in wanted]
