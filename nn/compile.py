@@ -66,8 +66,10 @@ def compile_step(model: Module, loss_fn: Callable, optimizer: Optimizer) -> Comp
 class _Record:
     """One traced step: the forward list, the backward list and where each slot comes from."""
 
-    __slots__ = ("vals", "params", "x", "ys", "targets", "drops", "forward", "backward",
-                 "loss", "out", "grad_params", "guard", "ops", "seed", "sgd")  # fmt: skip
+    __slots__ = (
+        "vals", "params", "x", "ys", "targets", "drops", "forward", "backward", "loss", "out",
+        "grad_params", "guard", "ops", "seed", "sgd", "transient",
+    )  # fmt: skip
 
 
 class CompiledStep:
@@ -158,6 +160,8 @@ class CompiledStep:
                 grads[i] = c if old is None else old + c
         value = float(loss)
         self.last_output = vals[rec.out]
+        for s in rec.transient:  # let the activations go, as a freed graph does
+            vals[s] = None
         optimizer = self.optimizer
         for p in optimizer.params:  # zero_grad(), then the gradients of this step
             p.grad = None
@@ -172,10 +176,14 @@ class CompiledStep:
             and len(params) == len(held)
             and all(map(is_, params, held))
         ):
-            lr = optimizer.lr  # plain SGD, SGD.update inlined: w - lr * g (a new array, as there)
-            optimizer.step_count += 1
+            lr = optimizer.lr  # plain SGD, SGD.update inlined: w - lr * g, the same numbers,
+            optimizer.step_count += 1  # in place (as in PyTorch; saves two arrays a parameter)
             for s, p in owned:  # the parameters of the optimizer that got a gradient
-                p.data = p.data - lr * grads[s]
+                w = p.data
+                try:
+                    w -= lr * grads[s]
+                except ValueError:  # a read-only array: a new one, as SGD.update makes
+                    p.data = w - lr * grads[s]
         else:
             optimizer.step()
         return value
@@ -302,6 +310,8 @@ class CompiledStep:
         ]
         rec.seed = np.array(1, loss.data.dtype) if loss.data.ndim == 0 else np.ones_like(loss.data)
         rec.vals = vals
+        constants = {s for s, v in enumerate(vals) if v is not None}
+        rec.transient = [s for s in range(len(vals)) if s not in constants]
         rec.grad_params = grad_params
         held = list(self.optimizer.params)
         ids = {id(p) for p in held}

@@ -310,3 +310,16 @@ def test_ops_on_the_input_before_any_parameter_are_replayed():
             )
         results.append((losses, model))
     assert_same(results[0][0], results[1][0], results[0][1], results[1][1])
+
+
+def test_plain_sgd_updates_in_place_and_a_read_only_weight_is_replaced():
+    X, Y = data()
+    model, opt = t1_model()
+    step = nn.compile_step(model, nn.cross_entropy, opt)
+    step(X[:32], Y[:32])
+    w = model[0].weight.data
+    step(X[:32], Y[:32])
+    assert model[0].weight.data is w  # the replay's update writes into the array
+    w.flags.writeable = False
+    step(X[:32], Y[:32])
+    assert model[0].weight.data is not w and model[0].weight.data.flags.writeable
