@@ -42,7 +42,8 @@ __all__ = ["CompileError", "CompiledStep", "compile_step"]
 
 _ndarray = np.ndarray
 _STATE = attrgetter("data.shape", "data.dtype", "requires_grad")  # what the guard compares
-_TRAINING = attrgetter("training")
+
+_TRAINING, _P = attrgetter("training"), attrgetter("p")
 
 
 class CompileError(RuntimeError):
@@ -108,9 +109,12 @@ class CompiledStep:
         owners, keys, objs, params, state, dicts, sizes = self._guard_refs
         if not all(map(is_, map(getitem, owners, keys), objs)) or [*map(len, dicts)] != sizes:
             return False  # an attribute of a module replaced, added or deleted
-        return [*map(_STATE, params)] == state and [
-            *map(_TRAINING, record.guard[0])
-        ] == record.guard[1]
+        modules, modes, drops, ps = record.guard  # train()/eval(), and each dropout's p
+        return (
+            [*map(_STATE, params)] == state
+            and [*map(_TRAINING, modules)] == modes
+            and [*map(_P, drops)] == ps
+        )
 
     # ----------------------------------------------------------------------- the replay
     def _replay(self, rec: _Record, x: Any, y: Any, before_update: Callable | None) -> float:
@@ -334,7 +338,8 @@ class CompiledStep:
         state = [*map(_STATE, params)]
         self._guard_refs = (owners, keys, objs, params, state, dicts, [*map(len, dicts)])
         modules = [m for _, m in self.model.named_modules()]
-        rec.guard = (modules, [*map(_TRAINING, modules)])
+        drops = [m for m in modules if isinstance(m, Dropout)]
+        rec.guard = (modules, [*map(_TRAINING, modules)], drops, [*map(_P, drops)])
 
     # --------------------------------------------------------------------------- display
     def tape(self, key: tuple | None = None) -> str:

@@ -188,9 +188,13 @@ def test_replaced_parameter_or_module_traces_again():
             model.train()
         if k == 14:  # a frozen parameter
             model[0].bias.requires_grad = False
+        if k == 16:  # a dropout probability changed
+            model[2].p = 0.0
+        if k == 18:
+            model[2].p = 0.6
 
     step, _ = run_both(sizes=(32,) * 20, dropout=True, between=replace)
-    assert step.traces == 5
+    assert step.traces == 7
     model, opt = t1_model()
     step = nn.compile_step(model, nn.cross_entropy, opt)
     X, Y = data()
