@@ -7,16 +7,19 @@ call, so a rebound array is used), the input ``x``, the targets ``y``, a dropout
 afresh from the layer's generator at every call), a constant, or another op's output. Later
 calls with the same shapes replay that record: ``fn.forward(NumpyMath, ...)`` in order, the
 rules ``fn.backward(NumpyMath, g, out, ...)`` in reverse, gradients added (broadcasting undone)
-as ``Tensor`` does, then the optimizer's own ``step()`` (so a changed ``lr`` is honoured). This
+as ``Tensor`` does, then the update: plain SGD's ``w - lr * g`` written into the parameter
+arrays (the same numbers as ``SGD.step()``, which makes new arrays), any other optimizer's own
+``step()``; either way ``lr`` and the optimizer's settings are read at every call. This
 is the idea of JAX's ``jit``, PyTorch's ``torch.compile`` and tinygrad's ``TinyJit``: Python
 runs once per op, not once per node plus graph bookkeeping.
 
 A model change between calls (a parameter or sub-module replaced, ``train()``/``eval()``, a
-parameter frozen, reshaped or of a new dtype) is seen by a cheap guard and the step is traced
-again. What cannot be replayed raises :class:`CompileError` at trace time: a loss that is not a
-one-element Tensor, an op other than ``cross_entropy`` that holds the targets. Limitation: a
-constant the model computes from the batch in some other way (a mask ``x > 0`` used as a plain
-array, say) would be replayed as recorded; models made of ``nn`` layers and losses have none.
+parameter frozen, reshaped or of a new dtype, a dropout's ``p``) is seen by a cheap guard and
+the step is traced again. What cannot be replayed raises :class:`CompileError` at trace time:
+a loss that is not a one-element Tensor, an op other than ``cross_entropy`` that holds the
+targets. Limitation: a constant the model computes from the batch in some other way (a mask
+``x > 0`` used as a plain array, say) would be replayed as recorded; models made of ``nn``
+layers and losses have none.
 """
 
 from __future__ import annotations
@@ -42,7 +45,6 @@ __all__ = ["CompileError", "CompiledStep", "compile_step"]
 
 _ndarray = np.ndarray
 _STATE = attrgetter("data.shape", "data.dtype", "requires_grad")  # what the guard compares
-
 _TRAINING, _P = attrgetter("training"), attrgetter("p")
 
 
