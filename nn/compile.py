@@ -4,8 +4,10 @@ The first call with inputs of given shapes and dtypes runs the ordinary step (``
 forward, loss, ``backward``, ``optimizer.step``) and records, from the finished graph, each
 op's ``Function`` and where its inputs come from: a parameter (read from ``p.data`` at every
 call, so a rebound array is used), the input ``x``, the targets ``y``, a dropout mask (drawn
-afresh from the layer's generator at every call), a constant, or another op's output. Later
-calls with the same shapes replay that record: ``fn.forward(NumpyMath, ...)`` in order, the
+afresh from the layer's generator at every call), a constant, or another op's output. The
+second call traces again and checks that the two records agree but for x, y and the masks (a
+constant computed from the batch, or random, raises :class:`CompileError`). Later calls with
+the same shapes replay the record: ``fn.forward(NumpyMath, ...)`` in order, the
 rules ``fn.backward(NumpyMath, g, out, ...)`` in reverse, gradients added (broadcasting undone)
 as ``Tensor`` does, then the update: plain SGD's ``w - lr * g`` written into the parameter
 arrays (the same numbers as ``SGD.step()``, which makes new arrays), any other optimizer's own
@@ -17,9 +19,7 @@ A model change between calls (a parameter or sub-module replaced, ``train()``/``
 parameter frozen, reshaped or of a new dtype, a dropout's ``p``) is seen by a cheap guard and
 the step is traced again. What cannot be replayed raises :class:`CompileError` at trace time:
 a loss that is not a one-element Tensor, an op other than ``cross_entropy`` that holds the
-targets. Limitation: a constant the model computes from the batch in some other way (a mask
-``x > 0`` used as a plain array, say) would be replayed as recorded; models made of ``nn``
-layers and losses have none.
+targets; at the second call, ops or constants that changed with the batch.
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ class _Record:
 
     __slots__ = (
         "vals", "params", "x", "ys", "targets", "drops", "forward", "backward", "loss", "out",
-        "grad_params", "guard", "ops", "seed", "sgd", "transient",
+        "grad_params", "guard", "ops", "seed", "sgd", "transient", "checked",
     )  # fmt: skip
 
 
@@ -103,8 +103,8 @@ class CompiledStep:
         if record is not None and not self._unchanged(record):
             self.records.clear()  # the model changed: every record is stale
             record = None
-        if record is None:
-            return self._trace(key, x, y, before_update)
+        if record is None or not record.checked:  # the second call traces again, to check
+            return self._trace(key, x, y, before_update, record)
         return self._replay(record, x, y, before_update)
 
     def _unchanged(self, record: _Record) -> bool:
@@ -195,7 +195,11 @@ class CompiledStep:
         return value
 
     # ------------------------------------------------------------------------ the trace
-    def _trace(self, key: tuple, x: Any, y: Any, before_update: Callable | None) -> float:
+    def _trace(
+        self, key: tuple, x: Any, y: Any, before_update: Callable | None, first: _Record | None
+    ) -> float:
+        """The ordinary step, recorded; on the second call (``first`` is the first record),
+        the two records must agree but for x, y and the dropout masks."""
         model, optimizer = self.model, self.optimizer
         xt = Tensor(x)
         xt.requires_grad = True  # every node computed from x is recorded (and its inputs kept)
@@ -219,6 +223,9 @@ class CompiledStep:
         if not loss.requires_grad:
             raise CompileError("compile_step: the loss does not depend on any parameter")
         rec = self._record(xt, y, out, loss, dropouts)
+        rec.checked = first is not None
+        if first is not None:
+            _compare(first, rec)
         value = float(loss.data.reshape(()))
         loss.backward()
         xt.grad = None
@@ -227,7 +234,7 @@ class CompiledStep:
             before_update(value, optimizer.params)
         optimizer.step()
         self.records[key] = rec
-        self.traces += 1
+        self.traces += first is None
         return value
 
     def _record(
@@ -378,6 +385,28 @@ class CompiledStep:
 
     def __repr__(self) -> str:
         return f"<compiled step: {len(self.records)} record(s), traced {self.traces} time(s)>"
+
+
+def _compare(first: _Record, second: _Record) -> None:
+    """Raise :class:`CompileError` unless two traces of a step agree: the same ops on the same
+    slots, and every constant the same (a constant computed from the batch would differ)."""
+    same = first.ops == second.ops and len(first.vals) == len(second.vals)
+    varying = {s for s, _ in second.ys} | {s for s, *_ in second.drops}
+    if not same or varying != {s for s, _ in first.ys} | {s for s, *_ in first.drops}:
+        raise CompileError(
+            "compile_step: two steps with inputs of the same shapes ran different ops; a model "
+            "whose ops depend on the data cannot be replayed (run its steps uncompiled)"
+        )
+    for s, (u, v) in enumerate(zip(first.vals, second.vals)):
+        if u is None or u is v or s in varying:
+            continue
+        if np.shape(u) != np.shape(v) or not np.array_equal(u, v):
+            name = next(n for n, ins, _ in second.ops if s in ins)
+            raise CompileError(
+                f"compile_step: an input of op {name!r} is a constant array that changed between "
+                "two steps (computed from the batch, or random): a replay would reuse the first "
+                "one; make it from Tensor ops on x, or run the step uncompiled"
+            )
 
 
 def _retarget(fn: Any, needs: list[bool]) -> Any:

@@ -321,9 +321,27 @@ def test_plain_sgd_updates_in_place_and_a_read_only_weight_is_replaced():
     model, opt = t1_model()
     step = nn.compile_step(model, nn.cross_entropy, opt)
     step(X[:32], Y[:32])
+    step(X[:32], Y[:32])  # traced again, to check the first record
     w = model[0].weight.data
     step(X[:32], Y[:32])
     assert model[0].weight.data is w  # the replay's update writes into the array
     w.flags.writeable = False
     step(X[:32], Y[:32])
     assert model[0].weight.data is not w and model[0].weight.data.flags.writeable
+
+
+def test_a_constant_computed_from_the_batch_is_refused_at_the_second_call():
+    X, Y = data()
+    model, opt = t1_model()
+
+    def masked(out, y):  # a plain array made from the batch: fixed in a record
+        return nn.cross_entropy(out * (out.data > 0), y)
+
+    step = nn.compile_step(model, masked, opt)
+    step(X[:32], Y[:32])  # traced
+    with pytest.raises(nn.compile.CompileError, match="changed between two steps"):
+        step(X[32:64], Y[32:64])  # traced again and compared: refused before the update
+    step = nn.compile_step(model, nn.cross_entropy, opt)
+    for k in range(3):
+        step(X[32 * k : 32 * k + 32], Y[32 * k : 32 * k + 32])
+    assert step.traces == 1 and next(iter(step.records.values())).checked
