@@ -218,13 +218,20 @@ def _plotting_helpers(trees: list[ast.Module]) -> set[str]:
     }
 
 
+def site_cells(path: Path) -> list:
+    """The notebook's cells as the site shows them: without the cells tagged ``widget`` (a live
+    ipywidgets control needs a kernel; mkdocs.yml removes them)."""
+    import nbformat
+
+    cells = nbformat.read(path, as_version=4).cells
+    return [c for c in cells if "widget" not in c.get("metadata", {}).get("tags", [])]
+
+
 def plotting_cells(path: Path) -> list[int]:
     """Indices of the notebook's cells that show a figure or a graph: they call ``plt.show()``
     or ``display(...)``, or their last line calls ``draw_dot``, a ``plot`` function or a
     function of the notebook that calls one (its value is then shown)."""
-    import nbformat
-
-    cells = nbformat.read(path, as_version=4).cells
+    cells = site_cells(path)
     trees = {i: ast.parse(c.source) for i, c in enumerate(cells) if c.cell_type == "code"}
     helpers = _plotting_helpers(list(trees.values()))
     found = []
@@ -246,12 +253,11 @@ def test_plotting_cells_are_found():
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_page_shows_its_figures(visit, notebook):
     """Executed at build time: every plotting cell has an <img> or inline <svg> in its output."""
-    import nbformat
 
     page = visit(f"notebooks/{notebook.stem}.html")
     assert not page.problems, "\n".join(page.problems)
     # nbconvert gives each cell's element the notebook's cell id (cell-00, cell-01, ...)
-    ids = [cell.id for cell in nbformat.read(notebook, as_version=4).cells]
+    ids = [cell.id for cell in site_cells(notebook)]
     shown = page.page.locator('.jupyter-wrapper [id^="cell-id="]')
     assert shown.count() == len(ids), f"{shown.count()} cells on the page, {len(ids)} in the file"
     outputs = page.page.locator(".jupyter-wrapper .jp-OutputArea-output")
