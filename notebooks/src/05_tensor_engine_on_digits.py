@@ -320,6 +320,41 @@ print(f"the accuracy does not change at all between {flat:.0%} of neighbouring v
 # use the loss for training and the metric for choosing between models.
 
 # %% [markdown]
+# ## Trace once, replay many: a compiled training step
+#
+# Every step above builds a fresh graph: one Python object per op, a topological sort, the
+# chain rule node by node. For a small network that bookkeeping costs more than the arithmetic.
+# `nn.compile_step(model, loss_fn, optimizer)` runs the first step normally and **records** the
+# NumPy work of its forward, loss, backward and update; later steps with inputs of the same
+# shapes replay the record on plain arrays, with no graph at all. It is the idea of JAX's
+# `jit`, PyTorch's `torch.compile` and tinygrad's `TinyJit`. The losses are the same as the
+# ordinary step's, step by step:
+
+# %%
+def make_model():
+    nn.manual_seed(0)
+    return nn.Sequential(nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 10))
+
+
+xb, yb = Tensor(X_train[:32]), y_train[:32]
+plain, compiled = make_model(), make_model()
+opt_plain, opt_compiled = nn.SGD(plain.parameters(), lr=0.1), nn.SGD(compiled.parameters(), lr=0.1)
+step = nn.compile_step(compiled, nn.cross_entropy, opt_compiled)
+for k in range(5):
+    loss = nn.cross_entropy(plain(xb), yb)
+    plain.zero_grad()
+    loss.backward()
+    opt_plain.step()
+    print(f"step {k}: ordinary {loss.item():.6f}   compiled {step(xb, yb):.6f}")
+
+# %% [markdown]
+# What was recorded, op by op: `x` is the batch, `p0`..`p3` the parameters, `y` the targets,
+# `c` a constant, `v` an op's result. The `Linear` and `ReLU` modules run as one fused op.
+
+# %%
+print(step.tape())
+
+# %% [markdown]
 # ## What to remember
 #
 # * A `Tensor` node holds an array; the chain rule is unchanged, the local derivatives are
