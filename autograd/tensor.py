@@ -27,6 +27,7 @@ from .tensor_args import (
     constant_array,
     describe,
     index_key,
+    leaf_flag,
     normal_axes,
     shape_arg,
     shape_error,
@@ -102,19 +103,8 @@ class Tensor(Node):
             self.data = data.copy()  # the common case, without the general conversion
         else:
             self.data = as_array(data, dtype)
-        if not isinstance(requires_grad, (bool, np.bool_)):
-            raise TypeError(
-                "Tensor(): requires_grad must be True or False, "
-                f"got {describe(requires_grad)} (the label is the keyword argument label=)"
-            )
-        if not isinstance(label, str):
-            raise TypeError(f"Tensor(): label must be a str, got {describe(label)}")
-        if requires_grad and self.data.dtype.kind != "f":
-            raise TypeError(
-                f"only floating-point tensors can require grad, this one is {self.data.dtype}"
-            )
         self.grad = None
-        self.requires_grad = bool(requires_grad)
+        self.requires_grad = leaf_flag(requires_grad, label, self.data.dtype)
         self.label = label
         self._parents = ()
         self._fn = None

@@ -32,6 +32,21 @@ def shape_error(name: str, a: tuple, b: tuple) -> ValueError:
     return ValueError(f"{name!r}: operand shapes {a} and {b} do not broadcast")
 
 
+def leaf_flag(requires_grad: Any, label: Any, dtype: np.dtype) -> bool:
+    """``Tensor()``'s ``requires_grad`` as a bool, after checking it and ``label``; only a float
+    ``dtype`` can require grad."""
+    if not isinstance(requires_grad, (bool, np.bool_)):
+        raise TypeError(
+            "Tensor(): requires_grad must be True or False, "
+            f"got {describe(requires_grad)} (the label is the keyword argument label=)"
+        )
+    if not isinstance(label, str):
+        raise TypeError(f"Tensor(): label must be a str, got {describe(label)}")
+    if requires_grad and dtype.kind != "f":
+        raise TypeError(f"only floating-point tensors can require grad, this one is {dtype}")
+    return bool(requires_grad)
+
+
 def as_array(data: Any, dtype: Any) -> np.ndarray:
     """A fresh numeric array from ``data`` for ``Tensor(data, dtype=dtype)``: float arrays keep
     their dtype; Python numbers, lists and int/bool arrays become float32 unless ``dtype``."""
