@@ -7,18 +7,18 @@ holds exactly what ``backward()`` would have put there.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from . import ops
 from .core import Node, backward_walk
-from .draw import _num
+from .draw import _num, local_derivatives, node_names
 from .math import unbroadcast
 
-__all__ = ["BackwardStep", "backward_steps"]
+__all__ = ["BackwardStep", "BackwardSteps", "as_latex", "backward_steps"]
 
 _INFIX = ("+", "-", "*", "/", "**", "@")
 
@@ -49,6 +49,7 @@ class BackwardStep:
     contributions: tuple
     accumulated: tuple
     _walked: list = field(default_factory=list, repr=False)  # shared by the walk's records
+    _names: dict = field(default_factory=dict, repr=False)  # node_names(root), shared too
 
     @property
     def done(self) -> tuple:
@@ -71,29 +72,80 @@ class BackwardStep:
         return (self.node, *(p for p in self.parents if isinstance(p, Node)))
 
     def __repr__(self) -> str:
-        return f"<BackwardStep {self.index}: {_expression(self.node)}>"
+        return f"<BackwardStep {self.index}: {_expression(self.node, self._names)}>"
 
     def __str__(self) -> str:
-        out, root = _name(self.node), _name(self.root)
+        names = self._names
+        out, root = _name(self.node, names), _name(self.root, names)
+        d_out = f"{_d(root)}/{_d(out)}"
         lines = [
-            f"step {self.index}: {_expression(self.node)}   "
-            f"(value {_show(self.node.data)}, upstream d{root}/d{out} = {_show(self.upstream)})"
+            f"step {self.index}: {_expression(self.node, names)}   "
+            f"(value {_show(self.node.data)}, upstream {d_out} = {_show(self.upstream)})"
         ]
         for parent, local, c, total in zip(
             self.parents, self.local, self.contributions, self.accumulated
         ):
-            p = _name(parent)
+            p = _name(parent, names)
             if c is None:
                 lines.append(f"  {p}: needs no gradient (a constant)")
                 continue
-            chain = f"  d{root}/d{p} += d{root}/d{out} * d{out}/d{p}"
+            chain = f"  {_d(root)}/{_d(p)} += {d_out} * {_d(out)}/{_d(p)}"
             if local is None:  # a Tensor op whose local derivative is a whole Jacobian
                 chain += f" (a vector-Jacobian product) = {_show(c)}"
             else:
                 each = " (elementwise)" if np.ndim(local) else ""
                 chain += f"{each} = {_show(self.upstream)} * {_show(local)} = {_show(c)}"
-            lines.append(f"{chain}   (d{root}/d{p} so far: {_show(total)})")
+            lines.append(f"{chain}   ({_d(root)}/{_d(p)} so far: {_show(total)})")
         return "\n".join(lines)
+
+    def latex_lines(self) -> list[str]:
+        """This step as lines of LaTeX (for an ``aligned`` block): the op, then one chain rule
+        per parent, with the running total."""
+        names = self._names
+        out, root = _tex_name(_name(self.node, names)), _tex_name(_name(self.root, names))
+        d_out = _partial(root, out)
+        lines = [
+            f"&\\text{{step {self.index}:}}\\quad {_tex_expression(self.node, names)}"
+            f"\\quad (= {_tex_value(self.node.data)},\\ {d_out} = {_tex_value(self.upstream)})"
+        ]
+        for parent, local, c, total in zip(
+            self.parents, self.local, self.contributions, self.accumulated
+        ):
+            p = _tex_name(_name(parent, names))
+            if c is None:
+                lines.append(f"&\\qquad {p}\\text{{: needs no gradient (a constant)}}")
+                continue
+            rule = f"&\\qquad {_partial(root, p)} \\mathrel{{+}}= {d_out}\\,{_partial(out, p)}"
+            if local is None:
+                rule += f" = {_tex_value(c)}\\ \\text{{(a vector-Jacobian product)}}"
+            else:
+                rule += (f" = {_tex_value(self.upstream)} \\cdot {_tex_value(local, True)}"
+                         f" = {_tex_value(c)}")
+            lines.append(f"{rule} \\quad (\\text{{so far }} {_tex_value(total)})")
+        return lines
+
+    def _repr_latex_(self) -> str:
+        """Jupyter shows a record as typeset math."""
+        return as_latex([self])
+
+
+class BackwardSteps(list):
+    """A list of :class:`BackwardStep` records that Jupyter shows as typeset math
+    (``BackwardSteps(backward_steps(root))``); ``str()`` writes every step's chain rule."""
+
+    def __str__(self) -> str:
+        return "\n".join(str(s) for s in self)
+
+    def _repr_latex_(self) -> str:
+        """Jupyter shows the list as one block of typeset math."""
+        return as_latex(self)
+
+
+def as_latex(records: Iterable[BackwardStep]) -> str:
+    """The chain rule of each record as one LaTeX display (``$$\\begin{aligned}...$$``): what
+    Jupyter shows for a record, or for a :class:`BackwardSteps` list."""
+    lines = [line for record in records for line in record.latex_lines()]
+    return "$$\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}$$"
 
 
 def backward_steps(
@@ -123,6 +175,7 @@ def backward_steps(
 def _steps(root: Node, seed: Any, retain_graph: bool | None) -> Iterator[BackwardStep]:
     walk = backward_walk([root], [seed], retain_graph, create_graph=False, accumulate=True)
     walked: list = []
+    names = node_names(root)  # before the walk: a Tensor graph is freed at its end
     try:
         for index, (node, upstream, contributions) in enumerate(walk, 1):
             walked.append(node)
@@ -139,10 +192,11 @@ def _steps(root: Node, seed: Any, retain_graph: bool | None) -> Iterator[Backwar
                 node=node,
                 upstream=_snapshot(upstream),
                 parents=parents,
-                local=_local_derivatives(node, inputs),
+                local=local_derivatives(node, inputs),
                 contributions=_added(parents, contributions),
                 accumulated=tuple(_snapshot(p.grad) if _needs(p) else None for p in parents),
                 _walked=walked,
+                _names=names,
             )
     finally:
         walk.close()
@@ -151,20 +205,6 @@ def _steps(root: Node, seed: Any, retain_graph: bool | None) -> Iterator[Backwar
 # ----------------------------------------------------------------------------------- helpers
 def _needs(p: Any) -> bool:
     return isinstance(p, Node) and p.requires_grad
-
-
-def _local_derivatives(node: Node, inputs: list) -> tuple:
-    """d(node)/d(parent) for each parent: the node's own rule applied to an upstream of one."""
-    fn, out = node._fn, node.data
-    if isinstance(out, float):
-        return tuple(fn.backward(node._math, 1.0, out, *inputs))
-    if type(fn).__module__ != ops.__name__:
-        return (None,) * len(inputs)
-    ones = np.ones_like(out)
-    local = fn.backward(node._math, ones, out, *inputs)
-    return tuple(
-        d if np.shape(x) == np.shape(out) and d is not None else None for x, d in zip(inputs, local)
-    )
 
 
 def _added(parents: tuple, contributions: Any) -> tuple:
@@ -182,29 +222,37 @@ def _snapshot(x: Any) -> Any:
     return np.array(x, copy=True) if isinstance(x, np.ndarray) else x
 
 
-def _name(node: Any) -> str:
-    """The node's label, else a short description of it (a constant: its value)."""
+def _name(node: Any, names: dict) -> str:
+    """The node's name in a drawing (:func:`~autograd.draw.node_names`): its label, else its op
+    and a number (``tanh#3``); a constant is named by its value."""
     if not isinstance(node, Node):
         return _show(node)
     if node.label:
         return node.label
-    if isinstance(node.data, float):
-        return f"[{_num(node.data)}]"
-    return f"[{node.op or 'tensor'} {tuple(np.shape(node.data))}]"
+    if id(node) in names:
+        return names[id(node)]
+    if node._fn is None and not node.requires_grad:
+        return _show(node.data)
+    return f"{node.op or 'leaf'}#?"
 
 
-def _expression(node: Node) -> str:
+def _d(name: str) -> str:
+    """``dw0`` for a plain name, ``d(tanh#3)`` for one that would not read as one."""
+    return "d" + name if re.fullmatch(r"[A-Za-z_][\w.]*", name) else f"d({name})"
+
+
+def _expression(node: Node, names: dict) -> str:
     """``out = a * b``, ``out = a**2``, ``out = tanh(a)``."""
-    op, names = node.op, [_name(p) for p in node._parents or ()]
-    if len(names) == 2 and op in _INFIX:
-        rhs = f"{names[0]} {op} {names[1]}"
-    elif len(names) == 1 and op.startswith("**"):
-        rhs = f"{names[0]}{op}"
+    op, parts = node.op, [_name(p, names) for p in node._parents or ()]
+    if len(parts) == 2 and op in _INFIX:
+        rhs = f"{parts[0]} {op} {parts[1]}"
+    elif len(parts) == 1 and op.startswith("**"):
+        rhs = f"{parts[0]}{op}"
     else:
-        if len(names) > 6:
-            names = names[:3] + ["...", names[-1]]
-        rhs = f"{op}({', '.join(names)})"
-    return f"{_name(node)} = {rhs}"
+        if len(parts) > 6:
+            parts = parts[:3] + ["...", parts[-1]]
+        rhs = f"{op}({', '.join(parts)})"
+    return f"{_name(node, names)} = {rhs}"
 
 
 def _show(x: Any) -> str:
@@ -218,3 +266,43 @@ def _show(x: Any) -> str:
     if arr.size <= 6:
         return np.array2string(arr, precision=4, separator=", ")
     return f"<{arr.dtype} {arr.shape}, norm {_num(float(np.linalg.norm(arr)))}>"
+
+
+# ----------------------------------------------------------------------------------- LaTeX
+_TEX_ESCAPES = {"\\": r"\backslash ", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}",
+                "$": r"\$", "%": r"\%", "&": r"\&", "^": r"\hat{}", "~": r"\sim "}
+_TEX_INFIX = {"+": "+", "-": "-", "*": r"\cdot", "/": "/", "@": r"\mathbin{@}"}
+
+
+def _tex_name(name: str) -> str:
+    """A node's name set upright, LaTeX's special characters escaped."""
+    return r"\mathrm{" + "".join(_TEX_ESCAPES.get(ch, ch) for ch in name) + "}"
+
+
+def _partial(top: str, bottom: str) -> str:
+    return rf"\frac{{\partial {top}}}{{\partial {bottom}}}"
+
+
+def _tex_expression(node: Node, names: dict) -> str:
+    """``e = a \\cdot b``, ``a^{2}``, ``\\operatorname{tanh}(a)`` with the nodes' names."""
+    op, parts = node.op, [_tex_name(_name(p, names)) for p in node._parents or ()]
+    if len(parts) == 2 and op in _TEX_INFIX:
+        rhs = f"{parts[0]} {_TEX_INFIX[op]} {parts[1]}"
+    elif len(parts) == 1 and op.startswith("**"):
+        rhs = f"{parts[0]}^{{{op[2:]}}}"
+    else:
+        if len(parts) > 6:
+            parts = parts[:3] + [r"\ldots", parts[-1]]
+        rhs = rf"\operatorname{{{''.join(_TEX_ESCAPES.get(c, c) for c in op)}}}({', '.join(parts)})"
+    return f"{_tex_name(_name(node, names))} = {rhs}"
+
+
+def _tex_value(x: Any, bracket: bool = False) -> str:
+    """A number as LaTeX (``1.2\\times 10^{-7}``; negative in parentheses if ``bracket``), an
+    array as text."""
+    text = _show(x)
+    if not re.fullmatch(r"-?[\d.]+(e[-+]?\d+)?|-?inf|nan", text):
+        return r"\text{" + "".join(_TEX_ESCAPES.get(ch, ch) for ch in text) + "}"
+    mantissa, _, exponent = text.partition("e")
+    tex = mantissa + (rf"\times 10^{{{int(exponent)}}}" if exponent else "")
+    return f"({tex})" if bracket and text.startswith("-") else tex

@@ -148,7 +148,7 @@ def test_drawing_during_a_step_through_shows_the_gradients_so_far():
     first = next(steps)
     nodes = svg_nodes(svg_of(draw_dot(L, highlight=first.nodes))[1])
     assert "grad 1" in node_with(nodes, "L")[1]
-    assert {"grad 0", "grad -"} & set(node_with(nodes, "e")[1])  # not reached yet
+    assert "grad ?" in node_with(nodes, "e")[1]  # not reached yet: not computed, not 0
     for _ in steps:
         pass
     nodes = svg_nodes(svg_of(draw_dot(L))[1])
@@ -296,14 +296,15 @@ def test_tensor_svg_shows_label_shape_dtype_and_ops():
     loss, (x, W, b, h) = tensor_graph()
     nodes = svg_nodes(svg_of(draw_dot(loss))[1])
     assert node_with(nodes, "x") == ({"constant"}, ["x", "shape (2, 3) float32"])
-    assert node_with(nodes, "W") == ({"parameter"}, ["W", "shape (3, 4) float32"])
-    assert node_with(nodes, "b")[1] == ["b", "shape (4,) float32"]
-    assert node_with(nodes, "h")[1] == ["h", "shape (2, 4) float32"]  # no grad yet: none shown
+    assert node_with(nodes, "W") == ({"parameter"}, ["W", "shape (3, 4) float32", "grad ?"])
+    assert node_with(nodes, "b")[1] == ["b", "shape (4,) float32", "grad ?"]
+    assert node_with(nodes, "h")[1] == ["h", "shape (2, 4) float32", "grad ?"]  # not computed
     root = node_with(nodes, "loss")
     assert root[0] == {"root"} and root[1] == [
         "loss",
         "shape () float32",
         f"data {loss.item():.4g}",
+        "grad ?",
     ]
     ops = sorted(t[0] for cls, t in nodes.values() if "op" in cls)
     assert ops == ["*", "+", "@", "mean", "tanh"]
@@ -335,6 +336,6 @@ def test_tensor_step_through_highlights_and_fills_in_grads():
         if step.node is h:
             nodes = svg_nodes(svg_of(draw_dot(loss, highlight=step.nodes))[1])
             assert node_with(nodes, "h")[0] == {"intermediate", "highlight"}
-            assert node_with(nodes, "W")[1] == ["W", "shape (3, 4) float32"]  # not reached yet
+            assert node_with(nodes, "W")[1] == ["W", "shape (3, 4) float32", "grad ?"]  # not yet
     nodes = svg_nodes(svg_of(draw_dot(loss))[1])
     assert node_with(nodes, "W")[1][-1] == f"grad norm {float(np.linalg.norm(W.grad)):.4g}"
