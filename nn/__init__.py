@@ -55,3 +55,6 @@ __all__ = [
     "compile_step",
     "datasets",
 ]
+from .animate import animate_descent  # noqa: E402
+
+__all__ += ["animate_descent"]

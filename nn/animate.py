@@ -1,0 +1,85 @@
+"""Moving pictures of training: gradient descent growing step by step on a loss surface.
+
+Every function returns a :class:`matplotlib.animation.FuncAnimation` whose figure is already
+closed (no stray static image in a notebook). Show one in a notebook with
+``IPython.display.HTML(anim.to_jshtml())`` (no ffmpeg needed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from .plots import _bounds, _dimensions, _evaluate, _named_paths, _new_figure, _pyplot
+
+
+def animate_descent(
+    loss_fn: Callable,
+    paths: Sequence[Any] | Mapping[str, Sequence[Any]],
+    bounds: Sequence[Any] | None = None,
+    resolution: int | None = None,
+    interval: int = 200,
+    title: str = "gradient descent",
+) -> Any:
+    """The loss surface of a 1- or 2-parameter model with each path growing one step per frame.
+
+    ``loss_fn``, ``bounds`` and ``paths`` are as in :func:`nn.plots.plot_loss_surface` (paths
+    e.g. from :func:`nn.plots.gradient_descent_path`). There are as many frames as the longest
+    path has points; ``interval`` is the delay between frames in milliseconds. Returns a
+    ``FuncAnimation``; in a notebook: ``HTML(anim.to_jshtml())``.
+    """
+    if paths is None:
+        raise ValueError("animate_descent(): paths is required (points or {label: points})")
+    named = _named_paths(paths)
+    if not named:
+        raise ValueError("animate_descent(): no paths given")
+    dims = _dimensions(bounds, named)
+    box = _bounds(bounds, named, dims)
+    arrays = {}
+    for label, points in named.items():
+        pts = np.asarray(points, dtype=np.float64)
+        if pts.size != len(points) * dims:
+            raise ValueError(
+                f"animate_descent(): the path {label!r} has points of the wrong dimension "
+                f"(expected {dims} number(s) per point)"
+            )
+        arrays[label] = pts.reshape(len(points), dims)
+    resolution = resolution or (400 if dims == 1 else 80)
+    fig, (ax,) = _new_figure(figsize=(5.5, 4.2))
+    grid = [np.linspace(lo, hi, resolution) for lo, hi in box]
+    lines = {}
+    if dims == 1:
+        ax.plot(grid[0], _evaluate(loss_fn, [grid[0]]), color="0.3", label="loss")
+        ax.set_xlabel("w")
+        ax.set_ylabel("loss")
+        heights = {k: _evaluate(loss_fn, [p[:, 0]]) for k, p in arrays.items()}
+    else:
+        w1, w2 = np.meshgrid(*grid)
+        filled = ax.contourf(w1, w2, _evaluate(loss_fn, [w1, w2]), levels=30, cmap="viridis")
+        fig.colorbar(filled, ax=ax, label="loss")
+        ax.set_xlabel("w1")
+        ax.set_ylabel("w2")
+    for label in arrays:
+        (lines[label],) = ax.plot([], [], marker="o", markersize=4, label=label)
+    ax.set_xlim(*box[0])
+    if dims == 2:
+        ax.set_ylim(*box[1])
+    ax.legend(loc="upper right", fontsize="small")
+    frames = max(len(p) for p in arrays.values())
+
+    def update(k: int) -> list:
+        for label, pts in arrays.items():
+            n = min(k + 1, len(pts))
+            ys = heights[label][:n] if dims == 1 else pts[:n, 1]
+            lines[label].set_data(pts[:n, 0], ys)
+        ax.set_title(f"{title}: step {k}")
+        return list(lines.values())
+
+    update(0)
+    from matplotlib import animation
+
+    anim = animation.FuncAnimation(fig, update, frames=frames, interval=interval, blit=False)
+    _pyplot().close(fig)
+    return anim

@@ -1,0 +1,42 @@
+"""nn.animate: the animations are Animation objects with one frame per step."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pytest  # noqa: E402
+from matplotlib.animation import Animation  # noqa: E402
+
+from nn.animate import animate_descent  # noqa: E402
+
+
+def _loss(w1, w2):
+    return w1**2 + 3 * w2**2
+
+
+def _path(n):
+    return [(2.0 * 0.8**k, 1.0 * 0.5**k) for k in range(n)]
+
+
+def test_descent_frames_and_growing_line():
+    anim = animate_descent(_loss, {"a": _path(7), "b": _path(4)}, resolution=20)
+    assert isinstance(anim, Animation)
+    assert len(list(anim.new_frame_seq())) == 7
+    line = anim._fig.axes[0].lines[0]
+    anim._func(2)
+    assert len(line.get_xdata()) == 3
+    anim._func(6)
+    assert len(line.get_xdata()) == 7
+
+
+def test_descent_jshtml_and_one_parameter():
+    anim = animate_descent(lambda w: w**2, [1.0, 0.5, 0.25], resolution=20)
+    assert len(list(anim.new_frame_seq())) == 3
+    assert "<script" in anim.to_jshtml()
+
+
+def test_descent_bad_input():
+    with pytest.raises(ValueError, match="no points"):
+        animate_descent(_loss, [])
+    with pytest.raises(ValueError, match="dimension"):
+        animate_descent(_loss, [(1.0, 2.0), (1.0, 2.0, 3.0)])
