@@ -55,6 +55,6 @@ __all__ = [
     "compile_step",
     "datasets",
 ]
-from .animate import animate_descent  # noqa: E402
+from .animate import BoundaryRecorder, animate_decision_boundary, animate_descent  # noqa: E402
 
-__all__ += ["animate_descent"]
+__all__ += ["BoundaryRecorder", "animate_decision_boundary", "animate_descent"]

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from .callbacks import Callback
 from .plots import _bounds, _dimensions, _evaluate, _named_paths, _new_figure, _pyplot
 
 
@@ -81,5 +82,85 @@ def animate_descent(
     from matplotlib import animation
 
     anim = animation.FuncAnimation(fig, update, frames=frames, interval=interval, blit=False)
+    _pyplot().close(fig)
+    return anim
+
+
+class BoundaryRecorder(Callback):
+    """A ``fit(..., callbacks=[...])`` callback storing a 2-D classifier's class regions on a
+    fixed ``resolution`` x ``resolution`` grid around ``X`` after every epoch (the regions, not
+    the model). Pass it to :func:`animate_decision_boundary`."""
+
+    def __init__(self, X: Any, resolution: int = 100, padding: float = 0.5) -> None:
+        from .plots import _check_points
+
+        X = _check_points(X)
+        lo, hi = X.min(axis=0) - padding, X.max(axis=0) + padding
+        self.xx, self.yy = np.meshgrid(
+            np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution)
+        )
+        self.regions: list[np.ndarray] = []
+        self.epochs: list[int] = []
+        self.model: Any = None
+        self.history: Any = None
+        self.stop_training = False
+        self.stop_reason: str | None = None
+
+    def record(self, model: Callable, epoch: int) -> None:
+        """Store ``model``'s predicted class on the grid, labelled ``epoch``."""
+        from .plots import _scores
+
+        scores = _scores(model, np.column_stack([self.xx.ravel(), self.yy.ravel()]))
+        if scores.shape[1] > 1:
+            index = scores.argmax(axis=1)
+        else:
+            cut = 0.5 if scores.min() >= 0 and scores.max() <= 1 else 0.0
+            index = (scores[:, 0] > cut) * 1
+        self.regions.append(index.reshape(self.xx.shape))
+        self.epochs.append(epoch)
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> None:
+        """Record the regions of ``self.model`` (set by ``fit``)."""
+        self.record(self.model, epoch)
+
+
+def animate_decision_boundary(
+    recorder: BoundaryRecorder, X: Any, y: Any, interval: int = 300
+) -> Any:
+    """The class regions recorded by ``recorder`` (one frame per recorded epoch, filled with
+    ``contourf``), with the points ``(X, y)`` on top and "epoch k" in the title. Returns a
+    ``FuncAnimation``; in a notebook: ``HTML(anim.to_jshtml())``."""
+    from matplotlib import animation
+
+    from .plots import _check_points, _class_color
+
+    if not isinstance(recorder, BoundaryRecorder):
+        raise TypeError("animate_decision_boundary(): recorder must be a BoundaryRecorder")
+    if not recorder.regions:
+        raise ValueError("animate_decision_boundary(): the recorder has no snapshots")
+    X = _check_points(X)
+    y = np.asarray(y).reshape(-1)
+    if len(y) != len(X):
+        raise ValueError(f"animate_decision_boundary(): {len(X)} points but {len(y)} labels")
+    classes = np.unique(y)
+    n = max(len(classes), max(int(r.max()) for r in recorder.regions) + 1)
+    colors = [_class_color(k, n) for k in range(n)]
+    levels = np.arange(n + 1) - 0.5
+    fig, (ax,) = _new_figure(figsize=(5.5, 4.5))
+
+    def update(k: int) -> list:
+        ax.clear()
+        ax.contourf(
+            recorder.xx, recorder.yy, recorder.regions[k], levels=levels, colors=colors, alpha=0.3
+        )
+        for j, label in enumerate(classes):
+            ax.scatter(*X[y == label].T, s=18, color=colors[j], edgecolors="k", linewidths=0.5)
+        ax.set_title(f"decision boundary: epoch {recorder.epochs[k]}")
+        return []
+
+    update(0)
+    anim = animation.FuncAnimation(
+        fig, update, frames=len(recorder.regions), interval=interval, blit=False
+    )
     _pyplot().close(fig)
     return anim

@@ -40,3 +40,25 @@ def test_descent_bad_input():
         animate_descent(_loss, [])
     with pytest.raises(ValueError, match="dimension"):
         animate_descent(_loss, [(1.0, 2.0), (1.0, 2.0, 3.0)])
+
+
+def test_decision_boundary_frames_and_change():
+    import numpy as np
+
+    from nn.animate import BoundaryRecorder, animate_decision_boundary
+
+    X = np.array([[0.0, 0.0], [1.0, 1.0], [0.0, 1.0], [1.0, 0.0]])
+    y = np.array([0, 1, 1, 0])
+    rec = BoundaryRecorder(X, resolution=20)
+    for epoch, w in enumerate([0.0, 1.0, -1.0], start=1):
+        rec.record(lambda P, w=w: P[:, 0] * w + P[:, 1] - 0.5, epoch)
+    assert not np.array_equal(rec.regions[0], rec.regions[-1])
+    anim = animate_decision_boundary(rec, X, y)
+    assert isinstance(anim, Animation)
+    assert len(list(anim.new_frame_seq())) == 3
+    anim._func(2)
+    assert "epoch 3" in anim._fig.axes[0].get_title()
+    with pytest.raises(ValueError, match="labels"):
+        animate_decision_boundary(rec, X, y[:3])
+    with pytest.raises(ValueError, match="no snapshots"):
+        animate_decision_boundary(BoundaryRecorder(X), X, y)
