@@ -62,3 +62,25 @@ def test_decision_boundary_frames_and_change():
         animate_decision_boundary(rec, X, y[:3])
     with pytest.raises(ValueError, match="no snapshots"):
         animate_decision_boundary(BoundaryRecorder(X), X, y)
+
+
+def test_decision_boundary_recorded_during_fit():
+    import numpy as np
+
+    import nn
+
+    X, y = nn.datasets.moons(60, noise=0.1, seed=0)
+    model = nn.Sequential(nn.Linear(2, 2, seed=0, dtype=np.float64))
+    rec = nn.BoundaryRecorder(X, resolution=15)
+    nn.fit(
+        model,
+        X,
+        y,
+        nn.cross_entropy,
+        nn.SGD(model.parameters(), lr=0.5),
+        epochs=4,
+        callbacks=[rec],
+        progress=False,
+    )
+    anim = nn.animate_decision_boundary(rec, X, y)
+    assert len(list(anim.new_frame_seq())) == 4 == len(rec.regions)
