@@ -204,6 +204,21 @@ for name, path in paths.items():
 show_surface(mse, paths, "plain gradient descent and momentum")
 
 # %% [markdown]
+# ### The same descent, step by step
+#
+# `animate_descent` draws the surface once and grows each path one step per frame (one frame
+# per point of the longest path). `to_jshtml()` makes a player that needs no ffmpeg.
+
+# %%
+from IPython.display import HTML
+
+from nn import animate_descent
+
+short = {name: path[:25] for name, path in paths.items()}
+anim = animate_descent(mse, short, resolution=60, interval=150)
+HTML(anim.to_jshtml())
+
+# %% [markdown]
 # ## What to remember
 #
 # * Gradient descent: $w \leftarrow w - \eta \nabla L$, repeated.
