@@ -150,6 +150,23 @@ for true in (-1, 1):
 nn.plot_decision_boundary(model, X, y, resolution=60, title="MLP(2, [16, 16, 1]) on all 200 points")
 
 # %% [markdown]
+# ### The boundary over the epochs
+#
+# `nn.BoundaryRecorder` is a `fit` callback that stores the predicted class on a fixed grid
+# after every epoch (the regions, not the model); `nn.animate_decision_boundary` plays them
+# back, one frame per epoch. A fresh model, 20 epochs, a coarse grid to keep it quick:
+
+# %%
+from IPython.display import HTML
+
+fresh = nn.MLP(2, [16, 16, 1], seed=1337)
+recorder = nn.BoundaryRecorder(X, resolution=20)
+optimizer = nn.SGD(fresh.parameters(), lr=1.0)
+nn.fit(fresh, X_train, y_train, loss=loss_fn, optimizer=optimizer, epochs=20, batch_size=None,
+       callbacks=[recorder], progress=False)
+HTML(nn.animate_decision_boundary(recorder, X, y, interval=250).to_jshtml())
+
+# %% [markdown]
 # A straight line could not separate the moons; the hidden layers of ReLU neurons bend the
 # boundary, piece by linear piece, around them.
 #
