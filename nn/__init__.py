@@ -55,6 +55,11 @@ __all__ = [
     "compile_step",
     "datasets",
 ]
-from .animate import BoundaryRecorder, animate_decision_boundary, animate_descent  # noqa: E402
+from .animate import (  # noqa: E402
+    BoundaryRecorder,
+    animate_decision_boundary,
+    animate_descent,
+    animation_html,
+)
 
-__all__ += ["BoundaryRecorder", "animate_decision_boundary", "animate_descent"]
+__all__ += ["BoundaryRecorder", "animate_decision_boundary", "animate_descent", "animation_html"]

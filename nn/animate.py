@@ -2,13 +2,16 @@
 
 Every function returns a :class:`matplotlib.animation.FuncAnimation` whose figure is already
 closed (no stray static image in a notebook). Show one in a notebook with
-``IPython.display.HTML(anim.to_jshtml())`` (no ffmpeg needed).
+``IPython.display.HTML(animation_html(anim))``: matplotlib's JavaScript player (no ffmpeg
+needed) made self-contained, with no stylesheet fetched from the network.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
+
+import re
 
 import numpy as np
 
@@ -29,7 +32,7 @@ def animate_descent(
     ``loss_fn``, ``bounds`` and ``paths`` are as in :func:`nn.plots.plot_loss_surface` (paths
     e.g. from :func:`nn.plots.gradient_descent_path`). There are as many frames as the longest
     path has points; ``interval`` is the delay between frames in milliseconds. Returns a
-    ``FuncAnimation``; in a notebook: ``HTML(anim.to_jshtml())``.
+    ``FuncAnimation``; in a notebook: ``HTML(animation_html(anim))``.
     """
     if paths is None:
         raise ValueError("animate_descent(): paths is required (points or {label: points})")
@@ -129,7 +132,7 @@ def animate_decision_boundary(
 ) -> Any:
     """The class regions recorded by ``recorder`` (one frame per recorded epoch, filled with
     ``contourf``), with the points ``(X, y)`` on top and "epoch k" in the title. Returns a
-    ``FuncAnimation``; in a notebook: ``HTML(anim.to_jshtml())``."""
+    ``FuncAnimation``; in a notebook: ``HTML(animation_html(anim))``."""
     from matplotlib import animation
 
     from .plots import _check_points, _class_color
@@ -164,3 +167,32 @@ def animate_decision_boundary(
     )
     _pyplot().close(fig)
     return anim
+
+
+# matplotlib's player draws its buttons with Font Awesome icons fetched from a CDN; these
+# Unicode symbols stand in for them, so the page works offline (a classroom, a docs site).
+_ICONS = {
+    "fa-minus": "\u2212", "fa-fast-backward": "\u23ee", "fa-step-backward": "\u23f4\u2223",
+    "fa-play fa-flip-horizontal": "\u25c0", "fa-pause": "\u23f8", "fa-play": "\u25b6",
+    "fa-step-forward": "\u2223\u23f5", "fa-fast-forward": "\u23ed", "fa-plus": "+",
+}
+
+
+def animation_html(anim: Any) -> str:
+    """``anim.to_jshtml()`` with no network request: a self-contained HTML player.
+
+    matplotlib's player links a Font Awesome stylesheet on a CDN for its button icons; this
+    drops the link and writes each icon as a Unicode symbol, so the player works offline and
+    in pages that must not load anything from elsewhere. In a notebook:
+    ``IPython.display.HTML(animation_html(anim))``.
+    """
+    if not hasattr(anim, "to_jshtml"):
+        raise TypeError(
+            f"animation_html(): expected a matplotlib Animation, got {type(anim).__name__}"
+        )
+    html = re.sub(r'<link rel="stylesheet"\s+href="https?://[^"]*"\s*/?>', "", anim.to_jshtml())
+
+    def icon(match: re.Match) -> str:
+        return _ICONS.get(match.group(1), "")
+
+    return re.sub(r'<i class="fa (fa-[a-z-]+(?: fa-[a-z-]+)*)"></i>', icon, html)

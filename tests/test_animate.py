@@ -7,7 +7,7 @@ matplotlib.use("Agg")
 import pytest  # noqa: E402
 from matplotlib.animation import Animation  # noqa: E402
 
-from nn.animate import animate_descent  # noqa: E402
+from nn.animate import animate_descent, animation_html  # noqa: E402
 
 
 def _loss(w1, w2):
@@ -33,6 +33,18 @@ def test_descent_jshtml_and_one_parameter():
     anim = animate_descent(lambda w: w**2, [1.0, 0.5, 0.25], resolution=20)
     assert len(list(anim.new_frame_seq())) == 3
     assert "<script" in anim.to_jshtml()
+
+
+def test_animation_html_is_offline():
+    """matplotlib's player links a CDN stylesheet; animation_html() drops it, icons as text."""
+    anim = animate_descent(lambda w: w**2, [1.0, 0.5, 0.25], resolution=20)
+    assert "https://" in anim.to_jshtml()
+    html = animation_html(anim)
+    assert "<script" in html and "anim" in html
+    assert "https://" not in html and "http://" not in html
+    assert 'class="fa' not in html and "\u25b6" in html
+    with pytest.raises(TypeError, match="Animation"):
+        animation_html("not an animation")
 
 
 def test_descent_bad_input():

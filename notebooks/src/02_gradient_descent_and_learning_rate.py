@@ -207,16 +207,17 @@ show_surface(mse, paths, "plain gradient descent and momentum")
 # ### The same descent, step by step
 #
 # `animate_descent` draws the surface once and grows each path one step per frame (one frame
-# per point of the longest path). `to_jshtml()` makes a player that needs no ffmpeg.
+# per point of the longest path). `animation_html(anim)` makes a
+# player that needs no ffmpeg and nothing from the network.
 
 # %%
 from IPython.display import HTML
 
-from nn import animate_descent
+from nn import animate_descent, animation_html
 
 short = {name: path[:25] for name, path in paths.items()}
 anim = animate_descent(mse, short, resolution=60, interval=150)
-HTML(anim.to_jshtml())
+HTML(animation_html(anim))
 
 # %% [markdown]
 # ## What to remember

@@ -164,7 +164,7 @@ recorder = nn.BoundaryRecorder(X, resolution=20)
 optimizer = nn.SGD(fresh.parameters(), lr=1.0)
 nn.fit(fresh, X_train, y_train, loss=loss_fn, optimizer=optimizer, epochs=20, batch_size=None,
        callbacks=[recorder], progress=False)
-HTML(nn.animate_decision_boundary(recorder, X, y, interval=250).to_jshtml())
+HTML(nn.animation_html(nn.animate_decision_boundary(recorder, X, y, interval=250)))
 
 # %% [markdown]
 # A straight line could not separate the moons; the hidden layers of ReLU neurons bend the
