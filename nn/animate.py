@@ -8,10 +8,9 @@ needed) made self-contained, with no stylesheet fetched from the network.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
-
-import re
 
 import numpy as np
 
