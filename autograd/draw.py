@@ -15,16 +15,24 @@ program; when it is missing the error says which system package to install.
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from types import SimpleNamespace
 from typing import Any
 
 import graphviz
 import numpy as np
 
-from . import ops
 from .core import Node
+from .draw_groups import COLLAPSE_LEVELS, Group, expand_nary, group_label, group_units
+from .draw_text import (
+    _collect,
+    _inputs,
+    _kind,
+    _num,
+    local_derivatives,
+    node_label,
+    node_names,
+)
 
 __all__ = ["GraphvizNotFoundError", "check_graphviz", "draw_dot", "node_names"]
 
@@ -62,11 +70,6 @@ _STEP_LEGEND = {
     "step-done": "done (earlier steps)",
 }
 _STEP_EDGE = {"color": "#c0392b", "penwidth": "2.5"}
-_OP_WORDS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow", "@": "matmul",
-             "[]": "index"}  # operators in generated names: mul#1 reads better than *#1
-_NOT_YET = '<FONT COLOR="#9a9a9a">grad ?</FONT>'  # a gradient not computed yet
-
-
 class GraphvizNotFoundError(graphviz.ExecutableNotFound):
     """Raised when a drawing is rendered but Graphviz's ``dot`` program is not installed.
 
@@ -120,6 +123,8 @@ def draw_dot(
     overflow: str = "summary",
     step: Any = None,
     edge_labels: bool = False,
+    expand: bool = False,
+    collapse: str | Callable[[str], str | None] | None = None,
 ) -> graphviz.Digraph:
     """Draw the graph that computed ``root``: every node it depends on, constants included.
 
@@ -137,11 +142,21 @@ def draw_dot(
     the step's ``local`` on the step's edges, elsewhere the op's rule run with an upstream of one
     (a Tensor edge only when that derivative is a single number).
 
-    A graph of more than ``max_nodes`` nodes (ops not counted) is not drawn
-    whole: with ``overflow='summary'`` (the default) the ``max_nodes`` nodes nearest the root are
-    drawn and one box stands for the rest, saying how many nodes there are and how to draw them;
-    ``overflow='error'`` raises ``ValueError`` instead. Either way the cost is linear in the size
-    of the graph (no recursion, no hang).
+    ``expand=True`` draws each n-ary ``dot`` (a scalar neuron's weighted sum) and ``sum`` node
+    as micrograd's ``*`` and ``+`` nodes (``w0*x0``, ``w0*x0 + w1*x1``, ...), as in micrograd's
+    lecture pictures; the partial sums carry the gradient of the whole sum. ``collapse`` draws
+    a network as boxes: ``'neuron'`` one box per scalar neuron (``L1.N3.*``: its weighted sum,
+    bias and activation), ``'layer'`` one per layer (``L1.*``), ``'module'`` one per module of
+    a tensor model (``0.weight``, ``0:Linear``; for a scalar MLP, its layers), or a function
+    from a node's label to its box's name (``None``: drawn as itself). A box shows its inputs'
+    names, its parameters (with shapes for tensors) and its output's data and gradient;
+    unlabelled nodes join their consumers' box.
+
+    A graph of more than ``max_nodes`` nodes (ops not counted; with ``collapse``, boxes) is not
+    drawn whole: with ``overflow='summary'`` (the default) the ``max_nodes`` nodes nearest the
+    root are drawn and one box stands for the rest, saying how many nodes there are and how to
+    draw them; ``overflow='error'`` raises ``ValueError`` instead. Either way the cost is linear
+    in the size of the graph (no recursion, no hang).
     """
     if not isinstance(root, Node):
         raise TypeError(f"draw_dot() needs a Value or Tensor, got {type(root).__name__}")
@@ -151,54 +166,44 @@ def draw_dot(
         raise ValueError(f"draw_dot(): max_nodes must be a positive int, got {max_nodes!r}")
     if overflow not in OVERFLOW_MODES:
         raise ValueError(f"draw_dot(): overflow must be one of {OVERFLOW_MODES}, got {overflow!r}")
+    if not isinstance(expand, bool):
+        raise TypeError(f"draw_dot(): expand must be True or False, got {expand!r}")
+    if expand and collapse is not None:
+        raise ValueError("draw_dot(): expand=True draws more detail and collapse= less; pick one")
     ctx = SimpleNamespace(
         root=root, show_grad=show_grad, marked=_highlight_ids(highlight),
         states=_step_states(step), step=step, edge_labels=edge_labels,
-        vertical=rankdir in ("TB", "BT"), labels=node_names(root), made={},
+        vertical=rankdir in ("TB", "BT"), labels=node_names(root), made={}, op_names={},
+        keep=[], expand=expand,
     )  # fmt: skip
     dot = Drawing(
         graph_attr={"rankdir": rankdir},
         node_attr={"fontname": "Helvetica", "fontsize": "11"},
         edge_attr={"arrowsize": "0.7"},
     )
-    _draw_all(dot, ctx, max_nodes, overflow)
+    if collapse is None:
+        _draw_all(dot, ctx, max_nodes, overflow)
+    else:
+        _draw_grouped(dot, ctx, collapse, max_nodes, overflow)
     if ctx.states:
         _draw_legend(dot)
     return dot
-
-
-def node_names(root: Node) -> dict[int, str]:
-    """``{id(node): name}`` for every node ``root`` depends on: its label, else (a node no label
-    names) its op and a number, counted per op in the order the nodes were computed (``tanh#3``
-    is the third unlabelled ``tanh``; an operator is named by a word, ``mul#1`` for ``*``;
-    ``leaf#1`` is an unlabelled leaf that requires grad); an
-    unlabelled constant is named by its value. The names depend on the graph only, so a drawing
-    and ``backward_steps`` give a node the same name."""
-    counts: dict[str, int] = {}
-    names: dict[int, str] = {}
-    for node in _creation_order(root):
-        if node.label:
-            names[id(node)] = node.label
-        elif node._fn is None and not node.requires_grad:
-            names[id(node)] = _value_text(node.data)
-        else:
-            op = node._fn.name if node._fn is not None else "leaf"
-            op = _OP_WORDS.get(op, op)
-            counts[op] = counts.get(op, 0) + 1
-            names[id(node)] = f"{op}#{counts[op]}"
-    return names
 
 
 # ----------------------------------------------------------------------------------- helpers
 def _draw_all(dot: Drawing, ctx: SimpleNamespace, max_nodes: int, overflow: str) -> None:
     """Every node (or the ``max_nodes`` nearest the root) with its op and edges."""
     nodes = _collect(ctx.root, ctx.made)
+    if ctx.expand:
+        expand_nary(nodes, ctx)
+        nodes = _collect(ctx.root, ctx.made)
     total = len(nodes)
     if total > max_nodes and overflow == "error":
         raise ValueError(
             f"draw_dot(): the graph has {total} nodes, more than max_nodes={max_nodes}; pass "
             f"max_nodes={total} (or more) to draw it all (layout gets slow beyond a few "
-            "thousand), or draw a smaller expression"
+            "thousand), draw a network by neuron, layer or module (collapse='neuron', "
+            "'layer' or 'module'), or draw a smaller expression"
         )
     shown = nodes[:max_nodes]
     ctx.ids = {id(node): f"n{i}" for i, node in enumerate(shown)}
@@ -225,50 +230,6 @@ def node_attrs(node: Node, ctx: SimpleNamespace) -> dict:
     return attrs
 
 
-def _inputs(node: Any, made: dict) -> list:
-    """``node``'s inputs, its constants (kept as numbers or arrays) as constant nodes to draw
-    (one per place, made once per drawing)."""
-    if id(node) not in made:
-        made[id(node)] = [
-            p if isinstance(p, Node) else type(node)(p, requires_grad=False)
-            for p in node._parents or ()
-        ]
-    return made[id(node)]
-
-
-def _collect(root: Node, made: dict | None = None) -> list[Node]:
-    """Every node ``root`` depends on (constants too), breadth first from the root."""
-    made = {} if made is None else made
-    seen = {id(root)}
-    order = [root]
-    queue = deque(order)
-    while queue:
-        for parent in _inputs(queue.popleft(), made):
-            if id(parent) not in seen:
-                seen.add(id(parent))
-                order.append(parent)
-                queue.append(parent)
-    return order
-
-
-def _creation_order(root: Node) -> list[Node]:
-    """The nodes ``root`` depends on, each after its inputs (an iterative depth-first search)."""
-    seen = {id(root)}
-    order: list[Node] = []
-    stack = [(root, iter(root.parents))]
-    while stack:
-        node, pending = stack[-1]
-        for p in pending:
-            if id(p) not in seen:
-                seen.add(id(p))
-                stack.append((p, iter(p.parents)))
-                break
-        else:
-            stack.pop()
-            order.append(node)
-    return order
-
-
 def _draw_op(
     dot: Drawing, ctx: SimpleNamespace, node: Node, name: str, parents: list
 ) -> int:  # fmt: skip
@@ -279,7 +240,7 @@ def _draw_op(
     At the node of ``step``, the op and the edges to the parents receiving a contribution are
     drawn in the step's style.
     """
-    label = node._fn.name
+    label = ctx.op_names.get(id(node), node._fn.name)
     if node._parents is None:
         label += "\n(graph freed by backward;\nretain_graph=True keeps it)"
     op = name + "_op"
@@ -327,7 +288,7 @@ def in_edge_style(
 ) -> dict:  # fmt: skip
     """The style of the edge from input ``i`` to the op of ``node`` (with its local derivative)."""
     attrs = dict(_HIGHLIGHT) if _lit(ctx, node, parents) and id(parents[i]) in ctx.marked else {}
-    if _is_step_node(ctx, node):
+    if _is_step_node(ctx, node) and id(node) not in ctx.op_names:
         contributions = ctx.step.contributions
         if i < len(contributions) and contributions[i] is not None:
             attrs.update(_STEP_EDGE)
@@ -361,23 +322,11 @@ def _draw_legend(dot: Drawing) -> None:
                         **_STEP_STYLE[state], **{"class": f"legend {state}"})  # fmt: skip
 
 
-def local_derivatives(node: Node, inputs: list) -> tuple:
-    """d(node)/d(parent) for each parent: the node's own rule applied to an upstream of one."""
-    fn, out = node._fn, node.data
-    if isinstance(out, float):
-        return tuple(fn.backward(node._math, 1.0, out, *inputs))
-    if type(fn).__module__ != ops.__name__:
-        return (None,) * len(inputs)
-    ones = np.ones_like(out)
-    local = fn.backward(node._math, ones, out, *inputs)
-    return tuple(
-        d if np.shape(x) == np.shape(out) and d is not None else None for x, d in zip(inputs, local)
-    )
-
-
 def edge_locals(node: Node, ctx: SimpleNamespace) -> list:
     """The local derivative d(node)/d(input) per input, as text (``None`` where not a number):
     the step's own at the step's node, else the rule run with an upstream of one."""
+    if ctx.op_names.get(id(node)) == "+":
+        return ["1", "1"]  # an expanded sum's last +
     if _is_step_node(ctx, node):
         local = ctx.step.local
     else:
@@ -407,78 +356,63 @@ def _highlight_ids(highlight: Node | Iterable[Node] | None) -> set[int]:
     return {id(item) for item in items}
 
 
-def _kind(node: Node) -> str:
-    if not node.requires_grad:
-        return "constant"
-    return "parameter" if node._fn is None else "intermediate"
-
-
-def node_label(node: Node, ctx: SimpleNamespace, name: str | None = None) -> str:
-    """An HTML-like label: the name (a generated one in italics; none for an unlabelled
-    constant, whose value is its name), the data and the gradient, one cell each."""
-    cells = []
-    if name is None and not (node._fn is None and not node.requires_grad and not node.label):
-        name = ctx.labels.get(id(node), node.label)
-    if name:
-        cells.append(_html(name) if node.label else f"<I>{_html(name)}</I>")
-    data = node.data
-    if isinstance(data, float):
-        cells.append(f"data {_num(data)}")
-    else:
-        cells.append(_html(f"shape {tuple(np.shape(data))} {getattr(data, 'dtype', '')}"))
-        if np.size(data) == 1:
-            cells.append(f"data {_num(float(np.asarray(data).reshape(())))}")
-    if ctx.show_grad and node.requires_grad:  # a constant has no gradient to show
-        cells.append(grad_text(node))
-    return html_cells(cells, ctx.vertical)
-
-
-def grad_text(node: Node) -> str:
-    """``grad 0.25`` (a Tensor: ``grad norm 1.5``), or a greyed ``grad ?`` if none yet."""
-    grad = node.grad.data if isinstance(node.grad, Node) else node.grad
-    if grad is None:
-        return _NOT_YET
-    if isinstance(node.data, float):
-        return f"grad {_num(grad)}"
-    return f"grad norm {_num(float(np.linalg.norm(grad)))}"
-
-
-def html_cells(cells: list[str], vertical: bool) -> str:
-    """A borderless table of ``cells`` (HTML already), in a row (or a column), ruled between."""
-    if vertical:
-        body = "".join(f"<TR><TD>{c}</TD></TR>" for c in cells)
-        rules = 'ROWS="*"'
-    else:
-        body = "<TR>" + "".join(f"<TD>{c}</TD>" for c in cells) + "</TR>"
-        rules = 'COLUMNS="*"'
-    table = 'TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="4"'
-    return f"<<{table} {rules}>{body}</TABLE>>"
-
-
-def _value_text(data: Any) -> str:
-    """A constant's name: its value (a large array: its shape)."""
-    if isinstance(data, (float, int)):
-        return _num(float(data))
-    if np.size(data) == 1:
-        return _num(float(np.ravel(data)[0]))
-    return f"const {tuple(np.shape(data))}"
-
-
-def _num(x: float) -> str:
-    """4 significant digits."""
-    return f"{x:.4g}"
-
-
-def _html(text: str) -> str:
-    """Escape the characters that structure an HTML-like graphviz label."""
-    for ch, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;")):
-        text = text.replace(ch, entity)
-    return text.replace("\n", " ")
-
-
-def _summary_text(total: int, shown: int, hidden_inputs: int) -> str:
+def _summary_text(total: int, shown: int, hidden_inputs: int, what: str = "nodes") -> str:
     return (
-        f"... {total - shown} more nodes\n"
-        f"(the graph has {total} nodes; the {shown} nearest the root are drawn,\n"
-        f"{hidden_inputs} links lead here. Pass max_nodes={total} to draw them all.)"
+        f"... {total - shown} more {what}\n"
+        f"(the graph has {total} {what}; the {shown} nearest the root are drawn,\n"
+        f"{hidden_inputs} links lead here. Pass max_nodes={total} to draw them all,\n"
+        "or collapse='neuron', 'layer' or 'module' for fewer boxes.)"
     )
+
+
+_GROUP_STYLE = {"shape": "box", "style": "filled,rounded", "fillcolor": "#e8f0fb",
+                "color": "#4a6fa5", "penwidth": "1.5"}  # fmt: skip
+
+
+def _draw_grouped(
+    dot: Drawing, ctx: SimpleNamespace, collapse: Any, max_nodes: int, overflow: str
+) -> None:  # fmt: skip
+    """The graph as boxes (see ``collapse`` in :func:`draw_dot`), edges between boxes once."""
+    units, edges = group_units(ctx.root, ctx, collapse)
+    total = len(units)
+    level = collapse if isinstance(collapse, str) else "your grouping"
+    if total > max_nodes and overflow == "error":
+        coarser = [c for c in COLLAPSE_LEVELS if c != collapse]
+        raise ValueError(
+            f"draw_dot(): at collapse={level!r} the graph has {total} boxes, more than "
+            f"max_nodes={max_nodes}; pass a coarser collapse ({' or '.join(map(repr, coarser))}) "
+            f"or max_nodes={total} (or more)"
+        )
+    shown = units[:max_nodes]
+    ctx.ids = {}
+    for i, unit in enumerate(shown):
+        name = ctx.ids[i] = f"n{i}"
+        if isinstance(unit, Group):
+            attrs = dict(_GROUP_STYLE, **{"class": "group"})
+            if any(m is ctx.root for m in unit.members):
+                attrs.update(fillcolor=_STYLE["root"]["fillcolor"], **{"class": "group root"})
+            states = [ctx.states[id(m)] for m in unit.members if id(m) in ctx.states]
+            for state in _STEP_STYLE:  # the strongest state of a member marks the box
+                if state in states:
+                    attrs.update(_STEP_STYLE[state], shape="box")
+                    attrs["class"] += f" {state}"
+                    break
+            dot.node(name, group_label(unit, ctx), **attrs)
+        else:
+            dot.node(name, node_label(unit, ctx), **node_attrs(unit, ctx))
+            if unit._fn is not None:
+                op_node(dot, ctx, unit, name + "_op", unit._fn.name)
+                dot.edge(name + "_op", name, **out_edge_style(ctx, unit, _inputs(unit, ctx.made)))
+    hidden = 0
+    for there, here in edges:
+        if here >= len(shown):
+            continue
+        target = ctx.ids[here] + ("_op" if not isinstance(units[here], Group)
+                                  and units[here]._fn is not None else "")  # fmt: skip
+        if there < len(shown):
+            dot.edge(ctx.ids[there], target)
+        else:
+            hidden += 1
+            dot.edge("more", target, style="dashed")
+    if total > len(shown):
+        dot.node("more", _summary_text(total, len(shown), hidden, "boxes"), shape="note")

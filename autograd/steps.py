@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .core import Node, backward_walk
-from .draw import _num, local_derivatives, node_names
+from .draw_text import _num, local_derivatives, node_names
 from .math import unbroadcast
 
 __all__ = ["BackwardStep", "BackwardSteps", "as_latex", "backward_steps"]
@@ -223,7 +223,7 @@ def _snapshot(x: Any) -> Any:
 
 
 def _name(node: Any, names: dict) -> str:
-    """The node's name in a drawing (:func:`~autograd.draw.node_names`): its label, else its op
+    """The node's name in a drawing (:func:`~autograd.draw_text.node_names`): its label, else its op
     and a number (``tanh#3``); a constant is named by its value."""
     if not isinstance(node, Node):
         return _show(node)

@@ -1,0 +1,244 @@
+"""``draw_dot``'s other levels of detail, ``expand=True`` and ``collapse=``: same graph, drawn.
+
+- :func:`expand_nary` redraws each n-ary ``dot``/``sum`` node of the scalar engine as the chain
+  of binary ``*`` and ``+`` nodes micrograd builds for ``w1*x1 + w2*x2 + b``: drawing-only
+  nodes, each holding the gradient the whole sum got (a ``+`` passes its gradient on unchanged).
+- :func:`group_units` sorts the nodes into boxes by their labels (``collapse='neuron'``:
+  ``L1.N3.*``; ``'layer'`` or ``'module'``: ``L1.*``, or ``0.*`` / ``0:Linear`` for tensor
+  modules; or a function from a label to a group name). An unlabelled node joins the group of
+  its consumers when they all share one, so a neuron's hidden sums sit inside its box.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+
+from .core import Node, enable_grad
+from .draw_text import _collect, _html, _inputs, _num, _value_text, grad_text
+from .value import Dot, Sum
+
+COLLAPSE_LEVELS = ("neuron", "layer", "module")
+_LAYER = r"^(L\d+)\.|^(\d+)[.:]"  # L1.N3.w0 -> L1; 0.weight, 0:Linear -> 0
+_PATTERNS = {"neuron": r"^(L\d+\.N\d+)\.", "layer": _LAYER, "module": _LAYER}
+
+
+def expand_nary(nodes: list[Node], ctx: SimpleNamespace) -> None:
+    """Give every ``dot``/``dot+b``/``sum`` node among ``nodes`` micrograd's picture: products
+    ``w*x`` and partial sums as nodes of their own, the node itself drawn as the last ``+``
+    (``ctx.made`` holds its new inputs, ``ctx.op_names`` its op, ``ctx.labels`` the names)."""
+    with enable_grad():  # the drawing-only nodes need their inputs recorded
+        for node in nodes:
+            fn = node._fn
+            if not isinstance(fn, (Dot, Sum)) or node._parents is None:
+                continue
+            inputs = _inputs(node, ctx.made)
+            bias = inputs[-1] if isinstance(fn, Dot) and fn.bias else None
+            if isinstance(fn, Sum):
+                terms = list(inputs)
+            else:
+                n = len(inputs) // 2
+                if n == 1 and bias is None:  # w*x alone: the node is the product
+                    ctx.op_names[id(node)] = "*"
+                    continue
+                terms = [_extra(w * x, node, ctx, f"{_nm(w, ctx)}*{_nm(x, ctx)}")
+                         for w, x in zip(inputs[:n], inputs[n : 2 * n])]  # fmt: skip
+            last = bias if bias is not None else terms.pop()
+            if not terms:
+                continue  # a sum of one input: nothing to expand
+            partial = terms[0]
+            for i, term in enumerate(terms[1:], start=2):
+                name = f"{_nm(terms[0], ctx)} + {_nm(term, ctx)}" if i == 2 else (
+                    f"{_nm(terms[0], ctx)} + … + {_nm(term, ctx)}")  # fmt: skip
+                partial = _extra(partial + term, node, ctx, name)
+            ctx.made[id(node)] = [partial, last]
+            ctx.op_names[id(node)] = "+"
+
+
+def _extra(new: Node, node: Node, ctx: SimpleNamespace, name: str) -> Node:
+    """A drawing-only node inside ``node``'s sum: named, with the sum's gradient."""
+    new.grad = node.grad
+    ctx.labels[id(new)] = name
+    ctx.keep.append(new)  # alive while drawing: ids stay unique
+    return new
+
+
+def _nm(node: Node, ctx: SimpleNamespace) -> str:
+    return ctx.labels.get(id(node)) or node.label or _value_text(node.data)
+
+
+@dataclass(eq=False)
+class Group:
+    """The nodes drawn as one box: its ``name``, ``members`` (root side first), the nodes outside
+    that feed it (``inputs``) and its members used outside it or the root (``outputs``)."""
+
+    name: str
+    members: list[Node] = field(default_factory=list)
+    inputs: list[Node] = field(default_factory=list)
+    outputs: list[Node] = field(default_factory=list)
+
+
+def group_key(collapse: str | Callable[[str], str | None]) -> Callable[[str], str | None]:
+    """The function from a label to its group's name (``None``: not in a group)."""
+    if callable(collapse):
+        return collapse
+    if collapse not in _PATTERNS:
+        raise ValueError(
+            f"draw_dot(): collapse must be one of {COLLAPSE_LEVELS} or a function from a label "
+            f"to a group name, got {collapse!r}"
+        )
+    pattern = re.compile(_PATTERNS[collapse])
+
+    def key(label: str) -> str | None:
+        match = pattern.match(label)
+        return next((g for g in match.groups() if g), None) if match else None
+
+    return key
+
+
+def group_units(
+    root: Node, ctx: SimpleNamespace, collapse: str | Callable
+) -> tuple[list, list[tuple[int, int]]]:  # fmt: skip
+    """The boxes to draw, root's first (a ``Group``, or a node drawn as itself), and the edges
+    between them as ``(from, to)`` indices into that list, each once."""
+    key = group_key(collapse)
+    nodes = _collect(root, ctx.made)
+    consumers: dict[int, list[Node]] = {id(n): [] for n in nodes}
+    made_here = set()  # constants that are numbers inside an op, made for the drawing
+    for node in nodes:
+        for raw, p in zip(node._parents or (), _inputs(node, ctx.made)):
+            consumers[id(p)].append(node)
+            if raw is not p:
+                made_here.add(id(p))
+    group: dict[int, str | None] = {}
+    for node in _root_first(root, nodes, consumers, ctx):
+        g = _own_group(node, key, ctx)
+        if g is None and node is not root and not node.label and (
+            node._fn is not None or id(node) in made_here
+        ):
+            around = {group[id(c)] for c in consumers[id(node)]}
+            g = around.pop() if len(around) == 1 else None
+        group[id(node)] = g
+    units: list = []
+    index: dict[Any, int] = {}
+    for node in nodes:  # breadth first from the root: the nearest boxes come first
+        g = group[id(node)]
+        unit_key = ("group", g) if g is not None else id(node)
+        if unit_key not in index:
+            index[unit_key] = len(units)
+            units.append(Group(g) if g is not None else node)
+        index[id(node)] = index[unit_key]
+        if g is not None:
+            units[index[unit_key]].members.append(node)
+    edges: dict[tuple[int, int], None] = {}
+    for node in nodes:
+        here = index[id(node)]
+        unit = units[here]
+        for p in _inputs(node, ctx.made):
+            there = index[id(p)]
+            if there != here:
+                edges[(there, here)] = None
+                if isinstance(unit, Group) and all(p is not q for q in unit.inputs):
+                    unit.inputs.append(p)
+        if isinstance(unit, Group) and (node is root or any(
+            index[id(c)] != here for c in consumers[id(node)]
+        )):  # fmt: skip
+            unit.outputs.append(node)
+    return units, list(edges)
+
+
+def _own_group(node: Node, key: Callable, ctx: SimpleNamespace) -> str | None:
+    """The group a node's label (or a fused op's tag: an empty constant labelled with the
+    module it stands for, as ``Sequential`` adds) puts it in."""
+    for p in _inputs(node, ctx.made):
+        if p.label and p._fn is None and not p.requires_grad and np.size(p.data) == 0:
+            tagged = _checked(key, p.label)
+            if tagged is not None:
+                return tagged
+    return _checked(key, node.label) if node.label else None
+
+
+def _checked(key: Callable, label: str) -> str | None:
+    g = key(label)
+    if g is not None and not isinstance(g, str):
+        raise TypeError(f"draw_dot(): collapse({label!r}) gave a {type(g).__name__}, not a str")
+    return g or None
+
+
+def _root_first(root: Node, nodes: list, consumers: dict, ctx: SimpleNamespace) -> list[Node]:
+    """Each node after all the nodes that use it (Kahn's algorithm from the root)."""
+    waiting = {id(n): len(consumers[id(n)]) for n in nodes}
+    order, ready = [], [root]
+    while ready:
+        node = ready.pop()
+        order.append(node)
+        for p in _inputs(node, ctx.made):
+            waiting[id(p)] -= 1
+            if waiting[id(p)] == 0:
+                ready.append(p)
+    return order
+
+
+def group_label(group: Group, ctx: SimpleNamespace) -> str:
+    """A group's box: its name (and the modules it runs), its inputs, parameters and outputs."""
+    modules = [m.label for m in reversed(group.members) if re.match(r"^\d+:\w", m.label or "")]
+    title = " + ".join(modules) if modules else group.name
+    rows = [f"<B>{_html(title)}</B>"]
+    if group.inputs:
+        rows.append("in: " + _html(_few([_nm(p, ctx) for p in group.inputs])))
+    params = [m for m in group.members if m._fn is None and m.requires_grad]
+    if params:
+        rows.append(_html(_params_text(params, group.name, ctx)))
+    if len(group.outputs) == 1:
+        out = group.outputs[0]
+        rows.append("out: " + _html(_nm(out, ctx)) + " " + _html(_data_text(out.data)))
+        if ctx.show_grad and out.requires_grad:
+            rows.append(grad_text(out))
+    elif group.outputs:
+        rows.append("out: " + _html(_few([_nm(o, ctx) for o in group.outputs])))
+        if ctx.show_grad and any(o.requires_grad for o in group.outputs):
+            rows.append(_outputs_grad(group.outputs))
+    body = "".join(f"<TR><TD>{r}</TD></TR>" for r in rows)
+    return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3">{body}</TABLE>>'
+
+
+def _few(names: list[str], limit: int = 4) -> str:
+    """All the names, or the first two and the last with the count."""
+    if len(names) <= limit:
+        return ", ".join(names)
+    return f"{names[0]}, {names[1]}, …, {names[-1]} ({len(names)})"
+
+
+def _params_text(params: list[Node], prefix: str, ctx: SimpleNamespace) -> str:
+    """Parameter names (without the group's own prefix) and, for arrays, shapes."""
+    def short(p: Node) -> str:
+        name = _nm(p, ctx)
+        name = name[len(prefix) + 1 :] if name.startswith(prefix + ".") else name
+        shape = np.shape(p.data)
+        return f"{name} {shape}" if shape else name
+
+    if len(params) <= 4:
+        return "params: " + ", ".join(short(p) for p in params)
+    names = [short(p) for p in params]
+    size = sum(int(np.size(p.data)) for p in params)
+    numbers = f" ({size} numbers)" if size != len(params) else ""
+    return f"{len(params)} params{numbers}: {names[0]}, {names[1]}, …, {names[-1]}"
+
+
+def _data_text(data: Any) -> str:
+    if isinstance(data, float) or np.size(data) == 1:
+        return f"data {_num(float(np.ravel(data)[0]))}"
+    return f"shape {tuple(np.shape(data))}"
+
+
+def _outputs_grad(outputs: list[Node]) -> str:
+    grads = [o.grad.data if isinstance(o.grad, Node) else o.grad for o in outputs]
+    if any(g is None for g in grads):
+        return grad_text(next(o for o, g in zip(outputs, grads) if g is None))
+    norm = float(np.sqrt(sum(float(np.sum(np.square(g))) for g in grads)))
+    return f"grad norm {_num(norm)}"

@@ -1,0 +1,171 @@
+"""The words of a drawing: node names, box labels and the graph walks a drawing needs.
+
+:func:`node_names` gives every node a short stable name (its label, else ``tanh#3``), shared by
+:mod:`~autograd.draw` and :mod:`~autograd.steps`; :func:`node_label` writes a node's box (name,
+data, gradient, ``grad ?`` where none was computed yet); :func:`local_derivatives` runs a node's
+own rule with an upstream of one (the numbers on a drawing's edges and in a step's equation).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+
+from . import ops
+from .core import Node
+
+_OP_WORDS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow", "@": "matmul",
+             "[]": "index"}  # operators in generated names: mul#1 reads better than *#1
+_NOT_YET = '<FONT COLOR="#9a9a9a">grad ?</FONT>'  # a gradient not computed yet
+
+
+def node_names(root: Node) -> dict[int, str]:
+    """``{id(node): name}`` for every node ``root`` depends on: its label, else (a node no label
+    names) its op and a number, counted per op in the order the nodes were computed (``tanh#3``
+    is the third unlabelled ``tanh``; an operator is named by a word, ``mul#1`` for ``*``;
+    ``leaf#1`` is an unlabelled leaf that requires grad); an
+    unlabelled constant is named by its value. The names depend on the graph only, so a drawing
+    and ``backward_steps`` give a node the same name."""
+    counts: dict[str, int] = {}
+    names: dict[int, str] = {}
+    for node in _creation_order(root):
+        if node.label:
+            names[id(node)] = node.label
+        elif node._fn is None and not node.requires_grad:
+            names[id(node)] = _value_text(node.data)
+        else:
+            op = node._fn.name if node._fn is not None else "leaf"
+            op = _OP_WORDS.get(op, op)
+            counts[op] = counts.get(op, 0) + 1
+            names[id(node)] = f"{op}#{counts[op]}"
+    return names
+
+
+def _inputs(node: Any, made: dict) -> list:
+    """``node``'s inputs, its constants (kept as numbers or arrays) as constant nodes to draw
+    (one per place, made once per drawing)."""
+    if id(node) not in made:
+        made[id(node)] = [
+            p if isinstance(p, Node) else type(node)(p, requires_grad=False)
+            for p in node._parents or ()
+        ]
+    return made[id(node)]
+
+
+def _collect(root: Node, made: dict | None = None) -> list[Node]:
+    """Every node ``root`` depends on (constants too), breadth first from the root."""
+    made = {} if made is None else made
+    seen = {id(root)}
+    order = [root]
+    queue = deque(order)
+    while queue:
+        for parent in _inputs(queue.popleft(), made):
+            if id(parent) not in seen:
+                seen.add(id(parent))
+                order.append(parent)
+                queue.append(parent)
+    return order
+
+
+def _creation_order(root: Node) -> list[Node]:
+    """The nodes ``root`` depends on, each after its inputs (an iterative depth-first search)."""
+    seen = {id(root)}
+    order: list[Node] = []
+    stack = [(root, iter(root.parents))]
+    while stack:
+        node, pending = stack[-1]
+        for p in pending:
+            if id(p) not in seen:
+                seen.add(id(p))
+                stack.append((p, iter(p.parents)))
+                break
+        else:
+            stack.pop()
+            order.append(node)
+    return order
+
+
+def local_derivatives(node: Node, inputs: list) -> tuple:
+    """d(node)/d(parent) for each parent: the node's own rule applied to an upstream of one."""
+    fn, out = node._fn, node.data
+    if isinstance(out, float):
+        return tuple(fn.backward(node._math, 1.0, out, *inputs))
+    if type(fn).__module__ != ops.__name__:
+        return (None,) * len(inputs)
+    ones = np.ones_like(out)
+    local = fn.backward(node._math, ones, out, *inputs)
+    return tuple(
+        d if np.shape(x) == np.shape(out) and d is not None else None for x, d in zip(inputs, local)
+    )
+
+
+def _kind(node: Node) -> str:
+    if not node.requires_grad:
+        return "constant"
+    return "parameter" if node._fn is None else "intermediate"
+
+
+def node_label(node: Node, ctx: SimpleNamespace, name: str | None = None) -> str:
+    """An HTML-like label: the name (a generated one in italics; none for an unlabelled
+    constant, whose value is its name), the data and the gradient, one cell each."""
+    cells = []
+    if name is None and not (node._fn is None and not node.requires_grad and not node.label):
+        name = ctx.labels.get(id(node), node.label)
+    if name:
+        cells.append(_html(name) if node.label else f"<I>{_html(name)}</I>")
+    data = node.data
+    if isinstance(data, float):
+        cells.append(f"data {_num(data)}")
+    else:
+        cells.append(_html(f"shape {tuple(np.shape(data))} {getattr(data, 'dtype', '')}"))
+        if np.size(data) == 1:
+            cells.append(f"data {_num(float(np.asarray(data).reshape(())))}")
+    if ctx.show_grad and node.requires_grad:  # a constant has no gradient to show
+        cells.append(grad_text(node))
+    return html_cells(cells, ctx.vertical)
+
+
+def grad_text(node: Node) -> str:
+    """``grad 0.25`` (a Tensor: ``grad norm 1.5``), or a greyed ``grad ?`` if none yet."""
+    grad = node.grad.data if isinstance(node.grad, Node) else node.grad
+    if grad is None:
+        return _NOT_YET
+    if isinstance(node.data, float):
+        return f"grad {_num(grad)}"
+    return f"grad norm {_num(float(np.linalg.norm(grad)))}"
+
+
+def html_cells(cells: list[str], vertical: bool) -> str:
+    """A borderless table of ``cells`` (HTML already), in a row (or a column), ruled between."""
+    if vertical:
+        body = "".join(f"<TR><TD>{c}</TD></TR>" for c in cells)
+        rules = 'ROWS="*"'
+    else:
+        body = "<TR>" + "".join(f"<TD>{c}</TD>" for c in cells) + "</TR>"
+        rules = 'COLUMNS="*"'
+    table = 'TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="4"'
+    return f"<<{table} {rules}>{body}</TABLE>>"
+
+
+def _value_text(data: Any) -> str:
+    """A constant's name: its value (a large array: its shape)."""
+    if isinstance(data, (float, int)):
+        return _num(float(data))
+    if np.size(data) == 1:
+        return _num(float(np.ravel(data)[0]))
+    return f"const {tuple(np.shape(data))}"
+
+
+def _num(x: float) -> str:
+    """4 significant digits."""
+    return f"{x:.4g}"
+
+
+def _html(text: str) -> str:
+    """Escape the characters that structure an HTML-like graphviz label."""
+    for ch, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;")):
+        text = text.replace(ch, entity)
+    return text.replace("\n", " ")
