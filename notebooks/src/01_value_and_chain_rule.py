@@ -24,7 +24,7 @@ from pathlib import Path
 
 from IPython.display import HTML
 
-from autograd import Value, backward_steps, draw_dot, save_steps_html, step_through
+from autograd import Value, backward_steps, dot, draw_dot, save_steps_html, step_through
 
 # %% [markdown]
 # ## A derivative is a sensitivity
@@ -190,6 +190,29 @@ draw_dot(o)
 # %% [markdown]
 # Notice `w2`: its gradient is 0 because its input `x2` is 0. Changing `w2` cannot change the
 # output while `x2 = 0`. Gradients tell you which knobs matter *right now*.
+#
+# ### The same neuron as a library builds it
+#
+# `nn`'s neurons compute $w \cdot x + b$ as **one** node, `dot+b` (faster, and a smaller graph).
+# Its rule is the one you just used: each weight gets upstream $\times$ its input. To see
+# micrograd's picture again, `draw_dot(..., expand=True)` draws that node as the `*` and `+`
+# nodes it stands for; each hidden product and partial sum shows the gradient the whole sum got
+# (a `+` passes its gradient on unchanged).
+
+# %%
+x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
+b = Value(6.8813735870195432, label="b")
+n = dot([w1, w2], [x1, x2], b)
+n.label = "n"
+o_dot = n.tanh()
+o_dot.label = "o"
+o_dot.backward()
+assert math.isclose(w1.grad, leaves["w1"].grad) and math.isclose(x1.grad, leaves["x1"].grad)
+draw_dot(o_dot)
+
+# %%
+draw_dot(o_dot, expand=True)  # micrograd's lecture picture, from the one dot+b node
 #
 # ## Gradients add up when a value is used twice
 #

@@ -26,14 +26,7 @@ from autograd import Value, draw_dot
 # %%
 tiny = nn.MLP(2, [3, 1], seed=0)
 print(tiny)
-for name, p in tiny.named_parameters():
-    p.label = (
-        name.replace("layers.", "L")
-        .replace(".neurons.", " n")
-        .replace(".w.", " w")
-        .replace(".b", " b")
-    )
-print([p.label for p in tiny.parameters()])
+print([p.label for p in tiny.parameters()])  # layer, neuron and role: L1.N2.w0 is a weight
 
 # %% [markdown]
 # Its output for one input point is a `Value`, the root of a graph that contains every weight.
@@ -47,7 +40,18 @@ score.backward()
 draw_dot(score)
 
 # %% [markdown]
-# The network we train below, `MLP(2, [16, 16, 1])`, is the same picture with 337 parameters.
+# The network we train below, `MLP(2, [16, 16, 1])`, is the same picture with 337 parameters:
+# too many boxes to read. `collapse="layer"` draws one box per layer (its inputs, its
+# parameters, its outputs' gradient) and `collapse="neuron"` one box per neuron.
+
+# %%
+big = nn.MLP(2, [16, 16, 1], seed=0)
+big_score = big(x)
+big_score.backward()
+draw_dot(big_score, collapse="layer")
+
+# %%
+draw_dot(big_score, collapse="neuron")
 #
 # ## The data
 #

@@ -83,6 +83,19 @@ def make_model(dropout=0.0, width=64):
 
 print(make_model())
 
+# %% [markdown]
+# Each parameter is labelled with its `state_dict` key (`0.weight`), and each module's output
+# with its place and kind (`0:Linear`; a `Linear` followed by a `ReLU` runs as one fused node,
+# `0:Linear + 1:ReLU`). `collapse="module"` draws one box per module, with parameter shapes:
+
+# %%
+model = make_model()
+loss = nn.cross_entropy(model(Tensor(X_train[:32])), y_train[:32])
+loss.backward(retain_graph=True)
+draw_dot(loss, collapse="module")
+
+
+# %%
 
 def train(model, optimizer, X, y, epochs):
     return nn.fit(
