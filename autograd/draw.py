@@ -384,6 +384,7 @@ def _draw_grouped(
             f"or max_nodes={total} (or more)"
         )
     shown = units[:max_nodes]
+    dot.graph_attr["ordering"] = "in"  # L1.N1 above L1.N2 ...: boxes in the order of the model
     ctx.ids = {}
     for i, unit in enumerate(shown):
         name = ctx.ids[i] = f"n{i}"

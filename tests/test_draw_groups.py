@@ -113,6 +113,10 @@ def test_collapse_neuron_boxes_and_image_size():
     svg = drawing.pipe(format="svg").decode()
     width, height = map(float, re.search(r'<svg width="(\d+)pt" height="(\d+)pt"', svg).groups())
     assert max(width, height) * 96 / 72 <= 4000  # pixels at the default 96 dpi
+    tops = re.findall(r'<text[^>]*y="([-\d.]+)"[^>]*>(L1\.N\d+)</text>', svg)
+    assert [name for _, name in sorted(tops, key=lambda t: float(t[0]))] == [
+        f"L1.N{i}" for i in range(1, 17)
+    ]  # the neurons in the model's order, top to bottom
 
 
 def test_collapse_module_on_a_tensor_model():
