@@ -149,3 +149,12 @@ def test_too_big_for_the_level_says_the_way_out():
     assert "25 more boxes" in summary and "max_nodes=35" in summary
     with pytest.raises(ValueError, match="collapse='neuron', 'layer' or 'module'"):
         draw_dot(out, max_nodes=50, overflow="error")
+
+
+def test_the_stepper_page_draws_expanded(tmp_path):
+    from autograd import save_steps_html
+
+    o, _ = _micrograd_neuron()
+    page = save_steps_html(o, tmp_path / "steps.html", expand=True)
+    text = page.read_text(encoding="utf-8")
+    assert "w1*x1 + w2*x2" in text and "node intermediate step&#45;current" in text  # SVG escapes -
