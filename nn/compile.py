@@ -13,7 +13,9 @@ as ``Tensor`` does, then the update: plain SGD's ``w - lr * g`` written into the
 arrays (the same numbers as ``SGD.step()``, which makes new arrays), any other optimizer's own
 ``step()``; either way ``lr`` and the optimizer's settings are read at every call. This
 is the idea of JAX's ``jit``, PyTorch's ``torch.compile`` and tinygrad's ``TinyJit``: Python
-runs once per op, not once per node plus graph bookkeeping.
+runs once per op, not once per node plus graph bookkeeping. The common network (Linear and
+ReLU layers, ``cross_entropy``, plain SGD) goes further: :mod:`nn.compile_lower` replays it as
+NumPy calls into buffers allocated once, the same numbers to the bit.
 
 A model change between calls (a parameter or sub-module replaced, ``train()``/``eval()``, a
 parameter frozen, reshaped or of a new dtype, a dropout's ``p``) is seen by a cheap guard and
@@ -37,6 +39,7 @@ from autograd.tensor_nn import _LINEAR, CrossEntropyLogits
 from autograd.tensor_nn import Linear as LinearOp
 from autograd.tensor_ops import MATMUL, Matmul
 
+from .compile_lower import _plain_sgd, lower, run
 from .layers import _FUSED, Dropout, _LinearReLU
 from .module import Module
 from .optim import SGD, Optimizer
@@ -45,7 +48,7 @@ __all__ = ["CompileError", "CompiledStep", "compile_step"]
 
 _ndarray = np.ndarray
 _STATE = attrgetter("data.shape", "data.dtype", "requires_grad")  # what the guard compares
-_TRAINING, _P = attrgetter("training"), attrgetter("p")
+_TRAINING, _P, _REQUIRES = attrgetter("training"), attrgetter("p"), attrgetter("requires_grad")
 
 
 class CompileError(RuntimeError):
@@ -71,7 +74,8 @@ class _Record:
 
     __slots__ = (
         "vals", "params", "x", "ys", "targets", "drops", "forward", "backward", "loss", "out",
-        "grad_params", "guard", "ops", "seed", "sgd", "transient", "checked",
+        "grad_params", "guard", "ops", "seed", "sgd", "transient", "checked", "entries",
+        "shapes", "program",
     )  # fmt: skip
 
 
@@ -108,18 +112,30 @@ class CompiledStep:
         return self._replay(record, x, y, before_update)
 
     def _unchanged(self, record: _Record) -> bool:
-        owners, keys, objs, params, state, dicts, sizes = self._guard_refs
+        owners, keys, objs, params, state, dicts, sizes, reqs = self._guard_refs
         if not all(map(is_, map(getitem, owners, keys), objs)) or [*map(len, dicts)] != sizes:
             return False  # an attribute of a module replaced, added or deleted
         modules, modes, drops, ps = record.guard  # train()/eval(), and each dropout's p
+        prog = record.program
+        if prog and prog.matches():  # the very arrays: their shapes and dtypes are the same
+            same = [*map(_REQUIRES, params)] == reqs
+        else:
+            same = [*map(_STATE, params)] == state
         return (
-            [*map(_STATE, params)] == state
+            same
             and [*map(_TRAINING, modules)] == modes
             and [*map(_P, drops)] == ps
         )
 
     # ----------------------------------------------------------------------- the replay
     def _replay(self, rec: _Record, x: Any, y: Any, before_update: Callable | None) -> float:
+        prog = rec.program
+        if prog is None or (prog and not prog.matches()):  # first replay, or a rebound array
+            prog = rec.program = lower(rec, self.optimizer) or False
+        if prog and _plain_sgd(self.optimizer, rec):  # the common network: NumPy into buffers
+            value = run(prog, x, y, self.optimizer, before_update)
+            self.last_output = prog.logits.copy()
+            return value
         vals = rec.vals
         for s, p in rec.params:
             vals[s] = p.data
@@ -310,6 +326,7 @@ class CompiledStep:
         shapes = {slot[id(n)]: (n.data.shape, n.data.dtype) for n in order}
         for s, p in rec.params:
             shapes[s] = (p.data.shape, p.data.dtype)
+        shapes[rec.x[0]] = (xt.data.shape, xt.data.dtype)
         rec.backward = [  # the rules in reverse order; per input: (slot, shape, dtype, leaf)
             (
                 fn,
@@ -330,6 +347,7 @@ class CompiledStep:
         ids = {id(p) for p in held}
         rec.sgd = (held, [(s, p) for s, p in grad_params if id(p) in ids])
         rec.ops = [(fn.name, ins, s) for fn, ins, s, _ in entries]
+        rec.entries, rec.shapes, rec.program = entries, shapes, None  # lowered at first replay
         self._set_guard(rec)
         return rec
 
@@ -345,7 +363,8 @@ class CompiledStep:
                     objs.append(v)
         params = [p for _, p in rec.params]
         state = [*map(_STATE, params)]
-        self._guard_refs = (owners, keys, objs, params, state, dicts, [*map(len, dicts)])
+        reqs = [s[2] for s in state]
+        self._guard_refs = (owners, keys, objs, params, state, dicts, [*map(len, dicts)], reqs)
         modules = [m for _, m in self.model.named_modules()]
         drops = [m for m in modules if isinstance(m, Dropout)]
         rec.guard = (modules, [*map(_TRAINING, modules)], drops, [*map(_P, drops)])

@@ -1,0 +1,206 @@
+"""The fast replay of :func:`nn.compile_step` for the common network: NumPy calls into buffers.
+
+A record of ``Linear`` (fused ``linear+relu`` or plain) layers feeding ``cross_entropy``, trained
+by plain ``SGD``, is *lowered* to a flat program: every array the step needs (activations,
+softmax, gradients, the update's temporary) is allocated once, and each replay is a list of
+prebound NumPy calls writing into them with ``out=``, as a hand-written NumPy step would be.
+The calls are the very ones of the ops' own rules (``Linear.forward``/``backward``,
+``CrossEntropyLogits``, ``SGD``), in the same order, so the numbers are the same to the bit.
+
+Anything else (dropout, other ops, another optimizer, a read-only weight) is not lowered and
+replays through the general path in ``compile.py``. The program holds the parameter arrays
+themselves: when one is rebound (``p.data = ...``) the caller lowers again. ``p.grad`` then
+holds the program's gradient buffers, overwritten by the next step (as PyTorch reuses ``.grad``
+storage); copy one to keep it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from functools import partial
+from operator import is_
+from typing import Any
+
+import numpy as np
+
+from autograd.tensor_nn import CrossEntropyLogits
+from autograd.tensor_nn import Linear as LinearOp
+
+from .layers import _LinearReLU
+from .optim import SGD, Optimizer
+
+_ndarray = np.ndarray
+
+
+class Program:
+    """One lowered record: ``run(x, y, optimizer, before_update) -> (loss, output)``."""
+
+    def __init__(self) -> None:
+        self.forward: list[Callable] = []
+        self.masks: list[tuple] = []  # per fused layer, for the backward: (out, keep, g, gm, gb)
+        self.backward: list[Callable] = []
+        self.update: list[tuple] = []  # (parameter, its array, its gradient, temporary)
+        self.grads: list[tuple] = []  # (parameter, gradient buffer)
+        self.params: list[Any] = []
+        self.datas: list[Any] = []  # the parameter arrays the program holds (params' .data)
+
+    def matches(self) -> bool:
+        """True while every parameter still holds the array the program was built on."""
+        return all(map(is_, (p.data for p in self.params), self.datas))
+
+
+def lower(rec: Any, optimizer: Optimizer) -> Program | None:
+    """The program of ``rec``, or ``None`` where the record is not the common network."""
+    if rec.drops or rec.ys or len(rec.targets) != 1 or not _plain_sgd(optimizer, rec):
+        return None
+    *layers, last = rec.entries
+    ce, ins, loss_slot, _ = last
+    if not isinstance(ce, CrossEntropyLogits) or ins != (rec.out,) or loss_slot != rec.loss:
+        return None
+    params = dict(rec.params)
+    if any(not p.data.flags.writeable or not p.data.flags.c_contiguous for p in params.values()):
+        return None
+    prog, bufs, dtype = Program(), {s: p.data for s, p in params.items()}, rec.x[1]
+    prog.datas = [p.data for _, p in rec.params]
+    prog.params = [p for _, p in rec.params]
+    bufs[rec.x[0]] = prog.x = np.empty(rec.shapes[rec.x[0]][0], dtype)
+    used: set[int] = set()
+    plan = []
+    for fn, ins, s, _ in layers:
+        fused = isinstance(fn, _LinearReLU)
+        if not fused and not (isinstance(fn, LinearOp) and not fn.relu):
+            return None
+        x_slot, w_slot, *rest = ins[:-1] if fused else ins
+        b_slot = rest[0] if rest else None
+        if w_slot not in params or (b_slot is not None and b_slot not in params):
+            return None
+        if x_slot in used or x_slot not in bufs or np.ndim(bufs[x_slot]) != 2:
+            return None  # an activation used twice, or an input the program does not make
+        used.add(x_slot)
+        x, w = bufs[x_slot], bufs[w_slot]
+        b = bufs[b_slot] if b_slot is not None else None
+        if any(a.dtype != dtype for a in (x, w) + ((b,) if b is not None else ())):
+            return None
+        h = bufs[s] = np.empty(rec.shapes[s][0], dtype)
+        prog.forward.append(partial(np.matmul, x, w.T, h))  # Linear.forward, into h
+        if b is not None:
+            prog.forward.append(partial(np.add, h, b, h))
+        if fused:
+            prog.forward.append(partial(np.maximum, h, 0, out=h))
+        plan.append((fn, fused, x_slot, w_slot, b_slot, s))
+    if rec.out not in bufs or np.ndim(bufs[rec.out]) != 2:
+        return None
+    logits = bufs[rec.out]
+    n, classes = logits.shape
+    prog.logits, prog.mean = logits, ce.reduction == "mean"
+    prog.targets = np.empty(n, rec.targets[0][1])
+    prog.rows = np.arange(n)
+    prog.m, prog.s = np.empty((n, 1), dtype), np.empty((n, 1), dtype)
+    prog.e, prog.losses = np.empty_like(logits), np.empty(n, dtype)
+    upstream = {rec.out: prog.e}  # d(loss)/d(logits) is the softmax, worked on in place
+    for fn, fused, x_slot, w_slot, b_slot, s in reversed(plan):
+        if s not in upstream:
+            return None  # an activation the loss does not reach through the next layer
+        g, x, w = upstream[s], bufs[x_slot], bufs[w_slot]
+        if fused:  # _LinearReLU.backward: through the ReLU by a multiply, checked below
+            keep, gm = np.empty(g.shape, bool), np.empty_like(g)
+            gb = np.empty(g.shape[1], dtype)
+            prog.backward.append(partial(_relu_mask, bufs[s], keep, g, gm, gb))
+        else:
+            gm = g
+            gb = np.empty(g.shape[1], dtype)
+            if b_slot is not None and fn.need_b:
+                prog.backward.append(partial(np.add.reduce, gm, 0, None, gb))
+        if fn.need_x and x_slot != rec.x[0]:
+            gx = upstream[x_slot] = np.empty_like(x)
+            prog.backward.append(partial(np.matmul, gm, w, gx))
+        elif fn.need_x:
+            return None  # a gradient for the input x: not what a training step needs
+        grads = []
+        if fn.need_w:
+            gw = np.empty_like(w)
+            prog.backward.append(partial(np.matmul, gm.T, x, gw))
+            grads.append((params[w_slot], gw))
+        if b_slot is not None and fn.need_b:
+            grads.append((params[b_slot], gb))
+        for p, grad in grads:
+            prog.grads.append((p, grad))
+            prog.update.append((p, p.data, grad, np.empty_like(grad)))
+    needing = {id(p) for _, p in rec.grad_params}
+    if {id(p) for p, _ in prog.grads} != needing:
+        return None
+    return prog
+
+
+def _plain_sgd(optimizer: Optimizer, rec: Any) -> bool:
+    """Plain SGD (no momentum, no weight decay) over the parameters the record was made with."""
+    held, owned = rec.sgd
+    params = optimizer.params
+    return (
+        type(optimizer) is SGD
+        and not (optimizer.momentum or optimizer.weight_decay)
+        and len(params) == len(held)
+        and all(map(is_, params, held))
+        and len(owned) == len(rec.grad_params)
+    )
+
+
+def _relu_mask(out: Any, keep: Any, g: Any, gm: Any, gb: Any) -> None:
+    """``gm = g * (out > 0)`` and ``gb`` its sum over the batch; where ``g`` holds an inf or a
+    nan (its sum is not finite), select instead (inf * 0 would be nan), as the rule does."""
+    np.greater(out, 0, out=keep)
+    if math.isfinite(np.add.reduce(g, None)):
+        np.multiply(g, keep, out=gm)
+    else:
+        np.copyto(gm, np.where(keep, g, 0.0))
+    np.add.reduce(gm, 0, None, gb)
+
+
+def run(prog: Program, x: Any, y: Any, optimizer: Optimizer, before_update: Any) -> float:
+    """One step: forward, cross-entropy, backward, then ``w -= lr * g`` into each parameter."""
+    np.copyto(prog.x, x, casting="unsafe")  # as x.astype(dtype)
+    t = prog.targets
+    np.copyto(t, y, casting="unsafe")
+    if t.size and np.minimum.reduce(t) < 0:
+        raise ValueError(f"cross_entropy: targets must be >= 0, got {t.min()}")
+    for call in prog.forward:
+        call()
+    logits, m, e, s, losses, n = prog.logits, prog.m, prog.e, prog.s, prog.losses, len(t)
+    np.maximum.reduce(logits, 1, None, m, True)  # CrossEntropyLogits.forward, into buffers
+    np.subtract(logits, m, e)
+    np.exp(e, e)
+    np.add.reduce(e, 1, None, s, True)
+    try:
+        picked = logits[prog.rows, t]
+    except IndexError:
+        raise ValueError(
+            f"cross_entropy: targets must be < {logits.shape[1]} (the number of classes), "
+            f"got {t.max()}"
+        ) from None
+    np.log(s[:, 0], losses)
+    np.add(losses, m[:, 0], losses)
+    np.subtract(losses, picked, losses)
+    np.divide(e, s, e)
+    total = losses.sum()
+    value = float(total / n if prog.mean else total)
+    e[prog.rows, t] -= 1  # its backward with an upstream of one
+    if prog.mean:
+        np.multiply(e, 1.0 / n, e)
+    for call in prog.backward:
+        call()
+    for p in optimizer.params:
+        p.grad = None
+    for p, grad in prog.grads:
+        p.grad = grad
+    if before_update is not None:
+        before_update(value, optimizer.params)
+    lr = optimizer.lr
+    optimizer.step_count += 1
+    for p, w, grad, tmp in prog.update:  # SGD: w - lr * g, in place
+        np.multiply(grad, lr, out=tmp)
+        try:
+            np.subtract(w, tmp, out=w)
+        except ValueError:  # made read-only since: a new array, as SGD.update makes (the
+            p.data = w - tmp  # program no longer matches, and is lowered again)
+    return value
