@@ -27,7 +27,6 @@ targets; at the second call, ops or constants that changed with the batch.
 from __future__ import annotations
 
 from collections.abc import Callable
-from math import isfinite
 from operator import attrgetter, getitem, is_, itemgetter
 from typing import Any
 
@@ -41,7 +40,6 @@ from autograd.tensor_nn import Linear as LinearOp
 from autograd.tensor_ops import MATMUL, Matmul
 
 from .compile_lower import _plain_sgd, lower, run
-from .compile_ops import Program, lower
 from .layers import _FUSED, Dropout, _LinearReLU
 from .module import Module
 from .optim import SGD, Optimizer
@@ -77,7 +75,6 @@ class _Record:
     __slots__ = (
         "vals", "params", "x", "ys", "targets", "drops", "forward", "backward", "loss", "out",
         "grad_params", "guard", "ops", "seed", "sgd", "transient", "checked", "entries",
-        "shapes", "need", "program", "entries",
         "shapes", "program",
     )  # fmt: skip
 
@@ -135,10 +132,12 @@ class CompiledStep:
     # ----------------------------------------------------------------------- the replay
     def _replay(self, rec: _Record, x: Any, y: Any, before_update: Callable | None) -> float:
         prog = rec.program
-        if prog is None or prog and not all(map(is_, map(_DATA, prog.params), prog.arrays)):
-            prog = rec.program = lower(rec, rec.entries, rec.shapes, rec.need, rec.sgd[1]) or False
-        if prog:  # a flat list of NumPy calls into buffers (compile_ops.py)
-            return self._run(rec, prog, x, y, before_update)
+        if prog is None or (prog and not prog.matches()):  # first replay, or a rebound array
+            prog = rec.program = lower(rec, self.optimizer) or False
+        if prog and _plain_sgd(self.optimizer, rec):  # the common network: NumPy into buffers
+            value = run(prog, x, y, self.optimizer, before_update)
+            self.last_output = prog.logits.copy()
+            return value
         vals = rec.vals
         for s, p in rec.params:
             vals[s] = p.data
@@ -146,7 +145,11 @@ class CompiledStep:
         vals[s] = x if x.dtype is dtype else x.astype(dtype)
         for s, dtype in rec.ys:
             vals[s] = y if y.dtype is dtype else y.astype(dtype)
-        _set_targets(rec, y)
+        for fn, dtype in rec.targets:
+            t = y if y.dtype is dtype else y.astype(dtype)
+            if t.size and np.minimum.reduce(t) < 0:
+                raise ValueError(f"cross_entropy: targets must be >= 0, got {t.min()}")
+            fn.targets = t
         for s, m, shape, dtype in rec.drops:  # as Dropout.forward draws it
             keep = m.rng.random(shape) >= m.p
             vals[s] = keep.astype(dtype) / dtype.type(1 - m.p)
@@ -154,79 +157,52 @@ class CompiledStep:
         for fn, get, one, out, wrap in rec.forward:  # get(vals): the inputs' arrays
             r = fn.forward(F, get(vals)) if one else fn.forward(F, *get(vals))
             vals[out] = np.asarray(r) if wrap else r
+        grads = [None] * len(vals)
         loss = vals[rec.loss]
-        grads = _backward(rec, vals)
+        grads[rec.loss] = rec.seed
+        for fn, get, one, out, targets in rec.backward:
+            g = grads[out]
+            if g is None:
+                continue
+            if one:
+                cs = fn.backward(F, g, vals[out], get(vals))
+            else:
+                cs = fn.backward(F, g, vals[out], *get(vals))
+            for c, t in zip(cs, targets):
+                if c is None or t is None:
+                    continue
+                i, shape, dtype, leaf = t
+                old = grads[i]
+                if c.__class__ is not _ndarray:
+                    c = np.asarray(c)
+                if c.shape != shape:
+                    c = unbroadcast(c, shape)
+                if c.dtype is not dtype:
+                    c = c.astype(dtype, copy=False)
+                elif old is None and leaf and (c is g or c.base is not None):
+                    c = c.copy()
+                grads[i] = c if old is None else old + c
         value = float(loss)
         self.last_output = vals[rec.out]
         for s in rec.transient:  # let the activations go, as a freed graph does
             vals[s] = None
-        return self._update(rec, value, grads, before_update)
-
-    def _run(self, rec: _Record, prog: Program, x: Any, y: Any, before: Callable | None) -> float:
-        """The replay of a lowered record: the program's calls, then the update."""
-        np.copyto(prog.x, x, casting="unsafe")
-        t = prog.y
-        np.copyto(t, y, casting="unsafe")
-        if t.size and np.minimum.reduce(t) < 0:
-            raise ValueError(f"cross_entropy: targets must be >= 0, got {t.min()}")
-        for f in prog.draws:
-            f()
-        for f in prog.forward:
-            f()
-        value = float(prog.loss())
-        self.last_output = prog.out.copy()  # fit keeps it: not the buffer
-        if not isfinite(value):  # the ops' own rules (a where, not a multiply, at a ReLU)
-            for fn in prog.targets:
-                fn.targets, fn.probs = t.copy(), None
-            return self._update(rec, value, _backward(rec, prog.vals), before)
-        for f in prog.backward:
-            f()
-        optimizer = self.optimizer
-        for p in optimizer.params:  # zero_grad(), then the gradients of this step (buffers)
-            p.grad = None
-        for p, g in prog.grads:
-            p.grad = g
-        if before is not None:
-            before(value, optimizer.params)
-        if not self._plain_sgd(rec):
-            optimizer.step()
-            return value
-        lr = optimizer.lr  # w -= lr * g, in place, lr in a 0-d array of the weights' dtype
-        for a in prog.lrs:
-            a[()] = lr
-        optimizer.step_count += 1
-        for multiply, subtract, p, tmp in prog.updates:
-            multiply()
-            try:
-                subtract()
-            except ValueError:  # a read-only array: a new one (the next call lowers again)
-                p.data = p.data - tmp
-        return value
-
-    def _plain_sgd(self, rec: _Record) -> bool:
-        """Is the optimizer plain SGD holding the parameters it held at the trace?"""
-        optimizer, held = self.optimizer, rec.sgd[0]
-        params = optimizer.params
-        return (
-            type(optimizer) is SGD
-            and not (optimizer.momentum or optimizer.weight_decay)
-            and len(params) == len(held)
-            and all(map(is_, params, held))
-        )
-
-    def _update(self, rec: _Record, value: float, grads: list, before: Callable | None) -> float:
-        """Hand out the gradients ``grads`` (by slot) and update the parameters."""
         optimizer = self.optimizer
         for p in optimizer.params:  # zero_grad(), then the gradients of this step
             p.grad = None
         for s, p in rec.grad_params:
             p.grad = grads[s]
-        if before is not None:
-            before(value, optimizer.params)
-        if self._plain_sgd(rec):
+        if before_update is not None:
+            before_update(value, optimizer.params)
+        params, (held, owned) = optimizer.params, rec.sgd
+        if (
+            type(optimizer) is SGD
+            and not (optimizer.momentum or optimizer.weight_decay)
+            and len(params) == len(held)
+            and all(map(is_, params, held))
+        ):
             lr = optimizer.lr  # plain SGD, SGD.update inlined: w - lr * g, the same numbers,
             optimizer.step_count += 1  # in place (as in PyTorch; saves two arrays a parameter)
-            for s, p in rec.sgd[1]:  # the parameters of the optimizer that got a gradient
+            for s, p in owned:  # the parameters of the optimizer that got a gradient
                 w = p.data
                 try:
                     w -= lr * grads[s]
@@ -373,8 +349,6 @@ class CompiledStep:
         ids = {id(p) for p in held}
         rec.sgd = (held, [(s, p) for s, p in grad_params if id(p) in ids])
         rec.ops = [(fn.name, ins, s) for fn, ins, s, _ in entries]
-        shapes[rec.x[0]] = (xt.data.shape, xt.data.dtype)
-        rec.entries, rec.shapes, rec.need, rec.program = entries, shapes, need, None
         rec.entries, rec.shapes, rec.program = entries, shapes, None  # lowered at first replay
         self._set_guard(rec)
         return rec
@@ -432,46 +406,6 @@ class CompiledStep:
 
     def __repr__(self) -> str:
         return f"<compiled step: {len(self.records)} record(s), traced {self.traces} time(s)>"
-
-
-def _set_targets(rec: _Record, y: np.ndarray) -> None:
-    """Give each ``cross_entropy`` op of the record the targets ``y`` (checked as it does)."""
-    for fn, dtype in rec.targets:
-        t = y if y.dtype is dtype else y.astype(dtype)
-        if t.size and np.minimum.reduce(t) < 0:
-            raise ValueError(f"cross_entropy: targets must be >= 0, got {t.min()}")
-        fn.targets = t
-
-
-def _backward(rec: _Record, vals: list) -> list:
-    """The rules ``fn.backward(NumpyMath, g, out, ...)`` in reverse, gradients added
-    (broadcasting undone) as ``Tensor`` does; the gradients by slot."""
-    F = NumpyMath
-    grads = [None] * len(vals)
-    grads[rec.loss] = rec.seed
-    for fn, get, one, out, targets in rec.backward:
-        g = grads[out]
-        if g is None:
-            continue
-        if one:
-            cs = fn.backward(F, g, vals[out], get(vals))
-        else:
-            cs = fn.backward(F, g, vals[out], *get(vals))
-        for c, t in zip(cs, targets):
-            if c is None or t is None:
-                continue
-            i, shape, dtype, leaf = t
-            old = grads[i]
-            if c.__class__ is not _ndarray:
-                c = np.asarray(c)
-            if c.shape != shape:
-                c = unbroadcast(c, shape)
-            if c.dtype is not dtype:
-                c = c.astype(dtype, copy=False)
-            elif old is None and leaf and (c is g or c.base is not None):
-                c = c.copy()
-            grads[i] = c if old is None else old + c
-    return grads
 
 
 def _compare(first: _Record, second: _Record) -> None:
