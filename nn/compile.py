@@ -132,7 +132,7 @@ class CompiledStep:
     # ----------------------------------------------------------------------- the replay
     def _replay(self, rec: _Record, x: Any, y: Any, before_update: Callable | None) -> float:
         prog = rec.program
-        if prog is None or (prog and not prog.matches()):  # first replay, or a rebound array
+        if prog is None:  # the first replay, or a parameter array was rebound (the guard saw)
             prog = rec.program = lower(rec, self.optimizer) or False
         if prog and _plain_sgd(self.optimizer, rec):  # the common network: NumPy into buffers
             value = run(prog, x, y, self.optimizer, before_update)
