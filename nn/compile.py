@@ -59,7 +59,9 @@ def compile_step(model: Module, loss_fn: Callable, optimizer: Optimizer) -> Comp
     """``step(x, y) -> float``: one training step (``zero_grad``, forward, ``loss_fn(model(x),
     y)``, backward, ``optimizer.step()``), traced on the first call for each shape and dtype of
     ``x`` and ``y`` and replayed without building a graph afterwards. Same losses and weights
-    as the ordinary step; ``step.records`` holds the records, ``step.tape()`` shows one."""
+    as the ordinary step; ``step.records`` holds the records, ``step.tape()`` shows one. For the
+    common network (see :mod:`nn.compile_lower`) each parameter's ``.grad`` after a replay is a
+    buffer the next step overwrites, as PyTorch reuses ``.grad`` storage: copy it to keep it."""
     if not isinstance(model, Module):
         raise TypeError(f"compile_step: model must be an nn.Module, got {type(model).__name__}")
     if not callable(loss_fn):
