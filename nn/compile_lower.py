@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from functools import partial
-from operator import is_
+from operator import attrgetter, is_
 from typing import Any
 
 import numpy as np
@@ -31,6 +31,7 @@ from .layers import _LinearReLU
 from .optim import SGD, Optimizer
 
 _ndarray = np.ndarray
+_DATA = attrgetter("data")
 
 
 class Program:
@@ -47,7 +48,7 @@ class Program:
 
     def matches(self) -> bool:
         """True while every parameter still holds the array the program was built on."""
-        return all(map(is_, (p.data for p in self.params), self.datas))
+        return all(map(is_, map(_DATA, self.params), self.datas))
 
 
 def lower(rec: Any, optimizer: Optimizer) -> Program | None:
@@ -182,7 +183,7 @@ def run(prog: Program, x: Any, y: Any, optimizer: Optimizer, before_update: Any)
     np.add(losses, m[:, 0], losses)
     np.subtract(losses, picked, losses)
     np.divide(e, s, e)
-    total = losses.sum()
+    total = np.add.reduce(losses)  # losses.sum(), without its Python wrapper
     value = float(total / n if prog.mean else total)
     e[prog.rows, t] -= 1  # its backward with an upstream of one
     if prog.mean:
