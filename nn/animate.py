@@ -35,11 +35,11 @@ def animate_descent(
     """
     if paths is None:
         raise ValueError("animate_descent(): paths is required (points or {label: points})")
-    named = _named_paths(paths)
+    named = _named_paths(paths, "animate_descent()")
     if not named:
         raise ValueError("animate_descent(): no paths given")
-    dims = _dimensions(bounds, named)
-    box = _bounds(bounds, named, dims)
+    dims = _dimensions(bounds, named, "animate_descent()")
+    box = _bounds(bounds, named, dims, "animate_descent()")
     arrays = {}
     for label, points in named.items():
         pts = np.asarray(points, dtype=np.float64)

@@ -327,7 +327,7 @@ def plot_loss_surface(
     return fig
 
 
-def _named_paths(paths: Any) -> dict[str, list]:
+def _named_paths(paths: Any, caller: str = "plot_loss_surface()") -> dict[str, list]:
     if paths is None:
         return {}
     if isinstance(paths, Mapping):
@@ -336,23 +336,25 @@ def _named_paths(paths: Any) -> dict[str, list]:
         named = {"gradient descent": list(paths)}
     for label, points in named.items():
         if not points:
-            raise ValueError(f"plot_loss_surface(): the path {label!r} has no points")
+            raise ValueError(f"{caller}: the path {label!r} has no points")
     return named
 
 
-def _dimensions(bounds: Any, paths: dict[str, list]) -> int:
+def _dimensions(bounds: Any, paths: dict[str, list], caller: str = "plot_loss_surface()") -> int:
     if bounds is not None:
         first = bounds[0]
         return 1 if isinstance(first, (int, float, np.number)) else len(bounds)
     if paths:
         first = next(iter(paths.values()))[0]
         return 1 if isinstance(first, (int, float, np.number)) else len(first)
-    raise ValueError("plot_loss_surface(): give bounds (or paths to take the bounds from)")
+    raise ValueError(f"{caller}: give bounds (or paths to take the bounds from)")
 
 
-def _bounds(bounds: Any, paths: dict[str, list], dims: int) -> list[tuple[float, float]]:
+def _bounds(
+    bounds: Any, paths: dict[str, list], dims: int, caller: str = "plot_loss_surface()"
+) -> list[tuple[float, float]]:
     if dims not in (1, 2):
-        raise ValueError(f"plot_loss_surface(): 1 or 2 parameters, got {dims}")
+        raise ValueError(f"{caller}: 1 or 2 parameters, got {dims}")
     if bounds is None:
         pts = np.concatenate(
             [np.asarray(p, dtype=np.float64).reshape(-1, dims) for p in paths.values()]
@@ -366,7 +368,7 @@ def _bounds(bounds: Any, paths: dict[str, list], dims: int) -> list[tuple[float,
     for pair in pairs:
         lo, hi = (float(v) for v in pair)
         if not lo < hi:
-            raise ValueError(f"plot_loss_surface(): bounds need lo < hi, got {pair!r}")
+            raise ValueError(f"{caller}: bounds need lo < hi, got {pair!r}")
         result.append((lo, hi))
     return result
 

@@ -48,7 +48,7 @@ def test_animation_html_is_offline():
 
 
 def test_descent_bad_input():
-    with pytest.raises(ValueError, match="no points"):
+    with pytest.raises(ValueError, match=r"animate_descent\(\): the path .* has no points"):
         animate_descent(_loss, [])
     with pytest.raises(ValueError, match="dimension"):
         animate_descent(_loss, [(1.0, 2.0), (1.0, 2.0, 3.0)])
