@@ -55,11 +55,3 @@ __all__ = [
     "compile_step",
     "datasets",
 ]
-from .animate import (  # noqa: E402
-    BoundaryRecorder,
-    animate_decision_boundary,
-    animate_descent,
-    animation_html,
-)
-
-__all__ += ["BoundaryRecorder", "animate_decision_boundary", "animate_descent", "animation_html"]

@@ -15,7 +15,17 @@ from typing import Any
 import numpy as np
 
 from .callbacks import Callback
-from .plots import _bounds, _dimensions, _evaluate, _named_paths, _new_figure, _pyplot
+from .plot_common import (
+    _bounds,
+    _check_points,
+    _class_color,
+    _dimensions,
+    _evaluate,
+    _named_paths,
+    _new_figure,
+    _pyplot,
+    _scores,
+)
 
 
 def animate_descent(
@@ -94,8 +104,6 @@ class BoundaryRecorder(Callback):
     the model). Pass it to :func:`animate_decision_boundary`."""
 
     def __init__(self, X: Any, resolution: int = 100, padding: float = 0.5) -> None:
-        from .plots import _check_points
-
         X = _check_points(X)
         lo, hi = X.min(axis=0) - padding, X.max(axis=0) + padding
         self.xx, self.yy = np.meshgrid(
@@ -110,8 +118,6 @@ class BoundaryRecorder(Callback):
 
     def record(self, model: Callable, epoch: int) -> None:
         """Store ``model``'s predicted class on the grid, labelled ``epoch``."""
-        from .plots import _scores
-
         scores = _scores(model, np.column_stack([self.xx.ravel(), self.yy.ravel()]))
         if scores.shape[1] > 1:
             index = scores.argmax(axis=1)
@@ -133,8 +139,6 @@ def animate_decision_boundary(
     ``contourf``), with the points ``(X, y)`` on top and "epoch k" in the title. Returns a
     ``FuncAnimation``; in a notebook: ``HTML(animation_html(anim))``."""
     from matplotlib import animation
-
-    from .plots import _check_points, _class_color
 
     if not isinstance(recorder, BoundaryRecorder):
         raise TypeError("animate_decision_boundary(): recorder must be a BoundaryRecorder")
