@@ -96,3 +96,12 @@ def test_decision_boundary_recorded_during_fit():
     )
     anim = nn.animate_decision_boundary(rec, X, y)
     assert len(list(anim.new_frame_seq())) == 4 == len(rec.regions)
+
+
+def test_the_animations_are_in_nn_plots_too():
+    import nn
+    import nn.plots
+
+    for name in ("animate_descent", "animate_decision_boundary", "BoundaryRecorder"):
+        assert getattr(nn.plots, name) is getattr(nn, name)
+        assert name in nn.plots.__all__
