@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from .core import Node, enable_grad
-from .draw_text import _collect, _html, _inputs, _num, _value_text, grad_text
+from .draw_text import _collect, _html, _inputs, _num, _value_text, grad_text, html_cells
 from .value import Dot, Sum
 
 COLLAPSE_LEVELS = ("neuron", "layer", "module")
@@ -203,8 +203,7 @@ def group_label(group: Group, ctx: SimpleNamespace) -> str:
         rows.append("out: " + _html(_few([_nm(o, ctx) for o in group.outputs])))
         if ctx.show_grad and any(o.requires_grad for o in group.outputs):
             rows.append(_outputs_grad(group.outputs))
-    body = "".join(f"<TR><TD>{r}</TD></TR>" for r in rows)
-    return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3">{body}</TABLE>>'
+    return html_cells(rows, vertical=True)
 
 
 def _few(names: list[str], limit: int = 4) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from test_compile import plain_step as plain
 
 import nn
 from autograd import Tensor
@@ -21,14 +22,6 @@ def model_and_data(hidden=(32, 16), seed=0, bias=True):
     rng = np.random.default_rng(seed)
     X = rng.random((256, 64), dtype=np.float32)
     return model, X, (X @ rng.normal(size=(64, 10))).argmax(axis=1)
-
-
-def plain(model, opt, x, y):
-    opt.zero_grad()
-    loss = nn.cross_entropy(model(Tensor(x)), y)
-    loss.backward()
-    opt.step()
-    return loss.item()
 
 
 @pytest.mark.parametrize("bias", [True, False])
