@@ -195,33 +195,33 @@ class Node:
 
 # ------------------------------------------------------------------------------- the walk
 def topological_order(roots: Sequence[Node]) -> list[Node]:
-    """The op nodes that require grad reachable from ``roots``, each after its inputs: an
-    iterative depth-first search with a visited set (no recursion: a million-op chain is fine)."""
+    """The op nodes that require grad reachable from ``roots``, each after its inputs, in
+    depth-first order; iterative (a million-op chain is fine): a stack and two visited sets."""
     order: list[Node] = []
-    seen: set[Node] = set()  # nodes hash by identity
-    for root in roots:
-        if root._fn is None or not root.requires_grad or root in seen:
-            continue
-        seen.add(root)
-        stack: list[tuple[Node, Iterator]] = [(root, iter(_inputs(root)))]
-        while stack:
-            node, pending = stack[-1]
-            for p in pending:  # leaves and constants have no _fn: no rule runs at them
-                if getattr(p, "_fn", None) is not None and p.requires_grad and p not in seen:
-                    seen.add(p)
-                    stack.append((p, iter(_inputs(p))))
-                    break
-            else:
-                stack.pop()
+    opened, placed = set(), set()  # inputs pushed (or a leaf, a constant met); in the order
+    stack = [r for r in reversed(roots) if r._fn is not None and r.requires_grad]
+    while stack:
+        node = stack[-1]
+        if node in opened:  # on top again, its inputs placed (a node may be pushed twice)
+            if stack.pop() not in placed:
+                placed.add(node)
                 order.append(node)
+        else:
+            opened.add(node)
+            if node._parents is None:
+                raise GraphFreedError(f"the graph behind {node._fn.name!r} was freed by an earlier "
+                                      "backward(); pass it retain_graph=True to go again")
+            for p in reversed(node._parents):  # the first input ends on top: explored first
+                try:
+                    if p in opened:
+                        continue
+                except TypeError:  # an unhashable constant (an array): no rule runs at it
+                    continue
+                if getattr(p, "_fn", None) is not None and p.requires_grad:
+                    stack.append(p)
+                else:  # a leaf or a constant: no rule runs at it; met again, one lookup skips it
+                    opened.add(p)
     return order
-
-
-def _inputs(node: Node) -> tuple:
-    if (parents := node._parents) is None:
-        raise GraphFreedError(f"the graph behind {node._fn.name!r} was freed by an earlier "
-                              "backward(); pass retain_graph=True to it to go through again")
-    return parents
 
 
 def backward_walk(

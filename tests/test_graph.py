@@ -89,3 +89,19 @@ def test_a_gradient_has_its_tensors_dtype_when_dtypes_mix():
     y.backward()
     assert w.grad.dtype == np.float32
     np.testing.assert_allclose(w.grad, x.data, rtol=1e-6)
+
+
+def test_the_order_is_depth_first_and_places_a_node_reached_twice_once():
+    from autograd.core import topological_order
+
+    x = Value(3.0)
+    c2 = x * 2.0  # an input of `a`, reached first through c1 (explored first) and again directly
+    c1 = c2 + 1.0
+    a = c1 * c2
+    w = Tensor(np.ones(2), requires_grad=True)  # a Tensor graph with an array constant
+    t = (w * np.array([2.0, 3.0])).sum()
+    assert topological_order([a]) == [c2, c1, a]
+    assert topological_order([a, c1, a]) == [c2, c1, a]  # roots repeated or already placed
+    assert topological_order([t])[-1] is t and len(topological_order([t])) == 2
+    a.backward()
+    assert x.grad == 2.0 * (c2.data + c1.data)  # d(c1 * c2)/dx = 2 * c2 + 2 * c1
