@@ -237,10 +237,10 @@ class Dot(Function):
         self.name = "dot+b" if bias else "dot"
 
     def forward(self, F: Any, *wxb: float) -> float:
-        n = len(wxb) // 2
-        return float(sum(map(operator.mul, wxb[:n], wxb[n : 2 * n]))) + (
-            wxb[-1] if self.bias else 0.0
-        )
+        n, total = len(wxb) // 2, 0.0
+        for w, x in zip(wxb[:n], wxb[n : 2 * n]):  # the order and rounding of dot()'s loop
+            total += w * x
+        return float(total) + (wxb[-1] if self.bias else 0.0)
 
     def chain(self, node: Node, create_graph: bool) -> Any:
         """The rule below, adding straight into the inputs' ``.grad`` on a first-order pass
@@ -303,8 +303,10 @@ def dot(ws: Iterable[Any], xs: Iterable[Any], bias: Any = None) -> Value:
     if len(ws) != len(xs):
         raise ValueError(f"dot(): {len(ws)} weights but {len(xs)} inputs")
     fn, items = (_DOT, (*ws, *xs)) if bias is None else (_DOT_BIAS, (*ws, *xs, bias))
-    try:  # all Values (the common case): the weighted sum at C speed
-        data = sum(map(operator.mul, map(_data, ws), map(_data, xs)), 0.0)
+    data = 0.0
+    try:  # all Values (the common case); a plain loop is the fastest form (measured)
+        for w, x in zip(ws, xs):
+            data += w.data * x.data
         if bias is not None:
             data += bias.data
         track = any(map(_requires, items))
