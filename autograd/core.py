@@ -195,22 +195,22 @@ class Node:
 
 # ------------------------------------------------------------------------------- the walk
 def topological_order(roots: Sequence[Node]) -> list[Node]:
-    """The op nodes that require grad reachable from ``roots``, each after its inputs, in
-    depth-first order; iterative (a million-op chain is fine): a stack and two visited sets."""
+    """The op nodes needing grad reachable from ``roots``, each after its inputs: iterative DFS."""
     order: list[Node] = []
     opened, placed = set(), set()  # inputs pushed (or a leaf, a constant met); in the order
-    stack = [r for r in reversed(roots) if r._fn is not None and r.requires_grad]
+    stack = list(roots)[::-1]
     while stack:
-        node = stack[-1]
-        if node in opened:  # on top again, its inputs placed (a node may be pushed twice)
-            if stack.pop() not in placed:
+        node = stack.pop()
+        if node in opened:  # back after its inputs, all placed (a node may be pushed twice)
+            if node not in placed:
                 placed.add(node)
                 order.append(node)
-        else:
-            opened.add(node)
+        elif node._fn is not None and node.requires_grad:
             if node._parents is None:
                 raise GraphFreedError(f"the graph behind {node._fn.name!r} was freed by an earlier "
                                       "backward(); pass it retain_graph=True to go again")
+            opened.add(node)
+            stack.append(node)
             for p in reversed(node._parents):  # the first input ends on top: explored first
                 try:
                     if p in opened:
