@@ -36,20 +36,8 @@ from .tensor_nn import _LINEAR, CrossEntropyLogits, LogSoftmax, LogSumExp, Softm
 from .tensor_ops import MATMUL, MAXIMUM, MINIMUM, Cast, Clip, Max, Mean, Min, Sum, Var
 from .tensor_shape import Concatenate, Expand, Index, IndexAdd, Reshape, Stack, Transpose
 
-__all__ = [
-    "Tensor",
-    "concatenate",
-    "cross_entropy_logits",
-    "linear",
-    "log_softmax",
-    "logsumexp",
-    "matmul",
-    "maximum",
-    "minimum",
-    "softmax",
-    "stack",
-    "where",
-]
+__all__ = ["Tensor", "concatenate", "cross_entropy_logits", "linear", "log_softmax", "logsumexp"]
+__all__ += ["matmul", "maximum", "minimum", "softmax", "stack", "where"]
 
 _ndarray = np.ndarray
 _BIAS_TYPES = {type(None)}  # and Tensor, added below
@@ -125,6 +113,15 @@ class Tensor(Node):
             ):
                 track = a.requires_grad or b.requires_grad
                 return Tensor._made(fn, inputs, (a.data, b.data), track)
+        elif type(a) is Tensor:  # Tensors of one dtype (a fused linear): nothing to convert
+            data, track = [], False
+            for x in inputs:
+                if type(x) is not Tensor or x.data.dtype is not a.data.dtype:
+                    break
+                data.append(x.data)
+                track = track or x.requires_grad
+            else:
+                return Tensor._made(fn, inputs, data, track)
         like = next(x for x in inputs if isinstance(x, Tensor))
         if any(isinstance(x, Node) and not isinstance(x, Tensor) for x in inputs):
             found = " and ".join(sorted({type(y).__name__ for y in inputs if isinstance(y, Node)}))
