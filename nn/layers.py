@@ -141,8 +141,12 @@ class Sequential(Module):
         setattr(self, str(len(self)), module)
         return self
 
+    def _modules(self) -> list[Module]:
+        """The modules in order (attributes '0', '1', ..., in the order they were added)."""
+        return [value for value in vars(self).values() if isinstance(value, Module)]
+
     def __len__(self) -> int:
-        return sum(1 for value in vars(self).values() if isinstance(value, Module))
+        return len(self._modules())
 
     def __getitem__(self, index: int | slice) -> Module:
         """The module at ``index``, or a ``Sequential`` of the same modules for a slice."""
@@ -159,7 +163,7 @@ class Sequential(Module):
         return getattr(self, str(index % n))
 
     def __iter__(self) -> Iterator[Module]:
-        return (getattr(self, str(i)) for i in range(len(self)))
+        return iter(self._modules())
 
     def forward(self, x: Any) -> Any:
         """Feed ``x`` through each module in turn, labelling each output (see the class).
@@ -169,7 +173,7 @@ class Sequential(Module):
         one extra input, an empty constant labelled ``'{i}:Linear'``, so a drawing still shows
         both modules (and which Linear fed the ReLU)."""
         prefix = vars(self).get("_label_prefix", "")
-        modules = list(self)
+        modules = self._modules()
         i, n = 0, len(modules)
         while i < n:
             module = modules[i]
