@@ -309,8 +309,8 @@ def _class_indices(target: Any, shape: tuple) -> np.ndarray:
             f"cross_entropy: logits of shape {tuple(shape)} need {n} labels of shape ({n},), "
             f"got labels of shape {labels.shape}"
         )
-    bad = (labels < 0) | (labels >= n_classes)
-    if bad.any():
+    if labels.size and (np.minimum.reduce(labels) < 0 or np.maximum.reduce(labels) >= n_classes):
+        bad = (labels < 0) | (labels >= n_classes)
         raise ValueError(
             f"cross_entropy: label {labels[bad][0]} is outside [0, {n_classes}) for logits "
             f"of shape {tuple(shape)}"
