@@ -132,10 +132,14 @@ class Optimizer:
 
     def _gradient(self, i: int, p: Node) -> Any:
         """Parameter ``i``'s gradient, checked against its shape, in its dtype."""
-        if not isinstance(p.data, np.ndarray):
-            return p.grad
-        g = np.asarray(p.grad)
-        if g.shape != p.data.shape:
+        data, g = p.data, p.grad
+        if not isinstance(data, np.ndarray):
+            return g
+        if type(g) is not np.ndarray:
+            g = np.asarray(g)
+        if g.dtype is data.dtype and g.shape == data.shape:  # the common case, at once
+            return g
+        if g.shape != data.shape:
             raise ValueError(
                 f"{type(self).__name__}.step: the gradient of parameter {i} has shape {g.shape}, "
                 f"the parameter {p.data.shape}; nothing was updated"
@@ -235,13 +239,14 @@ class SGD(Optimizer):
 
     def update(self, w: Any, g: Any, state: dict[str, Any]) -> Any:
         """w - lr * g, the gradient g corrected by weight decay and momentum."""
-        g = self.regularize(w, g)
+        if self.weight_decay:
+            g = self.regularize(w, g)
         if self.momentum:
             v = state.get("momentum_buffer")
             v = _copy(g) if v is None else self.momentum * v + g
             state["momentum_buffer"] = v
             g = g + self.momentum * v if self.nesterov else v
-        return w - self.lr * g
+        return w - self._lr * g
 
 
 class RMSprop(Optimizer):
