@@ -8,6 +8,7 @@ import ast
 import inspect
 import textwrap
 
+import numpy as np
 import pytest
 
 from autograd import Tensor, Value, ops, tensor_nn, tensor_ops, tensor_shape, value
@@ -77,3 +78,18 @@ def test_the_check_finds_a_missing_function(monkeypatch):
 def test_every_shared_op_is_a_method_of_both_engines(name):
     assert getattr(Value, name) is ops.METHODS[name]
     assert getattr(Tensor, name) is ops.METHODS[name]
+
+
+def test_numpy_where_selects_like_np_where_on_every_kind_of_upstream():
+    from autograd.math import NumpyMath
+
+    keep = np.array([[True, False, True], [False, True, False]])
+    finite = np.array([[1.5, -2.0, 3.0], [4.0, -5.0, 6.0]], dtype=np.float32)
+    big = np.full((2, 3), 3e38, dtype=np.float32)  # finite, but its sum overflows to inf
+    blown = np.array([[np.inf, np.inf, 1.0], [np.nan, 2.0, -np.inf]])
+    for g in (finite, big, blown, finite.astype(np.float64)):
+        got = NumpyMath.where(keep, g, 0.0)
+        want = np.where(keep, g, 0.0)
+        assert got.dtype == want.dtype and got.shape == want.shape
+        np.testing.assert_array_equal(got, want)  # never inf * 0 = nan where the mask is off
+    np.testing.assert_array_equal(NumpyMath.where(keep, 1.0, finite), np.where(keep, 1.0, finite))
