@@ -41,6 +41,7 @@ __all__ += ["matmul", "maximum", "minimum", "softmax", "stack", "where"]
 
 _ndarray = np.ndarray
 _BIAS_TYPES = {type(None)}  # and Tensor, added below
+_MATRIX_T = Transpose((1, 0))
 
 
 def _comparison(name: str, op: Callable) -> Callable:
@@ -383,6 +384,8 @@ class Tensor(Node):
         """The axes reversed (a matrix transposed), like NumPy's ``.T``."""
         if self.data.ndim < 2:
             return self
+        if self.data.ndim == 2:  # a matrix (x @ w.T): no argument to check
+            return Tensor._apply(_MATRIX_T, (self,))
         return self.permute(*range(self.data.ndim - 1, -1, -1))
 
     def __getitem__(self, key: Any) -> Tensor:

@@ -42,7 +42,8 @@ class Transpose(Function):
         return a.transpose(self.axes)
 
     def backward(self, F: Any, g: Any, out: Any, a: Any) -> tuple:
-        return (F.permute(g, tuple(int(i) for i in np.argsort(self.axes))),)
+        inverse = sorted(range(len(self.axes)), key=self.axes.__getitem__)  # inverse[axes[i]] = i
+        return (F.permute(g, tuple(inverse)),)
 
 
 class Expand(Function):
