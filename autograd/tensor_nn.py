@@ -128,6 +128,20 @@ class LogSumExp(Reduction):
         return (self.kept(F, g, a.shape) * F.exp(a - self.kept(F, out, a.shape)),)
 
 
+_ROWS: dict[int, np.ndarray] = {}  # arange(n) by batch size, read-only, shared by the ops
+
+
+def _rows(n: int) -> np.ndarray:
+    """``np.arange(n)``, made once per batch size (a few sizes are kept: a last, smaller batch)."""
+    rows = _ROWS.get(n)
+    if rows is None:
+        if len(_ROWS) >= 8:
+            _ROWS.clear()
+        rows = _ROWS[n] = np.arange(n)
+        rows.flags.writeable = False
+    return rows
+
+
 class CrossEntropyLogits(Function):
     """The mean (or sum) over a batch of -log softmax(logits)[i, targets[i]], as one node.
 
@@ -150,7 +164,7 @@ class CrossEntropyLogits(Function):
             raise ValueError(f"cross_entropy: targets must be >= 0, got {targets.min()}")
         self.targets = targets
         self.reduction = reduction
-        self.rows = np.arange(len(targets))  # with targets: each row's target, as an index
+        self.rows = _rows(len(targets))  # with targets: each row's target, as an index
         self.probs: np.ndarray | None = None
 
     def forward(self, F: Any, logits: np.ndarray) -> np.ndarray:
