@@ -83,13 +83,18 @@ def test_every_shared_op_is_a_method_of_both_engines(name):
 def test_numpy_where_selects_like_np_where_on_every_kind_of_upstream():
     from autograd.math import NumpyMath
 
-    keep = np.array([[True, False, True], [False, True, False]])
-    finite = np.array([[1.5, -2.0, 3.0], [4.0, -5.0, 6.0]], dtype=np.float32)
-    big = np.full((2, 3), 3e38, dtype=np.float32)  # finite, but its sum overflows to inf
-    blown = np.array([[np.inf, np.inf, 1.0], [np.nan, 2.0, -np.inf]])
-    for g in (finite, big, blown, finite.astype(np.float64)):
-        got = NumpyMath.where(keep, g, 0.0)
-        want = np.where(keep, g, 0.0)
-        assert got.dtype == want.dtype and got.shape == want.shape
-        np.testing.assert_array_equal(got, want)  # never inf * 0 = nan where the mask is off
-    np.testing.assert_array_equal(NumpyMath.where(keep, 1.0, finite), np.where(keep, 1.0, finite))
+    tile = (1, 1), (32, 32)  # 2 x 3 goes to np.where, 64 x 96 to the select by a multiply
+    keep0 = np.array([[True, False, True], [False, True, False]])
+    finite0 = np.array([[1.5, -2.0, 3.0], [4.0, -5.0, 6.0]], dtype=np.float32)
+    blown0 = np.array([[np.inf, np.inf, 1.0], [np.nan, 2.0, -np.inf]])
+    for reps in tile:
+        keep, finite, blown = (np.tile(a, reps) for a in (keep0, finite0, blown0))
+        big = np.full(finite.shape, 3e38, dtype=np.float32)  # finite; its square overflows
+        for g in (finite, big, blown, finite.astype(np.float64), finite[:, ::2]):
+            if g.shape != keep.shape:
+                keep = keep[:, ::2]
+            got = NumpyMath.where(keep, g, 0.0)
+            want = np.where(keep, g, 0.0)
+            assert got.dtype == want.dtype and got.shape == want.shape
+            np.testing.assert_array_equal(got, want)  # never inf * 0 = nan where the mask is off
+    np.testing.assert_array_equal(NumpyMath.where(keep, 1.0, g), np.where(keep, 1.0, g))
