@@ -88,8 +88,17 @@ class CompiledStep:
         self.model, self.loss_fn, self.optimizer = model, loss_fn, optimizer
         self.records: dict[tuple, _Record] = {}
         self.traces = 0  # how many times a step was traced (for tests and the curious)
-        self.last_output: np.ndarray | None = None  # the model's output at the last call
+        self._last: tuple[np.ndarray | None, bool] = (None, False)  # (output, a buffer?)
         self._guard_refs: tuple = ()
+
+    @property
+    def last_output(self) -> np.ndarray | None:
+        """The model's output at the last call (``None`` before the first)."""
+        out, buffer = self._last
+        if buffer:  # the lowered program's buffer, which the next call overwrites: a copy
+            out = out.copy()
+            self._last = out, False
+        return out
 
     # ------------------------------------------------------------------------- the call
     def __call__(self, x: Any, y: Any, before_update: Callable | None = None) -> float:
@@ -138,7 +147,7 @@ class CompiledStep:
             prog = rec.program = lower(rec, self.optimizer) or False
         if prog and _plain_sgd(self.optimizer, rec):  # the common network: NumPy into buffers
             value = run(prog, x, y, self.optimizer, before_update)
-            self.last_output = prog.logits.copy()
+            self._last = prog.logits, True  # copied when asked (fit asks; a loop may not)
             return value
         vals = rec.vals
         for s, p in rec.params:
@@ -185,7 +194,7 @@ class CompiledStep:
                     c = c.copy()
                 grads[i] = c if old is None else old + c
         value = float(loss)
-        self.last_output = vals[rec.out]
+        self._last = vals[rec.out], False
         for s in rec.transient:  # let the activations go, as a freed graph does
             vals[s] = None
         optimizer = self.optimizer
@@ -249,7 +258,7 @@ class CompiledStep:
         value = float(loss.data.reshape(()))
         loss.backward()
         xt.grad = None
-        self.last_output = out.data
+        self._last = out.data, False
         if before_update is not None:
             before_update(value, optimizer.params)
         optimizer.step()

@@ -149,9 +149,10 @@ def _plain_sgd(optimizer: Optimizer, rec: Any) -> bool:
 
 def _relu_mask(out: Any, keep: Any, g: Any, gm: Any, gb: Any) -> None:
     """``gm = g * (out > 0)`` and ``gb`` its sum over the batch; where ``g`` holds an inf or a
-    nan (its sum is not finite), select instead (inf * 0 would be nan), as the rule does."""
+    nan (its sum of squares is not finite), select instead (inf * 0 would be nan), as the rule
+    does (``NumpyMath.where``)."""
     np.greater(out, 0, out=keep)
-    if math.isfinite(np.add.reduce(g, None)):
+    if math.isfinite(np.vdot(g, g)):
         np.multiply(g, keep, out=gm)
     else:
         np.copyto(gm, np.where(keep, g, 0.0))
