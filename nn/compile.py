@@ -15,7 +15,8 @@ arrays (the same numbers as ``SGD.step()``, which makes new arrays), any other o
 is the idea of JAX's ``jit``, PyTorch's ``torch.compile`` and tinygrad's ``TinyJit``: Python
 runs once per op, not once per node plus graph bookkeeping. The common network (Linear and
 ReLU layers, ``cross_entropy``, plain SGD) goes further: :mod:`nn.compile_lower` replays it as
-NumPy calls into buffers allocated once, the same numbers to the bit.
+NumPy calls into buffers allocated once, the same numbers to the bit. Here: ``compile_step``,
+the guard and the replay; the trace's record is made in :mod:`nn.compile_record`.
 
 A model change between calls (a parameter or sub-module replaced, ``train()``/``eval()``, a
 parameter frozen, reshaped or of a new dtype, a dropout's ``p``) is seen by a cheap guard and
@@ -27,20 +28,17 @@ targets; at the second call, ops or constants that changed with the batch.
 from __future__ import annotations
 
 from collections.abc import Callable
-from operator import attrgetter, getitem, is_, itemgetter
+from operator import attrgetter, getitem, is_
 from typing import Any
 
 import numpy as np
 
 from autograd import Node, Tensor
-from autograd.core import topological_order
 from autograd.math import NumpyMath, unbroadcast
-from autograd.tensor_nn import _LINEAR, CrossEntropyLogits
-from autograd.tensor_nn import Linear as LinearOp
-from autograd.tensor_ops import MATMUL, Matmul
 
 from .compile_lower import _plain_sgd, lower, run
-from .layers import _FUSED, Dropout, _LinearReLU
+from .compile_record import CompileError, Record, compare, record_step, recording, tape_text
+from .layers import Dropout
 from .module import Module
 from .optim import SGD, Optimizer
 
@@ -49,10 +47,6 @@ __all__ = ["CompileError", "CompiledStep", "compile_step"]
 _ndarray = np.ndarray
 _STATE = attrgetter("data.shape", "data.dtype", "requires_grad")  # what the guard compares
 _TRAINING, _P, _REQUIRES = attrgetter("training"), attrgetter("p"), attrgetter("requires_grad")
-
-
-class CompileError(RuntimeError):
-    """The step cannot be recorded and replayed (the reason is in the message)."""
 
 
 def compile_step(model: Module, loss_fn: Callable, optimizer: Optimizer) -> CompiledStep:
@@ -71,22 +65,12 @@ def compile_step(model: Module, loss_fn: Callable, optimizer: Optimizer) -> Comp
     return CompiledStep(model, loss_fn, optimizer)
 
 
-class _Record:
-    """One traced step: the forward list, the backward list and where each slot comes from."""
-
-    __slots__ = (
-        "vals", "params", "x", "ys", "targets", "drops", "forward", "backward", "loss", "out",
-        "grad_params", "guard", "ops", "seed", "sgd", "transient", "checked", "entries",
-        "shapes", "program",
-    )  # fmt: skip
-
-
 class CompiledStep:
     """The callable :func:`compile_step` returns; ``records`` maps shapes and dtypes to traces."""
 
     def __init__(self, model: Module, loss_fn: Callable, optimizer: Optimizer) -> None:
         self.model, self.loss_fn, self.optimizer = model, loss_fn, optimizer
-        self.records: dict[tuple, _Record] = {}
+        self.records: dict[tuple, Record] = {}
         self.traces = 0  # how many times a step was traced (for tests and the curious)
         self._last: tuple[np.ndarray | None, bool] = (None, False)  # (output, a buffer?)
         self._guard_refs: tuple = ()
@@ -122,7 +106,7 @@ class CompiledStep:
             return self._trace(key, x, y, before_update, record)
         return self._replay(record, x, y, before_update)
 
-    def _unchanged(self, record: _Record) -> bool:
+    def _unchanged(self, record: Record) -> bool:
         owners, keys, objs, params, state, dicts, sizes, reqs = self._guard_refs
         if not all(map(is_, map(getitem, owners, keys), objs)) or [*map(len, dicts)] != sizes:
             return False  # an attribute of a module replaced, added or deleted
@@ -141,7 +125,7 @@ class CompiledStep:
         )
 
     # ----------------------------------------------------------------------- the replay
-    def _replay(self, rec: _Record, x: Any, y: Any, before_update: Callable | None) -> float:
+    def _replay(self, rec: Record, x: Any, y: Any, before_update: Callable | None) -> float:
         prog = rec.program
         if prog is None:  # the first replay, or a parameter array was rebound (the guard saw)
             prog = rec.program = lower(rec, self.optimizer) or False
@@ -225,7 +209,7 @@ class CompiledStep:
 
     # ------------------------------------------------------------------------ the trace
     def _trace(
-        self, key: tuple, x: Any, y: Any, before_update: Callable | None, first: _Record | None
+        self, key: tuple, x: Any, y: Any, before_update: Callable | None, first: Record | None
     ) -> float:
         """The ordinary step, recorded; on the second call (``first`` is the first record),
         the two records must agree but for x, y and the dropout masks."""
@@ -236,7 +220,7 @@ class CompiledStep:
         patched = []
         for _, m in model.named_modules():
             if isinstance(m, Dropout):
-                vars(m)["forward"] = _recording(m, dropouts)
+                vars(m)["forward"] = recording(m, dropouts)
                 patched.append(m)
         try:
             optimizer.zero_grad()
@@ -251,10 +235,11 @@ class CompiledStep:
             raise CompileError(f"compile_step: the model must return a Tensor, got {out!r}")
         if not loss.requires_grad:
             raise CompileError("compile_step: the loss does not depend on any parameter")
-        rec = self._record(xt, y, out, loss, dropouts)
+        rec = record_step(model, optimizer, xt, y, out, loss, dropouts)
+        self._set_guard(rec)
         rec.checked = first is not None
         if first is not None:
-            _compare(first, rec)
+            compare(first, rec)
         value = float(loss.data.reshape(()))
         loss.backward()
         xt.grad = None
@@ -266,105 +251,7 @@ class CompiledStep:
         self.traces += first is None
         return value
 
-    def _record(
-        self, xt: Tensor, y: np.ndarray, out: Tensor, loss: Tensor, dropouts: dict
-    ) -> _Record:
-        order = topological_order([loss])
-        params = {id(p): p for p in self.model.parameters()}
-        params.update({id(p): p for p in self.optimizer.params})
-        vals: list = []
-        slot: dict[int, int] = {}  # id(node) -> slot
-        need: list[bool] = []  # does the slot's value depend on a parameter that needs grad?
-        leaf: list[bool] = []
-        rec = _Record()
-        rec.params, rec.ys, rec.targets, rec.drops, rec.forward = [], [], [], [], []
-        grad_params = []
-
-        def new(value: Any, needs: bool, is_leaf: bool = False) -> int:
-            vals.append(value)
-            need.append(needs)
-            leaf.append(is_leaf)
-            return len(vals) - 1
-
-        def is_y(c: Any) -> bool:
-            return c.shape == y.shape and c.size > 0 and np.array_equal(c, y)
-
-        rec.x = (new(None, False), xt.data.dtype)
-        slot[id(xt)] = rec.x[0]
-        entries = []
-        for node in order:
-            fn, ins = node._fn, []
-            drop = dropouts.get(id(node))
-            for k, p in enumerate(node._parents):
-                if isinstance(p, Node) and id(p) in slot:
-                    ins.append(slot[id(p)])
-                elif isinstance(p, Node) and id(p) in params:
-                    s = slot[id(p)] = new(None, p.requires_grad, True)
-                    rec.params.append((s, p))
-                    if p.requires_grad:
-                        grad_params.append((s, p))
-                    ins.append(s)
-                else:
-                    c = p.data if isinstance(p, Node) else p
-                    s = new(c, False)
-                    if drop is not None and k == 1 and not isinstance(p, Node):
-                        rec.drops.append((s, drop[1], drop[2], drop[3]))
-                    elif isinstance(c, _ndarray) and is_y(c):
-                        rec.ys.append((s, c.dtype))
-                    ins.append(s)
-            for name, value in vars(fn).items() if not isinstance(fn, CrossEntropyLogits) else ():
-                if (
-                    isinstance(value, _ndarray)
-                    and is_y(value)
-                    or isinstance(value, tuple)
-                    and any(isinstance(v, _ndarray) and is_y(v) for v in value)
-                ):
-                    raise CompileError(
-                        f"compile_step: op {fn.name!r} holds the targets ({name}); only "
-                        "cross_entropy's targets are replayed (use nn.cross_entropy)"
-                    )
-            if isinstance(fn, CrossEntropyLogits):
-                if not np.array_equal(fn.targets, y):
-                    raise CompileError("compile_step: cross_entropy's targets are not y")
-                rec.targets.append((fn, fn.targets.dtype))
-            needs = [need[i] for i in ins]
-            fn = _retarget(fn, needs)
-            s = slot[id(node)] = new(None, any(needs))
-            entries.append((fn, tuple(ins), s, type(node.data) is not _ndarray))
-        for s in (slot.get(id(out)), slot.get(id(loss))):
-            if s is None:
-                raise CompileError("compile_step: the model's output is not in the loss's graph")
-        rec.out, rec.loss = slot[id(out)], slot[id(loss)]
-        rec.forward = [(fn, itemgetter(*ins), len(ins) == 1, s, w) for fn, ins, s, w in entries]
-        shapes = {slot[id(n)]: (n.data.shape, n.data.dtype) for n in order}
-        for s, p in rec.params:
-            shapes[s] = (p.data.shape, p.data.dtype)
-        shapes[rec.x[0]] = (xt.data.shape, xt.data.dtype)
-        rec.backward = [  # the rules in reverse order; per input: (slot, shape, dtype, leaf)
-            (
-                fn,
-                itemgetter(*ins),
-                len(ins) == 1,
-                s,
-                tuple((i, *shapes[i], leaf[i]) if need[i] else None for i in ins),
-            )
-            for fn, ins, s, _ in reversed(entries)
-            if need[s]
-        ]
-        rec.seed = np.array(1, loss.data.dtype) if loss.data.ndim == 0 else np.ones_like(loss.data)
-        rec.vals = vals
-        constants = {s for s, v in enumerate(vals) if v is not None}
-        rec.transient = [s for s in range(len(vals)) if s not in constants]
-        rec.grad_params = grad_params
-        held = list(self.optimizer.params)
-        ids = {id(p) for p in held}
-        rec.sgd = (held, [(s, p) for s, p in grad_params if id(p) in ids])
-        rec.ops = [(fn.name, ins, s) for fn, ins, s, _ in entries]
-        rec.entries, rec.shapes, rec.program = entries, shapes, None  # lowered at first replay
-        self._set_guard(rec)
-        return rec
-
-    def _set_guard(self, rec: _Record) -> None:
+    def _set_guard(self, rec: Record) -> None:
         owners, keys, objs, dicts = [], [], [], []
         for _, m in self.model.named_modules():
             d = vars(m)
@@ -389,101 +276,9 @@ class CompiledStep:
         if not self.records:
             return "(nothing recorded yet: call the step once)"
         rec = self.records[key] if key is not None else next(iter(self.records.values()))
-        names = {rec.x[0]: "x"}
-        for k, (s, _) in enumerate(rec.params):
-            names[s] = f"p{k}"
-        for s, _ in rec.ys:
-            names[s] = "y"
-        for s, *_ in rec.drops:
-            names[s] = "mask"
-        lines = []
-        for name, ins, s in rec.ops:
-            args = ", ".join(
-                names.get(
-                    i,
-                    f"c{i}"
-                    if rec.vals[i] is not None and i not in {o for _, _, o in rec.ops}
-                    else f"v{i}",
-                )
-                for i in ins
-            )
-            names[s] = f"v{s}"
-            lines.append(f"v{s} = {name}({args})")
-        lines.append(
-            f"loss = v{rec.loss}; backward: {len(rec.backward)} rules; "
-            f"update: {type(self.optimizer).__name__}.step()"
-        )
-        return "\n".join(lines)
+        return tape_text(rec, type(self.optimizer).__name__)
 
     def __repr__(self) -> str:
         return f"<compiled step: {len(self.records)} record(s), traced {self.traces} time(s)>"
 
 
-def _compare(first: _Record, second: _Record) -> None:
-    """Raise :class:`CompileError` unless two traces of a step agree: the same ops on the same
-    slots, and every constant the same (a constant computed from the batch would differ)."""
-    same = first.ops == second.ops and len(first.vals) == len(second.vals)
-    varying = {s for s, _ in second.ys} | {s for s, *_ in second.drops}
-    if not same or varying != {s for s, _ in first.ys} | {s for s, *_ in first.drops}:
-        raise CompileError(
-            "compile_step: two steps with inputs of the same shapes ran different ops; a model "
-            "whose ops depend on the data cannot be replayed (run its steps uncompiled)"
-        )
-    for s, (u, v) in enumerate(zip(first.vals, second.vals)):
-        if u is None or u is v or s in varying:
-            continue
-        if np.shape(u) != np.shape(v) or not np.array_equal(u, v):
-            name = next(n for n, ins, _ in second.ops if s in ins)
-            raise CompileError(
-                f"compile_step: an input of op {name!r} is a constant array that changed between "
-                "two steps (computed from the batch, or random): a replay would reuse the first "
-                "one; make it from Tensor ops on x, or run the step uncompiled"
-            )
-
-
-def _retarget(fn: Any, needs: list[bool]) -> Any:
-    """The same op choosing only the gradients the replay needs (the trace made x need one)."""
-    if isinstance(fn, _LinearReLU):
-        return _FUSED[(needs[0], needs[1], needs[2] if len(needs) == 4 else False)]
-    if type(fn) is LinearOp and not fn.relu:
-        return _ARRAY_LINEAR[(needs[0], needs[1], needs[2] if len(needs) == 3 else False)]
-    if type(fn) is LinearOp:
-        return _LINEAR[(needs[0], needs[1], needs[2] if len(needs) == 3 else False, fn.relu)]
-    if type(fn) is Matmul:
-        return MATMUL[needs[0]][needs[1]]
-    return fn
-
-
-class _ArrayLinear(LinearOp):
-    """``linear`` with its first-order rule on 2-D arrays written with NumPy's own functions
-    (the same numbers as ``Linear.backward``, without the ``F`` wrappers' Python calls)."""
-
-    def backward(self, F: Any, g: Any, out: Any, x: Any, w: Any, b: Any = None) -> tuple:
-        """``(g @ w, g.T @ x, sum of g over the batch)``, each only if needed."""
-        if x.ndim != 2 or type(g) is not _ndarray:
-            return super().backward(F, g, out, x, w, b)
-        gx = np.matmul(g, w) if self.need_x else None
-        gw = np.matmul(g.T, x) if self.need_w else None
-        if b is None:
-            return gx, gw
-        return gx, gw, (np.add.reduce(g, 0) if self.need_b else None)
-
-
-_ARRAY_LINEAR = {
-    (a, b, c): _ArrayLinear(a, b, c)
-    for a in (False, True)
-    for b in (False, True)
-    for c in (False, True)
-}
-
-
-def _recording(module: Dropout, seen: dict) -> Callable:
-    """``module.forward`` that also notes which node it made (its mask is drawn at replay)."""
-
-    def forward(x: Tensor) -> Tensor:
-        y = Dropout.forward(module, x)
-        if y is not x:
-            seen[id(y)] = (y, module, x.data.shape, x.data.dtype)
-        return y
-
-    return forward
