@@ -124,16 +124,20 @@ class Function:
         raise NotImplementedError
 
     def chain(self, node: Node, create_graph: bool) -> Any:
-        """The chain rule at ``node``: the rule on its upstream gradient ``node.grad``, each
-        input's share added into its ``.grad``; returns the shares (``None`` from an op that
-        adds them itself, for speed)."""
+        """The chain rule at ``node``: the rule on ``node.grad``, each input's share added into
+        its ``.grad``; returns the shares (``None`` from an op that adds them itself, for speed)."""
         parents, g = node._parents, node.grad
         if create_graph:  # rules run on the nodes and record the gradient's own graph
             with enable_grad():
                 grads = self.backward(NodeMath, g, node, *parents)
         else:  # rules run on raw data (a constant is its own data): no node is made
-            inputs = [p.data if isinstance(p, Node) else p for p in parents]
-            grads = self.backward(node._math, g, node.data, *inputs)
+            if len(parents) == 2:  # most ops: no list (measured: 1M-chain backward 6.3 -> 4.4 s)
+                a, b = parents
+                a, b = a.data if isinstance(a, Node) else a, b.data if isinstance(b, Node) else b
+                grads = self.backward(node._math, g, node.data, a, b)
+            else:
+                raw = [p.data if isinstance(p, Node) else p for p in parents]
+                grads = self.backward(node._math, g, node.data, *raw)
         type(node)._accumulate(parents, grads, g)
         return grads
 
@@ -185,9 +189,8 @@ class Node:
 
     is_leaf = property(lambda self: self._fn is None, doc="True for a node made by the user.")
 
-    def backward(
-        self, grad: Any = None, retain_graph: bool | None = None, create_graph: bool = False
-    ) -> None:
+    def backward(self, grad: Any = None, retain_graph: bool | None = None,
+                 create_graph: bool = False) -> None:  # fmt: skip
         """Fill ``.grad`` of every node this one depends on with d(self)/d(node). Leaves'
         gradients *accumulate* (as in PyTorch: ``zero_grad()`` between steps);
         ``create_graph=True`` makes them differentiable nodes; ``retain_graph`` keeps the graph
@@ -201,8 +204,7 @@ class Node:
 # ------------------------------------------------------------------------------- the walk
 def topological_order(roots: Sequence[Node]) -> list[Node]:
     """The op nodes needing grad reachable from ``roots``, each after its inputs: iterative DFS."""
-    order: list[Node] = []
-    opened, placed = set(), set()  # inputs pushed (or a leaf, a constant met); in the order
+    order, opened, placed = [], set(), set()  # opened: inputs pushed, or a leaf, a constant met
     stack = list(roots)[::-1]
     while stack:
         node = stack.pop()
@@ -286,12 +288,10 @@ def grad(
     ins = [inputs] if isinstance(inputs, Node) else list(inputs)
     if not isinstance(grad_outputs, (list, tuple)):
         grad_outputs = [grad_outputs] * len(outs)
-    for out in outs:
-        if not out.requires_grad:
-            raise RuntimeError(f"grad(): output {out!r} does not require grad")
+    if bad := [out for out in outs if not out.requires_grad]:
+        raise RuntimeError(f"grad(): output {bad[0]!r} does not require grad")
     seeds = [out._seed(g) for out, g in zip(outs, grad_outputs)]
-    walk = backward_walk(outs, seeds, retain_graph, create_graph, False, ins)
-    grads = deque(walk, maxlen=1)[0]  # the walk's last item: the gradients of the inputs
+    grads = deque(backward_walk(outs, seeds, retain_graph, create_graph, False, ins), 1)[0]
     for i, (x, g) in enumerate(zip(ins, grads)):
         if g is None and not allow_unused:
             raise RuntimeError(f"grad(): input {i} ({x!r}) is not used to compute the outputs; "
