@@ -20,7 +20,16 @@ from typing import Any
 import numpy as np
 
 from .core import Node, enable_grad
-from .draw_text import _collect, _html, _inputs, _num, _value_text, grad_text, html_cells
+from .draw_text import (
+    _collect,
+    _creation_order,
+    _html,
+    _inputs,
+    _num,
+    _value_text,
+    grad_text,
+    html_cells,
+)
 from .value import Dot, Sum
 
 COLLAPSE_LEVELS = ("neuron", "layer", "module")
@@ -116,7 +125,8 @@ def group_units(
             if raw is not p:
                 made_here.add(id(p))
     group: dict[int, str | None] = {}
-    for node in _root_first(root, nodes, consumers, ctx):
+    # each node after every node that uses it: the creation order reversed
+    for node in reversed(_creation_order(root, lambda n: _inputs(n, ctx.made))):
         g = _own_group(node, key, ctx)
         if g is None and node is not root and not node.label and (
             node._fn is not None or id(node) in made_here
@@ -168,20 +178,6 @@ def _checked(key: Callable, label: str) -> str | None:
     if g is not None and not isinstance(g, str):
         raise TypeError(f"draw_dot(): collapse({label!r}) gave a {type(g).__name__}, not a str")
     return g or None
-
-
-def _root_first(root: Node, nodes: list, consumers: dict, ctx: SimpleNamespace) -> list[Node]:
-    """Each node after all the nodes that use it (Kahn's algorithm from the root)."""
-    waiting = {id(n): len(consumers[id(n)]) for n in nodes}
-    order, ready = [], [root]
-    while ready:
-        node = ready.pop()
-        order.append(node)
-        for p in _inputs(node, ctx.made):
-            waiting[id(p)] -= 1
-            if waiting[id(p)] == 0:
-                ready.append(p)
-    return order
 
 
 def group_label(group: Group, ctx: SimpleNamespace) -> str:

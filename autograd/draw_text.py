@@ -9,6 +9,7 @@ own rule with an upstream of one (the numbers on a drawing's edges and in a step
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable, Iterable
 from types import SimpleNamespace
 from typing import Any
 
@@ -70,17 +71,19 @@ def _collect(root: Node, made: dict | None = None) -> list[Node]:
     return order
 
 
-def _creation_order(root: Node) -> list[Node]:
-    """The nodes ``root`` depends on, each after its inputs (an iterative depth-first search)."""
+def _creation_order(root: Node, inputs: Callable[[Node], Iterable[Node]] | None = None) -> list:
+    """The nodes ``root`` depends on, each after its inputs (an iterative depth-first search);
+    ``inputs(node)`` gives a node's inputs (by default ``node.parents``: constants left out)."""
+    inputs = inputs or (lambda node: node.parents)
     seen = {id(root)}
     order: list[Node] = []
-    stack = [(root, iter(root.parents))]
+    stack = [(root, iter(inputs(root)))]
     while stack:
         node, pending = stack[-1]
         for p in pending:
             if id(p) not in seen:
                 seen.add(id(p))
-                stack.append((p, iter(p.parents)))
+                stack.append((p, iter(inputs(p))))
                 break
         else:
             stack.pop()
