@@ -16,7 +16,6 @@ storage); copy one to keep it.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from functools import partial
 from operator import attrgetter, is_
@@ -24,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from autograd.math import select_by_multiply
 from autograd.tensor_nn import CrossEntropyLogits
 from autograd.tensor_nn import Linear as LinearOp
 
@@ -35,11 +35,10 @@ _DATA = attrgetter("data")
 
 
 class Program:
-    """One lowered record: ``run(x, y, optimizer, before_update) -> (loss, output)``."""
+    """One lowered record: its prebound calls and buffers, replayed by :func:`run`."""
 
     def __init__(self) -> None:
         self.forward: list[Callable] = []
-        self.masks: list[tuple] = []  # per fused layer, for the backward: (out, keep, g, gm, gb)
         self.backward: list[Callable] = []
         self.update: list[tuple] = []  # (parameter, its array, its gradient, temporary)
         self.grads: list[tuple] = []  # (parameter, gradient buffer)
@@ -148,11 +147,10 @@ def _plain_sgd(optimizer: Optimizer, rec: Any) -> bool:
 
 
 def _relu_mask(out: Any, keep: Any, g: Any, gm: Any, gb: Any) -> None:
-    """``gm = g * (out > 0)`` and ``gb`` its sum over the batch; where ``g`` holds an inf or a
-    nan (its sum of squares is not finite), select instead (inf * 0 would be nan), as the rule
-    does (``NumpyMath.where``)."""
+    """``gm = where(out > 0, g, 0)`` and ``gb`` its sum over the batch, selected as the rule's
+    ``NumpyMath.where`` selects (by a multiply where :func:`select_by_multiply` allows)."""
     np.greater(out, 0, out=keep)
-    if math.isfinite(np.vdot(g, g)):
+    if select_by_multiply(g):
         np.multiply(g, keep, out=gm)
     else:
         np.copyto(gm, np.where(keep, g, 0.0))
