@@ -199,36 +199,11 @@ def retarget(fn: Any, needs: list[bool]) -> Any:
     """The same op choosing only the gradients the replay needs (the trace made x need one)."""
     if isinstance(fn, _LinearReLU):
         return _FUSED[(needs[0], needs[1], needs[2] if len(needs) == 4 else False)]
-    if type(fn) is LinearOp and not fn.relu:
-        return _ARRAY_LINEAR[(needs[0], needs[1], needs[2] if len(needs) == 3 else False)]
     if type(fn) is LinearOp:
         return _LINEAR[(needs[0], needs[1], needs[2] if len(needs) == 3 else False, fn.relu)]
     if type(fn) is Matmul:
         return MATMUL[needs[0]][needs[1]]
     return fn
-
-
-class _ArrayLinear(LinearOp):
-    """``linear`` with its first-order rule on 2-D arrays written with NumPy's own functions
-    (the same numbers as ``Linear.backward``, without the ``F`` wrappers' Python calls)."""
-
-    def backward(self, F: Any, g: Any, out: Any, x: Any, w: Any, b: Any = None) -> tuple:
-        """``(g @ w, g.T @ x, sum of g over the batch)``, each only if needed."""
-        if x.ndim != 2 or type(g) is not _ndarray:
-            return super().backward(F, g, out, x, w, b)
-        gx = np.matmul(g, w) if self.need_x else None
-        gw = np.matmul(g.T, x) if self.need_w else None
-        if b is None:
-            return gx, gw
-        return gx, gw, (np.add.reduce(g, 0) if self.need_b else None)
-
-
-_ARRAY_LINEAR = {
-    (a, b, c): _ArrayLinear(a, b, c)
-    for a in (False, True)
-    for b in (False, True)
-    for c in (False, True)
-}
 
 
 def recording(module: Dropout, seen: dict) -> Callable:
