@@ -150,17 +150,17 @@ class Sequential(Module):
 
     def __getitem__(self, index: int | slice) -> Module:
         """The module at ``index``, or a ``Sequential`` of the same modules for a slice."""
+        modules = self._modules()
         if isinstance(index, slice):  # a view: the modules keep the labels of this model
             part = Sequential()
-            for i, module in enumerate(list(self)[index]):
+            for i, module in enumerate(modules[index]):
                 vars(part)[str(i)] = module  # not through __setattr__, which would relabel
             return part
         if not isinstance(index, numbers.Integral) or isinstance(index, bool):
             raise TypeError(f"index a Sequential with an int or a slice, got {index!r}")
-        n = len(self)
-        if not -n <= index < n:
-            raise IndexError(f"Sequential of {n} modules has no index {index}")
-        return getattr(self, str(index % n))
+        if not -len(modules) <= index < len(modules):
+            raise IndexError(f"Sequential of {len(modules)} modules has no index {index}")
+        return modules[index]
 
     def __iter__(self) -> Iterator[Module]:
         return iter(self._modules())
