@@ -28,7 +28,7 @@ targets; at the second call, ops or constants that changed with the batch.
 from __future__ import annotations
 
 from collections.abc import Callable
-from operator import attrgetter, getitem, is_
+from operator import attrgetter, is_
 from typing import Any
 
 import numpy as np
@@ -46,7 +46,6 @@ __all__ = ["CompileError", "CompiledStep", "compile_step"]
 
 _ndarray = np.ndarray
 _STATE = attrgetter("data.shape", "data.dtype", "requires_grad")  # what the guard compares
-_TRAINING, _P, _REQUIRES = attrgetter("training"), attrgetter("p"), attrgetter("requires_grad")
 
 
 def compile_step(model: Module, loss_fn: Callable, optimizer: Optimizer) -> CompiledStep:
@@ -107,22 +106,16 @@ class CompiledStep:
         return self._replay(record, x, y, before_update)
 
     def _unchanged(self, record: Record) -> bool:
-        owners, keys, objs, params, state, dicts, sizes, reqs = self._guard_refs
-        if not all(map(is_, map(getitem, owners, keys), objs)) or [*map(len, dicts)] != sizes:
-            return False  # an attribute of a module replaced, added or deleted
-        modules, modes, drops, ps = record.guard  # train()/eval(), and each dropout's p
+        holders, names, objs, dicts, sizes = self._guard_refs
+        if not all(map(is_, map(getattr, holders, names), objs)) or [*map(len, dicts)] != sizes:
+            return False  # a module's attribute replaced, added or deleted, or a mode, a p...
         prog = record.program
         if prog and prog.matches():  # the very arrays: their shapes and dtypes are the same
-            same = [*map(_REQUIRES, params)] == reqs
-        else:
-            if prog:  # a parameter array rebound: the program is lowered again
-                record.program = None
-            same = [*map(_STATE, params)] == state
-        return (
-            same
-            and [*map(_TRAINING, modules)] == modes
-            and [*map(_P, drops)] == ps
-        )
+            return True
+        if prog:  # a parameter array rebound: the program is lowered again
+            record.program = None
+        params, state = record.guard
+        return [*map(_STATE, params)] == state
 
     # ----------------------------------------------------------------------- the replay
     def _replay(self, rec: Record, x: Any, y: Any, before_update: Callable | None) -> float:
@@ -252,22 +245,23 @@ class CompiledStep:
         return value
 
     def _set_guard(self, rec: Record) -> None:
-        owners, keys, objs, dicts = [], [], [], []
+        """What :meth:`_unchanged` compares, by identity: each module's sub-modules, parameters,
+        lists and tuples, its ``training`` flag, each dropout's ``p``, each parameter's
+        ``requires_grad`` (a change to any of them traces again); and the modules' sizes."""
+        holders, names, dicts = [], [], []
+        params = [p for _, p in rec.params]
         for _, m in self.model.named_modules():
             d = vars(m)
             dicts.append(d)
-            for k, v in d.items():
-                if isinstance(v, (Module, Node, list, tuple)):
-                    owners.append(d)
-                    keys.append(k)
-                    objs.append(v)
-        params = [p for _, p in rec.params]
-        state = [*map(_STATE, params)]
-        reqs = [s[2] for s in state]
-        self._guard_refs = (owners, keys, objs, params, state, dicts, [*map(len, dicts)], reqs)
-        modules = [m for _, m in self.model.named_modules()]
-        drops = [m for m in modules if isinstance(m, Dropout)]
-        rec.guard = (modules, [*map(_TRAINING, modules)], drops, [*map(_P, drops)])
+            keys = [k for k, v in d.items() if isinstance(v, (Module, Node, list, tuple))]
+            keys += ["training", "p"] if isinstance(m, Dropout) else ["training"]
+            holders += [m] * len(keys)
+            names += keys
+        holders += params
+        names += ["requires_grad"] * len(params)
+        objs = [*map(getattr, holders, names)]
+        self._guard_refs = (holders, names, objs, dicts, [*map(len, dicts)])
+        rec.guard = (params, [*map(_STATE, params)])
 
     # --------------------------------------------------------------------------- display
     def tape(self, key: tuple | None = None) -> str:

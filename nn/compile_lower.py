@@ -42,6 +42,7 @@ class Program:
         self.backward: list[Callable] = []
         self.update: list[tuple] = []  # (parameter, its array, its gradient, temporary)
         self.grads: list[tuple] = []  # (parameter, gradient buffer)
+        self.no_grad: list[Any] = []  # the optimizer's parameters the step gives no gradient
         self.params: list[Any] = []
         self.datas: list[Any] = []  # the parameter arrays the program holds (params' .data)
 
@@ -64,7 +65,8 @@ def lower(rec: Any, optimizer: Optimizer) -> Program | None:
     prog, bufs, dtype = Program(), {s: p.data for s, p in params.items()}, rec.x[1]
     prog.datas = [p.data for _, p in rec.params]
     prog.params = [p for _, p in rec.params]
-    bufs[rec.x[0]] = prog.x = np.empty(rec.shapes[rec.x[0]][0], dtype)
+    bufs[rec.x[0]] = x_in = np.empty(rec.shapes[rec.x[0]][0], dtype)  # a stand-in: run()
+    prog.dtype, prog.x_backward = dtype, None  # passes the caller's x to the calls that read it
     used: set[int] = set()
     plan = []
     for fn, ins, s, _ in layers:
@@ -82,8 +84,13 @@ def lower(rec: Any, optimizer: Optimizer) -> Program | None:
         b = bufs[b_slot] if b_slot is not None else None
         if any(a.dtype != dtype for a in (x, w) + ((b,) if b is not None else ())):
             return None
+        if (x is x_in) != (not plan):
+            return None  # x must feed the first layer, and only it
         h = bufs[s] = np.empty(rec.shapes[s][0], dtype)
-        prog.forward.append(partial(np.matmul, x, w.T, h))  # Linear.forward, into h
+        if plan:
+            prog.forward.append(partial(np.matmul, x, w.T, h))  # Linear.forward, into h
+        else:
+            prog.x_forward = (w.T, h)
         if b is not None:
             prog.forward.append(partial(np.add, h, b, h))
         if fused:
@@ -94,7 +101,7 @@ def lower(rec: Any, optimizer: Optimizer) -> Program | None:
     logits = bufs[rec.out]
     n, classes = logits.shape
     prog.logits, prog.mean = logits, ce.reduction == "mean"
-    prog.targets = np.empty(n, rec.targets[0][1])
+    prog.targets = rec.targets[0][1]  # their dtype
     prog.rows = np.arange(n)
     prog.m, prog.s = np.empty((n, 1), dtype), np.empty((n, 1), dtype)
     prog.e, prog.losses = np.empty_like(logits), np.empty(n, dtype)
@@ -120,7 +127,10 @@ def lower(rec: Any, optimizer: Optimizer) -> Program | None:
         grads = []
         if fn.need_w:
             gw = np.empty_like(w)
-            prog.backward.append(partial(np.matmul, gm.T, x, gw))
+            if x is x_in:  # the first layer's, the last call
+                prog.x_backward = (gm.T, gw)
+            else:
+                prog.backward.append(partial(np.matmul, gm.T, x, gw))
             grads.append((params[w_slot], gw))
         if b_slot is not None and fn.need_b:
             grads.append((params[b_slot], gb))
@@ -130,6 +140,7 @@ def lower(rec: Any, optimizer: Optimizer) -> Program | None:
     needing = {id(p) for _, p in rec.grad_params}
     if {id(p) for p, _ in prog.grads} != needing:
         return None
+    prog.no_grad = [p for p in optimizer.params if id(p) not in needing]  # zero_grad() leaves
     return prog
 
 
@@ -159,11 +170,12 @@ def _relu_mask(out: Any, keep: Any, g: Any, gm: Any, gb: Any) -> None:
 
 def run(prog: Program, x: Any, y: Any, optimizer: Optimizer, before_update: Any) -> float:
     """One step: forward, cross-entropy, backward, then ``w -= lr * g`` into each parameter."""
-    np.copyto(prog.x, x, casting="unsafe")  # as x.astype(dtype)
-    t = prog.targets
-    np.copyto(t, y, casting="unsafe")
+    if x.dtype != prog.dtype:
+        x = x.astype(prog.dtype)
+    t = y if y.dtype == prog.targets else y.astype(prog.targets)
     if t.size and np.minimum.reduce(t) < 0:
         raise ValueError(f"cross_entropy: targets must be >= 0, got {t.min()}")
+    np.matmul(x, *prog.x_forward)
     for call in prog.forward:
         call()
     logits, m, e, s, losses, n = prog.logits, prog.m, prog.e, prog.s, prog.losses, len(t)
@@ -189,7 +201,10 @@ def run(prog: Program, x: Any, y: Any, optimizer: Optimizer, before_update: Any)
         np.multiply(e, 1.0 / n, e)
     for call in prog.backward:
         call()
-    for p in optimizer.params:
+    if prog.x_backward:
+        gm, gw = prog.x_backward
+        np.matmul(gm, x, gw)
+    for p in prog.no_grad:  # (the optimizer's parameters are those of the program: _plain_sgd)
         p.grad = None
     for p, grad in prog.grads:
         p.grad = grad
