@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import numbers
 import os
-import secrets
-import zipfile
 from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
 
@@ -30,11 +28,9 @@ import numpy as np
 
 from autograd import Node
 
+from .checkpoint import CheckpointError, read_checkpoint, write_checkpoint
+
 __all__ = ["CheckpointError", "IncompatibleKeys", "Module"]
-
-
-class CheckpointError(ValueError):
-    """A file that is not a valid checkpoint (truncated, corrupt, or not an ``.npz`` of arrays)."""
 
 
 class IncompatibleKeys(NamedTuple):
@@ -288,30 +284,10 @@ class Module:
         return IncompatibleKeys(missing, unexpected)
 
     def save(self, path: str | os.PathLike) -> None:
-        """Write the parameters to ``path`` as an ``.npz`` checkpoint (name kept as given).
-
-        The file is written under a temporary name in the same folder and then renamed over
-        ``path``, so a crash never leaves a half-written checkpoint, and an old file at ``path``
-        survives any failure.
-        """
-        path = os.fspath(path)
-        folder = os.path.dirname(path) or "."
-        if not os.path.isdir(folder):
-            raise FileNotFoundError(
-                f"cannot save to {path!r}: the folder {folder!r} does not exist"
-            )
-        state = self.state_dict()
-        tmp = f"{path}.{os.getpid()}-{secrets.token_hex(4)}.tmp"
-        try:
-            with open(tmp, "x+b") as f:
-                _write_npz(f, state)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        """Write the parameters to ``path`` as an ``.npz`` checkpoint (name kept as given), under
+        a temporary name renamed over ``path``: a crash never leaves a half-written checkpoint,
+        and an old file at ``path`` survives any failure (:mod:`nn.checkpoint`)."""
+        write_checkpoint(path, self.state_dict())
 
     def load(self, path: str | os.PathLike, strict: bool = True) -> Module:
         """Load the parameters saved by ``save(path)``; returns the module.
@@ -321,27 +297,11 @@ class Module:
         that does not fit the model raises ``ValueError`` (see ``load_state_dict``). Either way
         the model is left unchanged.
         """
-        path = os.fspath(path)
-        if not os.path.isfile(path):
-            raise FileNotFoundError(f"no checkpoint file at {path!r}")
-        with open(path, "rb") as f:
-            magic = f.read(6)
-        if not magic.startswith(b"PK"):  # an .npz is a zip archive; numpy would try pickle
-            what = {b"": "the file is empty", b"\x93NUMPY": "it holds a single array (.npy)"}
-            raise CheckpointError(
-                f"{path!r} is not a valid checkpoint: "
-                f"{what.get(magic, 'it is not an .npz archive (a zip of arrays)')}"
-            )
-        try:
-            with np.load(path, allow_pickle=False) as archive:
-                state = {key: archive[key] for key in archive.files}
-        except Exception as e:  # zip, CRC and zlib errors of a truncated or corrupt file
-            raise CheckpointError(
-                f"{path!r} is not a valid checkpoint (.npz of arrays): {type(e).__name__}: {e}"
-            ) from e
+        state = read_checkpoint(path)
         try:
             self.load_state_dict(state, strict=strict)
         except ValueError as e:
+            path = os.fspath(path)
             raise ValueError(f"checkpoint {path!r} does not fit the model: {e}") from None
         return self
 
@@ -372,20 +332,6 @@ class Module:
         n = self.num_parameters()
         count = f"  # {n:,} parameter{'s' if n != 1 else ''}" if n else ""
         return self._repr_body() + count
-
-
-def _write_npz(file: Any, state: Mapping[str, np.ndarray]) -> None:
-    """Write ``state`` to the open binary ``file`` (read-write) as an ``.npz``, one
-    ``<name>.npy`` member per array. ``np.savez`` writes the empty archive, and each array is
-    then added to it with ``np.lib.format.write_array``: the names are never passed to
-    ``np.savez`` as keyword arguments, so a parameter called ``file`` or ``allow_pickle`` is
-    stored like any other."""
-    np.savez(file)
-    file.seek(0)
-    with zipfile.ZipFile(file, mode="a", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
-        for name, array in state.items():
-            with zf.open(f"{name}.npy", mode="w", force_zip64=True) as member:
-                np.lib.format.write_array(member, np.asanyarray(array), allow_pickle=False)
 
 
 def _keys(kind: str, keys: list, shown: int = 5) -> str:

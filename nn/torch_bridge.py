@@ -26,8 +26,9 @@ from typing import Any
 
 import numpy as np
 
+from .checkpoint import read_checkpoint
 from .layers import Dropout, Flatten, Linear, ReLU, Sequential, Sigmoid, Tanh
-from .module import CheckpointError, Module
+from .module import Module
 from .scalar import MLP
 
 __all__ = ["from_torch", "to_torch", "torch_state_dict"]
@@ -229,7 +230,7 @@ def torch_state_dict(source: Any, like: Any = None) -> dict[str, Any]:
             names = [n for n, m in layers.named_modules() if isinstance(m, torch.nn.Linear)]
         state: Mapping[str, Any] = source.state_dict()
     elif isinstance(source, (str, os.PathLike)):
-        state = _read_checkpoint(os.fspath(source))
+        state = read_checkpoint(source)
     elif isinstance(source, Mapping):
         state = source
     else:
@@ -244,15 +245,6 @@ def torch_state_dict(source: Any, like: Any = None) -> dict[str, Any]:
         other = next(k for k in state if not _SCALAR_KEY.fullmatch(k))
         raise ValueError(f"torch_state_dict: scalar MLP keys mixed with {other!r}")
     return _pack_mlp(torch, state, names)
-
-
-def _read_checkpoint(path: str) -> dict[str, np.ndarray]:
-    """The arrays of the ``.npz`` checkpoint at ``path`` (read without pickle)."""
-    loaded = np.load(path, allow_pickle=False)
-    if not isinstance(loaded, np.lib.npyio.NpzFile):
-        raise CheckpointError(f"{path!r} is not a checkpoint (an .npz of arrays)")
-    with loaded as archive:
-        return {key: archive[key] for key in archive.files}
 
 
 def _pack_mlp(torch: Any, state: Mapping[str, Any], names: list[str] | None) -> dict[str, Any]:
