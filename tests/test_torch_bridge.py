@@ -211,6 +211,17 @@ def test_state_dict_and_model_sources_give_the_same_torch_state_dict(tmp_path):
     assert from_file["1.weight"].dtype == torch.float32
 
 
+def test_a_bad_checkpoint_file_is_refused_as_module_load_refuses_it(tmp_path):
+    (tmp_path / "empty.npz").write_bytes(b"")
+    np.save(tmp_path / "one.npy", np.zeros(3))
+    with pytest.raises(nn.CheckpointError, match=r"empty\.npz.*the file is empty"):
+        nn.torch_state_dict(tmp_path / "empty.npz")
+    with pytest.raises(nn.CheckpointError, match=r"a single array \(\.npy\)"):
+        nn.torch_state_dict(tmp_path / "one.npy")
+    with pytest.raises(FileNotFoundError, match="no checkpoint file"):
+        nn.torch_state_dict(tmp_path / "missing.npz")
+
+
 def test_a_torch_state_dict_loads_into_chainrule_directly():
     module = every_torch_layer()
     model = every_layer()
