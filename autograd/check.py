@@ -8,13 +8,14 @@ checks second derivatives the same way.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
 
 from .core import Node, enable_grad, grad, no_grad
-from .functional import _as_node, _flatten, _jacobian_blocks
+from .functional import _as_node, _Call, _flatten, _jacobian_blocks, _shape
 
 __all__ = [
     "GradcheckError",
@@ -53,15 +54,8 @@ def _check_float64(x: Node, i: int) -> None:
         )
 
 
-def _size(x: Node) -> int:
-    return x.data.size if isinstance(x.data, np.ndarray) else 1
-
-
-def _get(x: Node, k: int) -> float:
-    return float(x.data.flat[k]) if isinstance(x.data, np.ndarray) else x.data
-
-
 def _set(x: Node, k: int, v: float) -> None:
+    """Set number ``k`` of ``x`` (a Value holds one) to ``v``, in place."""
     if isinstance(x.data, np.ndarray):
         x.data.flat[k] = v
     else:
@@ -87,8 +81,8 @@ def numerical_jacobian(f: Callable, inputs: Node | Sequence[Node], eps: float = 
         for i, x in enumerate(xs):
             _check_float64(x, i)
             columns = []
-            for k in range(_size(x)):
-                old = _get(x, k)
+            for k in range(np.size(x.data)):
+                old = float(np.asarray(x.data).flat[k])
                 try:
                     _set(x, k, old + eps)
                     plus = _flat_output(f(*xs))
@@ -108,9 +102,8 @@ def numerical_grad(f: Callable, inputs: Node | Sequence[Node], eps: float = 1e-6
     ``Tensor``); a single node in gives a single gradient out.
     """
     xs, single = _as_list(inputs)
-    blocks = numerical_jacobian(f, xs, eps)
     grads = []
-    for x, block in zip(xs, blocks):
+    for x, block in zip(xs, numerical_jacobian(f, xs, eps)):
         if block.shape[0] != 1:
             raise ValueError(
                 f"numerical_grad needs f to return one number, got {block.shape[0]} values; "
@@ -124,23 +117,22 @@ def numerical_grad(f: Callable, inputs: Node | Sequence[Node], eps: float = 1e-6
 def analytic_jacobian(f: Callable, inputs: Node | Sequence[Node]) -> list:
     """d f / d input from the engine, one ``(n_outputs, n_input_elements)`` array per input.
 
-    One backward pass per output element: the same code as :func:`autograd.jacobian`, flattened,
-    but taken with respect to the input nodes themselves, so a path through a closure over an
-    input counts too (as it does when :func:`numerical_jacobian` perturbs the input).
+    The same backward passes as :func:`autograd.jacobian`, flattened, but taken with respect to
+    the input nodes themselves, so a path through a closure over an input counts too (as it does
+    when :func:`numerical_jacobian` perturbs the input).
     """
     xs, _ = _as_list(inputs)
-    every = tuple(range(len(xs)))
-    _, outs, blocks = _jacobian_blocks(f, tuple(xs), every, False, "analytic_jacobian", False)
+    call = _Call(f, tuple(xs), range(len(xs)), False, "analytic_jacobian", fresh=False)
+    n_outs = [math.prod(_shape(out)) for out in _flatten(call.out, [])]
+    blocks = _jacobian_blocks(call)
     matrices = []
     for j, x in enumerate(xs):
-        rows = [_matrix(row[j], out, x) for row, out in zip(blocks, outs)]
-        matrices.append(np.concatenate(rows) if rows else np.zeros((0, _size(x))))
+        rows = [
+            np.asarray(row[j].data, dtype=np.float64).reshape(n_out, np.size(x.data))
+            for row, n_out in zip(blocks, n_outs)
+        ]
+        matrices.append(np.concatenate(rows) if rows else np.zeros((0, np.size(x.data))))
     return matrices
-
-
-def _matrix(block: Node, out: Any, x: Node) -> np.ndarray:
-    n_out = _size(out) if isinstance(out, Node) else 1
-    return np.asarray(block.data, dtype=np.float64).reshape(n_out, _size(x))
 
 
 def _checked_inputs(inputs: Node | Sequence[Node]) -> list[Node]:
@@ -161,15 +153,23 @@ def _compare(
     output_name: Callable[[int], str] = "output {}".format,
 ) -> bool:
     """Compare the analytic and numerical Jacobians of ``f`` at ``xs``; raise listing each
-    disagreeing input (``names[i]``), or return True."""
+    disagreeing input (``names[i]``, its worst element named by ``output_name``), or return True."""
     eps, atol, rtol = tolerances
     analytic = analytic_jacobian(f, xs)
     numerical = numerical_jacobian(f, xs, eps)
-    problems = [
-        _describe(name, x, a, n, atol, rtol, output_name)
-        for name, x, a, n in zip(names, xs, analytic, numerical)
-        if not np.all(np.abs(a - n) <= atol + rtol * np.abs(n))
-    ]
+    problems = []
+    for name, x, a, n in zip(names, xs, analytic, numerical):
+        error = np.abs(a - n)
+        if np.all(error <= atol + rtol * np.abs(n)):
+            continue
+        row, col = np.unravel_index(int(np.argmax(error - rtol * np.abs(n))), error.shape)
+        label = f" {x.label!r}" if x.label else ""
+        where = "" if a.size == 1 else f" (worst at {output_name(int(row))}, element {col})"
+        problems.append(
+            f"  {name}{label}: analytic {np.array2string(a.squeeze(), precision=6)} vs "
+            f"numerical {np.array2string(n.squeeze(), precision=6)}; "
+            f"max abs error {error.max():.3g} > atol {atol} + rtol {rtol} * |numerical|{where}"
+        )
     if problems:
         raise GradcheckError(f"{title} failed:\n" + "\n".join(problems))
     return True
@@ -203,20 +203,19 @@ def gradgradcheck(
 ) -> bool:
     """Check the engine's *second* derivatives of ``f`` at ``inputs`` against central differences.
 
-    PyTorch's ``gradgradcheck``: it runs :func:`gradcheck` on the function
-    ``(inputs, v) -> v . d f / d inputs`` (one gradient per input, built with
-    ``create_graph=True``), so it checks the derivative of every first derivative with respect to
-    every input, and with respect to ``v``. ``grad_outputs`` gives ``v``, one per output of ``f``
-    (numbers, arrays or nodes of the outputs' shapes); by default ``v`` is drawn from a fixed
-    normal generator, so a rule that scales ``g`` wrongly cannot hide behind ``v = 1``.
-    Returns True, or raises :class:`GradcheckError` as ``gradcheck`` does.
+    PyTorch's ``gradgradcheck``: :func:`gradcheck` of ``(inputs, v) -> v . d f / d inputs`` (one
+    gradient per input, built with ``create_graph=True``), which checks the derivative of every
+    first derivative with respect to every input and to ``v``. ``grad_outputs`` gives ``v``, one
+    per output of ``f`` (numbers, arrays or nodes of the outputs' shapes); by default ``v`` is
+    drawn from a fixed normal generator, so a rule that scales ``g`` wrongly cannot hide behind
+    ``v = 1``. Returns True, or raises :class:`GradcheckError` as ``gradcheck`` does.
     """
     xs = _checked_inputs(inputs)
     n = len(xs)
     with enable_grad():
         outs = _flatten(f(*xs), [])
     vs = _grad_outputs(outs, grad_outputs)
-    layout = [(i, k) for i, x in enumerate(xs) for k in range(_size(x))]
+    layout = [(i, k) for i, x in enumerate(xs) for k in range(np.size(x.data))]
 
     def first_derivatives(*args: Node) -> list[Node]:
         with enable_grad():
@@ -235,7 +234,7 @@ def gradgradcheck(
 
     def output_name(r: int) -> str:
         i, k = layout[r]
-        return f"v.df/d(input {i})" + ("" if _size(xs[i]) == 1 else f"[{k}]")
+        return f"v.df/d(input {i})" + ("" if np.size(xs[i].data) == 1 else f"[{k}]")
 
     names = [f"input {i}" for i in range(n)] + [f"grad_output {k}" for k in range(len(vs))]
     return _compare(
@@ -261,27 +260,6 @@ def _grad_outputs(outs: list, given: Any) -> list[Node]:
                 f"gradgradcheck: grad_output {k} has shape {data.shape}, "
                 f"but output {k} has shape {np.shape(o.data)}"
             )
-        v = type(o)(data if isinstance(o.data, np.ndarray) else float(data), requires_grad=False)
-        v.requires_grad = True
+        v = type(o)(data if isinstance(o.data, np.ndarray) else float(data), requires_grad=True)
         vs.append(v)
     return vs
-
-
-def _describe(
-    name: str,
-    x: Node,
-    a: np.ndarray,
-    n: np.ndarray,
-    atol: float,
-    rtol: float,
-    output_name: Callable[[int], str],
-) -> str:
-    error = np.abs(a - n)
-    worst = np.unravel_index(int(np.argmax(error - rtol * np.abs(n))), error.shape)
-    label = f" {x.label!r}" if x.label else ""
-    where = "" if a.size == 1 else f" (worst at {output_name(int(worst[0]))}, element {worst[1]})"
-    return (
-        f"  {name}{label}: analytic {np.array2string(a.squeeze(), precision=6)} vs "
-        f"numerical {np.array2string(n.squeeze(), precision=6)}; "
-        f"max abs error {error.max():.3g} > atol {atol} + rtol {rtol} * |numerical|{where}"
-    )

@@ -5,32 +5,26 @@ knows a derivative rule or walks a graph: every transform evaluates ``f`` and as
 :func:`autograd.grad` (the one walk in ``core.py``) for the gradients, so higher orders come from
 the same rules run with ``create_graph=True``.
 
-Arguments. A differentiated argument may be a ``Value``, a ``Tensor``, a Python number (becomes a
-``Value``), a NumPy array (becomes a ``Tensor``) or a list / tuple of these (nested as you like);
-the gradient has the same structure, with a node of the argument's kind in each place. ``argnums``
-picks the argument (an int) or several (a tuple: the result is a tuple).
+A differentiated argument may be a ``Value``, a ``Tensor``, a Python number (becomes a ``Value``),
+a NumPy array (becomes a ``Tensor``) or a nested list / tuple of these; the gradient has the same
+structure. ``argnums`` picks the argument (an int) or several (a tuple: the result is a tuple).
 
-Nesting and ``create_graph`` (the choice, and why). Each transform runs ``f`` on *fresh leaves*
-holding the arguments' numbers, so a gradient counts only the paths through that argument (no
-"perturbation confusion": in ``grad(lambda x: grad(lambda y: x * y)(x))`` the inner derivative is
-``x``, not ``2x``) and the backward walk stops at the argument instead of running on through the
-caller's graph. ``create_graph`` then says whether the results are themselves differentiable:
+Each transform runs ``f`` on *fresh leaves* holding the arguments' numbers, so a gradient counts
+only the paths through that argument (no "perturbation confusion": in
+``grad(lambda x: grad(lambda y: x * y)(x))`` the inner derivative is ``x``, not ``2x``) and the
+backward walk stops there. ``create_graph`` says whether the results are differentiable:
 
-- ``None`` (default): automatically. A transform called while another transform is evaluating its
-  function (``grad(grad(f))``, ``hessian``, ``hvp``) builds its gradients with
-  ``create_graph=True`` and afterwards links each fresh leaf to the argument it copied by an
-  identity op, so the outer transform differentiates straight through it, to any order. At the
-  top level the first-order fast path runs (no graph of the gradient is built) and the results are
-  constants (``requires_grad=False``): ``grad(f)(x)`` costs one ordinary backward pass.
-- ``True``: differentiable at the top level too, e.g. a gradient penalty ``(grad(D)(x) ** 2)``
-  that is then backpropagated into parameters ``D`` closes over (PyTorch's ``create_graph``).
+- ``None`` (default): only inside another transform's function (``grad(grad(f))``, ``hessian``,
+  ``hvp``), where each fresh leaf is then linked to the argument it copied by an identity op, so
+  the outer transform differentiates straight through, to any order. At the top level the results
+  are constants (``requires_grad=False``): ``grad(f)(x)`` costs one ordinary backward pass.
+- ``True``: differentiable at the top level too, e.g. a gradient penalty ``grad(D)(x) ** 2``
+  backpropagated into the parameters ``D`` closes over (PyTorch's ``create_graph``).
 - ``False``: never.
 
-``jacobian`` and ``hessian`` have two forms: ``jacobian(f)`` returns a function (JAX), and
-``jacobian(f, x, ...)`` evaluates it at once (``torch.autograd.functional.jacobian``), so
-``argnums`` and ``create_graph`` are keyword-only there. ``autograd.grad`` stays PyTorch's
-gradient of existing nodes; this module's ``grad`` is the transform
-(``autograd.functional.grad``).
+``jacobian(f)`` and ``hessian(f)`` return a function (JAX), ``jacobian(f, x, ...)`` its value
+(``torch.autograd.functional.jacobian``), so there ``argnums`` and ``create_graph`` are
+keyword-only. ``autograd.grad`` stays PyTorch's gradient of existing nodes.
 """
 
 from __future__ import annotations
@@ -50,12 +44,6 @@ from .value import Value
 __all__ = ["grad", "hessian", "hvp", "jacobian", "value_and_grad"]
 
 Argnums = Union[int, Sequence[int]]
-
-
-class _Nesting:
-    """How many transforms are evaluating their function right now (0 at the top level)."""
-
-    depth = 0
 
 
 class Identity(Function):
@@ -88,72 +76,59 @@ def _unflatten(template: Any, items: Iterator) -> Any:
     return next(items)
 
 
-def _const(kind: type, data: Any) -> Node:
-    """A constant node (no grad) of ``kind`` holding ``data``."""
-    return kind(data, requires_grad=False)
+def _shape(x: Any) -> tuple:
+    return np.shape(x.data if isinstance(x, Node) else x)
 
 
 def _leaf(arg: Any, what: str) -> Node:
     """A fresh leaf that requires grad, holding ``arg``'s numbers (int arrays as float64)."""
-    data = arg.data if isinstance(arg, Node) else arg
-    if isinstance(data, np.ndarray) and data.dtype.kind in "biu":
-        data = data.astype(np.float64)
     if isinstance(arg, Node):
-        leaf = _const(type(arg), data)
-        leaf.label = arg.label
+        kind, data, label = type(arg), arg.data, arg.label
     elif isinstance(arg, numbers.Real):
-        leaf = Value(arg, requires_grad=False)
+        kind, data, label = Value, arg, ""
     elif isinstance(arg, np.ndarray) and arg.dtype.kind in "biuf":
-        leaf = Tensor(data)
+        kind, data, label = Tensor, arg, ""
     else:
         raise TypeError(
             f"{what} must be a Value, a Tensor, a real number or a numeric NumPy array "
             f"(or a list/tuple of them), got {type(arg).__name__}: {arg!r:.60}"
         )
-    leaf.requires_grad = True
+    if isinstance(data, np.ndarray) and data.dtype.kind in "biu":
+        data = data.astype(np.float64)
+    leaf = kind(data, requires_grad=True)
+    leaf.label = label
     return leaf
 
 
-def _zeros(x: Node) -> Node:
-    data = np.zeros_like(x.data) if isinstance(x.data, np.ndarray) else 0.0
-    return _const(type(x), data)
-
-
 def _as_node(x: Node, g: Any) -> Node:
-    """A gradient of ``x`` as a node of its kind (zeros where the output does not depend on x)."""
+    """A gradient ``g`` of ``x`` as a constant node of its kind (``None``, unused: zeros)."""
     if g is None:
-        return _zeros(x)
-    return g if isinstance(g, Node) else _const(type(x), g)
-
-
-def _detached(out: Any) -> Any:
-    return _const(type(out), out.data) if isinstance(out, Node) else out
-
-
-def _shape(x: Any) -> tuple:
-    data = x.data if isinstance(x, Node) else x
-    return np.shape(data)
+        g = np.zeros_like(x.data) if isinstance(x.data, np.ndarray) else 0.0
+    return g if isinstance(g, Node) else type(x)(g, requires_grad=False)
 
 
 def _argnums(argnums: Argnums, n_args: int, who: str) -> tuple[int, ...]:
-    numbers_ = (argnums,) if isinstance(argnums, int) else tuple(argnums)
-    if not numbers_:
+    picked = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    if not picked:
         raise ValueError(f"{who}: argnums is empty; name at least one argument to differentiate")
-    for k in numbers_:
+    for k in picked:
         if not isinstance(k, int) or not 0 <= k < n_args:
             raise ValueError(
                 f"{who}: argnums={argnums!r} but the function was called with {n_args} "
                 "positional argument(s)"
             )
-    return numbers_
+    return picked
 
 
 class _Call:
     """One evaluation of ``f`` with fresh leaves in place of the differentiated arguments.
 
     ``fresh=False`` (for ``check``) differentiates with respect to the argument nodes themselves,
-    every path counted, which is what perturbing their numbers measures.
+    every path counted, which is what perturbing their numbers measures. ``depth`` counts the
+    calls evaluating their ``f`` right now (0 at the top level).
     """
+
+    depth = 0
 
     def __init__(
         self,
@@ -165,9 +140,9 @@ class _Call:
         fresh: bool = True,
     ) -> None:
         picked = _argnums(argnums, len(args), who)
-        self.create_graph = (
-            _Nesting.depth > 0 and is_grad_enabled() if create_graph is None else create_graph
-        )
+        if create_graph is None:
+            create_graph = _Call.depth > 0 and is_grad_enabled()
+        self.create_graph, self.who = create_graph, who
         self.sources: list = []
         self.leaves: list[Node] = []
         call_args = list(args)
@@ -178,27 +153,27 @@ class _Call:
             self.sources += sources
             self.leaves += leaves
         self.template = (
-            args[picked[0]] if isinstance(argnums, int) else tuple(args[k] for k in picked)
+            args[argnums] if isinstance(argnums, int) else tuple(args[k] for k in picked)
         )
-        _Nesting.depth += 1
+        _Call.depth += 1
         try:
             with enable_grad():
                 self.out = f(*call_args)
         finally:
-            _Nesting.depth -= 1
+            _Call.depth -= 1
 
     def gradients(self, out: Any, seed: Any = None) -> list[Node]:
         """d(out)/d(leaf) for every leaf (``seed`` weighs out's elements), zeros where unused."""
-        if not (isinstance(out, Node) and out.requires_grad):
-            return [_zeros(x) for x in self.leaves]
-        gs = core.grad(
-            out,
-            self.leaves,
-            grad_outputs=seed,
-            create_graph=self.create_graph,
-            retain_graph=True,
-            allow_unused=True,
-        )
+        gs = [None] * len(self.leaves)
+        if isinstance(out, Node) and out.requires_grad:
+            gs = core.grad(
+                out,
+                self.leaves,
+                grad_outputs=seed,
+                create_graph=self.create_graph,
+                retain_graph=True,
+                allow_unused=True,
+            )
         return [_as_node(x, g) for x, g in zip(self.leaves, gs)]
 
     def finish(self, result: Any) -> Any:
@@ -213,13 +188,12 @@ class _Call:
 
 
 def _scalar_output(out: Any, who: str) -> None:
-    if isinstance(out, Node):
-        if np.size(out.data) != 1:
-            raise ValueError(
-                f"{who} needs f to return a scalar, got a {type(out).__name__} of shape "
-                f"{_shape(out)}; use jacobian(f) for vector outputs"
-            )
-    elif not isinstance(out, numbers.Real):
+    if isinstance(out, Node) and np.size(out.data) != 1:
+        raise ValueError(
+            f"{who} needs f to return a scalar, got a {type(out).__name__} of shape "
+            f"{_shape(out)}; use jacobian(f) for vector outputs"
+        )
+    if not isinstance(out, (Node, numbers.Real)):
         raise TypeError(
             f"{who} needs f to return a scalar Value or one-element Tensor, "
             f"got {type(out).__name__}: {out!r:.60}"
@@ -244,10 +218,12 @@ def value_and_grad(
 
     def value_and_grad_f(*args: Any) -> tuple:
         call = _Call(f, args, argnums, create_graph, "value_and_grad")
-        _scalar_output(call.out, "value_and_grad")
-        grads = call.gradients(call.out)
-        value = call.out if call.create_graph else _detached(call.out)
-        return value, call.finish(_unflatten(call.template, iter(grads)))
+        out = call.out
+        _scalar_output(out, "value_and_grad")
+        grads = call.gradients(out)
+        if isinstance(out, Node) and not call.create_graph:
+            out = type(out)(out.data, requires_grad=False)
+        return out, call.finish(_unflatten(call.template, iter(grads)))
 
     return _named(value_and_grad_f, f, "value_and_grad")
 
@@ -260,63 +236,45 @@ def grad(f: Callable, argnums: Argnums = 0, *, create_graph: bool | None = None)
     ``torch.autograd.grad`` over existing nodes; this one is ``autograd.functional.grad``.)
     """
     both = value_and_grad(f, argnums, create_graph=create_graph)
-
-    def grad_f(*args: Any) -> Any:
-        return both(*args)[1]
-
-    return _named(grad_f, f, "grad")
+    return _named(lambda *args: both(*args)[1], f, "grad")
 
 
-def _jacobian_blocks(
-    f: Callable,
-    args: tuple,
-    argnums: Argnums,
-    create_graph: bool | None,
-    who: str,
-    fresh: bool = True,
-) -> tuple[_Call, list, list[list[Node]]]:
-    """Evaluate ``f``; return the call, its flat outputs and ``J[i][j]``, the Jacobian of output
-    ``i`` with respect to leaf ``j`` as a node of shape ``out_i.shape + leaf_j.shape``.
-
-    One backward pass per output element (reverse mode); shared with ``check.analytic_jacobian``
-    (which passes ``fresh=False``, see :class:`_Call`).
-    """
-    call = _Call(f, args, argnums, create_graph, who, fresh)
-    outs = _flatten(call.out, [])
-    blocks = []
-    for out in outs:
-        if isinstance(out, Node):
-            rows = [call.gradients(out, seed) for seed in _one_hot_seeds(out)]
-        elif isinstance(out, numbers.Real):
-            rows = [[_zeros(x) for x in call.leaves]]
-        else:
-            raise TypeError(
-                f"{who} needs f to return nodes or numbers (or a list/tuple of them), "
-                f"got {type(out).__name__}: {out!r:.60}"
-            )
-        blocks.append([_stack(rows, j, _shape(out), x) for j, x in enumerate(call.leaves)])
-    return call, outs, blocks
-
-
-def _one_hot_seeds(out: Node) -> Iterator[Any]:
-    if not isinstance(out.data, np.ndarray):
+def _one_hot_seeds(out: Any) -> Iterator[Any]:
+    """The ``grad_outputs`` picking each element of ``out`` in turn (``None``: out is a scalar)."""
+    data = out.data if isinstance(out, Node) else out
+    if not isinstance(data, np.ndarray):
         yield None
         return
-    for k in range(out.data.size):
-        seed = np.zeros(out.data.shape, dtype=out.data.dtype)
+    for k in range(data.size):
+        seed = np.zeros(data.shape, dtype=data.dtype)
         seed.flat[k] = 1
         yield seed
 
 
-def _stack(rows: list[list[Node]], j: int, out_shape: tuple, x: Node) -> Node:
-    """Rows ``rows[k][j]`` (d out.flat[k] / d x) as one node of shape ``out_shape + x.shape``."""
-    if out_shape == ():
-        return rows[0][j]
+def _jacobian_blocks(call: _Call) -> list[list[Node]]:
+    """``J[i][j]``, the Jacobian of output ``i`` of ``call.out`` (flattened) with respect to leaf
+    ``j``: a node of shape ``out_i.shape + leaf_j.shape``. One backward pass per output element
+    (reverse mode); shared with ``check.analytic_jacobian``."""
+    blocks = []
+    for out in _flatten(call.out, []):
+        if not isinstance(out, (Node, numbers.Real)):
+            raise TypeError(
+                f"{call.who} needs f to return nodes or numbers (or a list/tuple of them), "
+                f"got {type(out).__name__}: {out!r:.60}"
+            )
+        rows = [call.gradients(out, seed) for seed in _one_hot_seeds(out)]
+        blocks.append([_stack([r[j] for r in rows], out, x) for j, x in enumerate(call.leaves)])
+    return blocks
 
-    shape = tuple(out_shape) + _shape(x)
-    if not rows:
-        return _const(type(x), np.zeros(shape, dtype=x.data.dtype))
-    return stack([r[j] for r in rows]).reshape(shape)
+
+def _stack(column: list[Node], out: Any, x: Node) -> Node:
+    """d out.flat[k] / d x for each k (``column``) as one node of shape ``out.shape + x.shape``."""
+    if _shape(out) == ():
+        return column[0]
+    shape = _shape(out) + _shape(x)
+    if not column:
+        return type(x)(np.zeros(shape, dtype=x.data.dtype), requires_grad=False)
+    return stack(column).reshape(shape)
 
 
 def jacobian(
@@ -334,8 +292,8 @@ def jacobian(
     """
 
     def jacobian_f(*args: Any) -> Any:
-        call, outs, blocks = _jacobian_blocks(f, args, argnums, create_graph, "jacobian")
-        per_output = [_unflatten(call.template, iter(row)) for row in blocks]
+        call = _Call(f, args, argnums, create_graph, "jacobian")
+        per_output = [_unflatten(call.template, iter(row)) for row in _jacobian_blocks(call)]
         return call.finish(_unflatten(call.out, iter(per_output)))
 
     transform = _named(jacobian_f, f, "jacobian")
