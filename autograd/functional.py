@@ -271,9 +271,10 @@ def _stack(column: list[Node], out: Any, x: Node) -> Node:
     """d out.flat[k] / d x for each k (``column``) as one node of shape ``out.shape + x.shape``."""
     if _shape(out) == ():
         return column[0]
-    shape = _shape(out) + _shape(x)
-    if not column:
-        return type(x)(np.zeros(shape, dtype=x.data.dtype), requires_grad=False)
+    shape = _shape(out) + _shape(x)  # out is a Tensor here
+    if not column or not isinstance(x, Tensor):  # no elements, or x a Value (no path to out)
+        dtype = x.data.dtype if isinstance(x, Tensor) else np.float64
+        return Tensor(np.zeros(shape, dtype=dtype), requires_grad=False)
     return stack(column).reshape(shape)
 
 

@@ -316,6 +316,14 @@ def test_jacobian_of_an_empty_output():
     assert J.shape == (0, 2)
 
 
+def test_jacobian_of_a_constant_tensor_by_a_number_is_zeros_of_the_output_shape():
+    # a Tensor output cannot depend on a Value argument: the zeros of shape S + (), as JAX gives
+    J = jacobian(lambda a: Tensor(np.ones((2, 3))), 1.0)
+    assert isinstance(J, Tensor) and J.shape == (2, 3) and not J.data.any()
+    J = jacobian(lambda a: Tensor(np.ones(0)), 1.0)  # empty too (an AttributeError before)
+    assert isinstance(J, Tensor) and J.shape == (0,)
+
+
 def test_hvp_on_a_large_vector_costs_two_backward_passes():
     x = np.linspace(-3, 3, 100_000)
     v = np.cos(x)
