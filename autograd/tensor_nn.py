@@ -142,6 +142,16 @@ def _rows(n: int) -> np.ndarray:
     return rows
 
 
+def label_error(targets: np.ndarray, shape: tuple) -> ValueError:
+    """The error for class indices ``targets`` outside ``[0, classes)`` of logits of ``shape``
+    ``(n, classes)``, naming the first such label."""
+    bad = targets[(targets < 0) | (targets >= shape[1])]
+    return ValueError(
+        f"cross_entropy: label {bad.flat[0]} is outside [0, {shape[1]}) (the classes of logits "
+        f"of shape {tuple(shape)})"
+    )
+
+
 class CrossEntropyLogits(Function):
     """The mean (or sum) over a batch of -log softmax(logits)[i, targets[i]], as one node.
 
@@ -160,8 +170,6 @@ class CrossEntropyLogits(Function):
             raise ValueError(
                 f"cross_entropy: targets must be class indices (ints), not {targets.dtype}"
             )
-        if targets.size and np.minimum.reduce(targets) < 0:
-            raise ValueError(f"cross_entropy: targets must be >= 0, got {targets.min()}")
         self.targets = targets
         self.reduction = reduction
         self.rows = _rows(len(targets))  # with targets: each row's target, as an index
@@ -178,13 +186,12 @@ class CrossEntropyLogits(Function):
         m = logits.max(axis=1, keepdims=True)
         e = np.exp(logits - m)
         s = e.sum(axis=1, keepdims=True)
-        try:
+        try:  # NumPy checks the upper bound while picking each row's target
+            if targets.size and np.minimum.reduce(targets) < 0:
+                raise IndexError
             picked = logits[self.rows, targets]
-        except IndexError:  # NumPy checked the upper bound while picking each row's target
-            raise ValueError(
-                f"cross_entropy: targets must be < {shape[1]} (the number of classes), "
-                f"got {targets.max()}"
-            ) from None
+        except IndexError:
+            raise label_error(targets, shape) from None
         losses = np.log(s[:, 0]) + m[:, 0] - picked
         e /= s
         self.probs = e  # softmax(logits), for the backward

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from autograd.math import select_by_multiply
-from autograd.tensor_nn import CrossEntropyLogits
+from autograd.tensor_nn import CrossEntropyLogits, label_error
 from autograd.tensor_nn import Linear as LinearOp
 
 from .layers import _LinearReLU
@@ -174,7 +174,7 @@ def run(prog: Program, x: Any, y: Any, optimizer: Optimizer, before_update: Any)
         x = x.astype(prog.dtype)
     t = y if y.dtype == prog.targets else y.astype(prog.targets)
     if t.size and np.minimum.reduce(t) < 0:
-        raise ValueError(f"cross_entropy: targets must be >= 0, got {t.min()}")
+        raise label_error(t, prog.logits.shape)
     np.matmul(x, *prog.x_forward)
     for call in prog.forward:
         call()
@@ -186,10 +186,7 @@ def run(prog: Program, x: Any, y: Any, optimizer: Optimizer, before_update: Any)
     try:
         picked = logits[prog.rows, t]
     except IndexError:
-        raise ValueError(
-            f"cross_entropy: targets must be < {logits.shape[1]} (the number of classes), "
-            f"got {t.max()}"
-        ) from None
+        raise label_error(t, logits.shape) from None
     np.log(s[:, 0], losses)
     np.add(losses, m[:, 0], losses)
     np.subtract(losses, picked, losses)

@@ -16,6 +16,7 @@ import numpy as np
 
 from autograd import Node, Value, dot, sum_of
 from autograd.tensor import cross_entropy_logits
+from autograd.tensor_nn import label_error
 
 __all__ = [
     "binary_cross_entropy",
@@ -112,7 +113,9 @@ def cross_entropy(logits: Any, target: Any, reduction: str = "mean") -> Node:
         raise ValueError(
             f"cross_entropy: logits must be one list of class scores per sample, got shape {shape}"
         )
-    labels = _class_indices(target, shape)
+    labels = _class_indices(target, shape)  # in range: the Tensor path's op checks that itself
+    if labels.size and (labels.min() < 0 or labels.max() >= shape[1]):
+        raise label_error(labels, shape)
     terms = [_row_nll(rows[i * shape[1] : (i + 1) * shape[1]], k) for i, k in enumerate(labels)]
     return _reduce(terms, reduction)
 
@@ -280,14 +283,15 @@ def _reject(name: str, values: np.ndarray, bad: np.ndarray, message: str) -> Non
 
 
 def _class_indices(target: Any, shape: tuple) -> np.ndarray:
-    """Integer class labels, one per row of logits of ``shape`` ``(n, n_classes)``. A float
-    Tensor whose values are all whole numbers (integer labels passed through ``Tensor(y)``)
-    becomes int64; fractional labels, and float arrays or lists, raise ``ValueError``."""
+    """Integer class labels, one per row of logits of ``shape`` ``(n, n_classes)`` (not yet
+    checked against ``n_classes``). A float Tensor whose values are all whole numbers (integer
+    labels passed through ``Tensor(y)``) becomes int64; fractional labels, and float arrays or
+    lists, raise ``ValueError``."""
     from_tensor = isinstance(target, Node)
     if from_tensor:
         target = target.data
     labels = np.asarray(target)
-    n, n_classes = shape
+    n = shape[0]
     if labels.dtype.kind == "f" and not from_tensor:
         raise ValueError(
             f"cross_entropy needs integer class indices, got float labels of shape "
@@ -308,11 +312,5 @@ def _class_indices(target: Any, shape: tuple) -> np.ndarray:
         raise ValueError(
             f"cross_entropy: logits of shape {tuple(shape)} need {n} labels of shape ({n},), "
             f"got labels of shape {labels.shape}"
-        )
-    if labels.size and (np.minimum.reduce(labels) < 0 or np.maximum.reduce(labels) >= n_classes):
-        bad = (labels < 0) | (labels >= n_classes)
-        raise ValueError(
-            f"cross_entropy: label {labels[bad][0]} is outside [0, {n_classes}) for logits "
-            f"of shape {tuple(shape)}"
         )
     return labels.astype(np.intp, copy=False)
