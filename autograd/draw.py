@@ -1,21 +1,16 @@
 """``draw_dot``: a picture of a computation graph (graphviz), for ``Value`` and ``Tensor`` alike.
 
-Each node of the graph is a box: its name, its data (a ``Value``'s number, a ``Tensor``'s shape
-and dtype) and its gradient; each op is a small ellipse between its inputs and its output, as in
-micrograd's drawings. A node's name is its label, else a short stable name made of its op and a
-number (``tanh#3``, see :func:`node_names`: the same names as in ``backward_steps``' records);
-a constant shows its value. A gradient not computed yet reads ``grad ?`` (greyed), unlike a
-computed 0. Parameters (leaves that require grad), constants and the root are coloured
-differently, ``highlight`` outlines chosen nodes and ``step=record`` marks a backward step.
-
-The result is a ``graphviz.Digraph``: Jupyter displays it inline, ``.render('graph',
-format='svg')`` writes a file and ``.source`` is the DOT text. Rendering needs Graphviz's ``dot``
-program; when it is missing the error says which system package to install.
+Each node is a box (its name, data and gradient), each op a small ellipse between its inputs and
+its output, as in micrograd's drawings. This module holds the styles, the drawing of boxes,
+ellipses and edges, and the error saying what to install when Graphviz's ``dot`` is missing; the
+boxes' text is made in :mod:`~autograd.draw_text`, ``expand``/``collapse`` in
+:mod:`~autograd.draw_groups`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from types import SimpleNamespace
 from typing import Any
 
@@ -70,6 +65,10 @@ _STEP_LEGEND = {
     "step-done": "done (earlier steps)",
 }
 _STEP_EDGE = {"color": "#c0392b", "penwidth": "2.5"}
+_GROUP_STYLE = {"shape": "box", "style": "filled,rounded", "fillcolor": "#e8f0fb",
+                "color": "#4a6fa5", "penwidth": "1.5"}  # fmt: skip
+
+
 class GraphvizNotFoundError(graphviz.ExecutableNotFound):
     """Raised when a drawing is rendered but Graphviz's ``dot`` program is not installed.
 
@@ -88,28 +87,29 @@ class Drawing(graphviz.Digraph):
 
     def pipe(self, *args: Any, **kwargs: Any) -> Any:
         """Graphviz's ``pipe``: the rendered bytes (or text, given ``encoding``)."""
-        try:
+        with _dot_needed():
             return super().pipe(*args, **kwargs)
-        except GraphvizNotFoundError:
-            raise
-        except graphviz.ExecutableNotFound as exc:
-            raise GraphvizNotFoundError() from exc
 
     def render(self, *args: Any, **kwargs: Any) -> str:
         """Graphviz's ``render``: write the source and the rendered file; returns its path."""
-        try:
+        with _dot_needed():
             return super().render(*args, **kwargs)
-        except GraphvizNotFoundError:
-            raise
-        except graphviz.ExecutableNotFound as exc:
-            raise GraphvizNotFoundError() from exc
 
 
 def check_graphviz() -> tuple:
     """Return the installed Graphviz version, e.g. ``(2, 43, 0)``; raise
     :class:`GraphvizNotFoundError` (saying what to install) if the ``dot`` program is missing."""
-    try:
+    with _dot_needed():
         return graphviz.version()
+
+
+@contextmanager
+def _dot_needed() -> Iterator[None]:
+    """Turn graphviz's missing-``dot`` error into :class:`GraphvizNotFoundError`."""
+    try:
+        yield
+    except GraphvizNotFoundError:
+        raise
     except graphviz.ExecutableNotFound as exc:
         raise GraphvizNotFoundError() from exc
 
@@ -127,6 +127,11 @@ def draw_dot(
     collapse: str | Callable[[str], str | None] | None = None,
 ) -> graphviz.Digraph:
     """Draw the graph that computed ``root``: every node it depends on, constants included.
+
+    Returns a ``graphviz.Digraph``: Jupyter shows it inline, ``.render('graph', format='svg')``
+    writes a file, ``.source`` is the DOT text. A node's name is its label, else its op and a
+    number (``tanh#3``: see :func:`node_names`, the names ``backward_steps`` uses too); parameters,
+    constants and the root are coloured differently.
 
     ``rankdir`` is graphviz's layout direction ('LR' left to right, 'TB' top to bottom, ...).
     ``show_grad`` adds the gradient of each node that requires grad (a Value's ``.grad``; a
@@ -212,8 +217,7 @@ def _draw_all(dot: Drawing, ctx: SimpleNamespace, max_nodes: int, overflow: str)
         name = ctx.ids[id(node)]
         dot.node(name, node_label(node, ctx), **node_attrs(node, ctx))
         if node._fn is not None:
-            parents = _inputs(node, ctx.made)
-            hidden_inputs += _draw_op(dot, ctx, node, name, parents)
+            hidden_inputs += _draw_op(dot, ctx, node, name)
     if total > len(shown):
         dot.node("more", _summary_text(total, len(shown), hidden_inputs), shape="note")
 
@@ -230,85 +234,70 @@ def node_attrs(node: Node, ctx: SimpleNamespace) -> dict:
     return attrs
 
 
-def _draw_op(
-    dot: Drawing, ctx: SimpleNamespace, node: Node, name: str, parents: list
-) -> int:  # fmt: skip
+def _draw_op(dot: Drawing, ctx: SimpleNamespace, node: Node, name: str) -> int:
     """Draw the op that made ``node`` with its edges; return how many of its inputs are not drawn.
 
-    The op (and its edges) is highlighted when its output and at least one of its inputs are,
-    i.e. when it is the op of a highlighted step, not merely the op that made a highlighted input.
-    At the node of ``step``, the op and the edges to the parents receiving a contribution are
-    drawn in the step's style.
+    At the node of ``step``, the edges from the parents receiving a contribution are drawn in the
+    step's style; ``edge_labels`` writes the local derivative on each edge.
     """
     label = ctx.op_names.get(id(node), node._fn.name)
     if node._parents is None:
         label += "\n(graph freed by backward;\nretain_graph=True keeps it)"
-    op = name + "_op"
-    op_node(dot, ctx, node, op, label)
-    dot.edge(op, name, **out_edge_style(ctx, node, parents))
+    op = _op_ellipse(dot, ctx, node, name, label)
     locals_ = edge_locals(node, ctx) if ctx.edge_labels and node._parents is not None else []
+    lit = _lit(ctx, node)
+    stepped = _is_step_node(ctx, node) and id(node) not in ctx.op_names  # not an expanded +
+    received = ctx.step.contributions if stepped else ()
     hidden = 0
-    for i, parent in enumerate(parents):
-        parent_name = ctx.ids.get(id(parent))
-        if parent_name is None:
+    for i, parent in enumerate(_inputs(node, ctx.made)):
+        if id(parent) not in ctx.ids:
             hidden += 1
             dot.edge("more", op, style="dashed")
-        else:
-            dot.edge(parent_name, op, **in_edge_style(ctx, node, parents, i, locals_))
+            continue
+        attrs = dict(_HIGHLIGHT) if lit and id(parent) in ctx.marked else {}
+        if i < len(received) and received[i] is not None:
+            attrs.update(_STEP_EDGE)
+        if i < len(locals_) and locals_[i] is not None:
+            attrs.update(label=" " + locals_[i], fontsize="9", fontcolor="#7a4b00")
+        dot.edge(ctx.ids[id(parent)], op, **attrs)
     return hidden
 
 
-def _lit(ctx: SimpleNamespace, node: Node, parents: list) -> bool:
-    return id(node) in ctx.marked and any(id(p) in ctx.marked for p in parents)
+def _op_ellipse(dot: Drawing, ctx: SimpleNamespace, node: Node, name: str, label: str) -> str:
+    """Draw the small ellipse of the op that made ``node`` (drawn as ``name``) and its edge into
+    ``node``; return the ellipse's name. Both are highlighted when ``node`` and one of its inputs
+    are (the op of a highlighted step, not merely the op that made a highlighted input), and in
+    the step's style at the node of ``step``."""
+    op = name + "_op"
+    css, style = ("op highlight", dict(_HIGHLIGHT)) if _lit(ctx, node) else ("op", {})
+    edge = dict(style)
+    if _is_step_node(ctx, node):
+        css += " step-current"
+        style.update(_STEP_EDGE, style="filled,bold", fillcolor="#ff9f43")
+        edge = dict(_STEP_EDGE)
+    dot.node(op, label, shape="ellipse", fontsize="10", **{"class": css}, **style)
+    dot.edge(op, name, **edge)
+    return op
+
+
+def _lit(ctx: SimpleNamespace, node: Node) -> bool:
+    return id(node) in ctx.marked and any(id(p) in ctx.marked for p in _inputs(node, ctx.made))
 
 
 def _is_step_node(ctx: SimpleNamespace, node: Node) -> bool:
     return ctx.states.get(id(node)) == "step-current"
 
 
-def op_node(dot: Drawing, ctx: SimpleNamespace, node: Node, op: str, label: str) -> None:
-    """The small ellipse of an op (of ``node``), highlighted or in the step's style."""
-    lit = _lit(ctx, node, _inputs(node, ctx.made))
-    css, style = ("op highlight", dict(_HIGHLIGHT)) if lit else ("op", {})
-    if _is_step_node(ctx, node):
-        css += " step-current"
-        style.update(_STEP_EDGE, style="filled,bold", fillcolor="#ff9f43")
-    dot.node(op, label, shape="ellipse", fontsize="10", **{"class": css}, **style)
-
-
-def out_edge_style(ctx: SimpleNamespace, node: Node, parents: list) -> dict:
-    """The style of the edge from an op to its output ``node``."""
-    if _is_step_node(ctx, node):
-        return dict(_STEP_EDGE)
-    return dict(_HIGHLIGHT) if _lit(ctx, node, parents) else {}
-
-
-def in_edge_style(
-    ctx: SimpleNamespace, node: Node, parents: list, i: int, locals_: list
-) -> dict:  # fmt: skip
-    """The style of the edge from input ``i`` to the op of ``node`` (with its local derivative)."""
-    attrs = dict(_HIGHLIGHT) if _lit(ctx, node, parents) and id(parents[i]) in ctx.marked else {}
-    if _is_step_node(ctx, node) and id(node) not in ctx.op_names:
-        contributions = ctx.step.contributions
-        if i < len(contributions) and contributions[i] is not None:
-            attrs.update(_STEP_EDGE)
-    if i < len(locals_) and locals_[i] is not None:
-        attrs.update(label=" " + locals_[i], fontsize="9", fontcolor="#7a4b00")
-    return attrs
-
-
 def _step_states(step: Any) -> dict[int, str]:
     """{id(node): state} for the three states of a backward step (empty without a step)."""
     if step is None:
         return {}
-    if not all(hasattr(step, a) for a in ("node", "parents", "contributions", "done")):
+    if not all(hasattr(step, a) for a in ("node", "receiving", "done")):
         raise TypeError(
             f"draw_dot(): step must be a backward_steps() record, got {type(step).__name__}"
         )
     states = {id(n): "step-done" for n in step.done}
-    for p, c in zip(step.parents, step.contributions):
-        if c is not None and isinstance(p, Node):
-            states[id(p)] = "step-receiving"
+    states.update({id(p): "step-receiving" for p in step.receiving})
     states[id(step.node)] = "step-current"
     return states
 
@@ -341,10 +330,8 @@ def edge_locals(node: Node, ctx: SimpleNamespace) -> list:
 def _highlight_ids(highlight: Node | Iterable[Node] | None) -> set[int]:
     if highlight is None:
         return set()
-    if isinstance(highlight, Node):
-        return {id(highlight)}
     try:
-        items = list(highlight)
+        items = [highlight] if isinstance(highlight, Node) else list(highlight)
     except TypeError:
         raise TypeError(
             f"draw_dot(): highlight must be a node or a collection of nodes, "
@@ -365,10 +352,6 @@ def _summary_text(total: int, shown: int, hidden_inputs: int, what: str = "nodes
     )
 
 
-_GROUP_STYLE = {"shape": "box", "style": "filled,rounded", "fillcolor": "#e8f0fb",
-                "color": "#4a6fa5", "penwidth": "1.5"}  # fmt: skip
-
-
 def _draw_grouped(
     dot: Drawing, ctx: SimpleNamespace, collapse: Any, max_nodes: int, overflow: str
 ) -> None:  # fmt: skip
@@ -385,35 +368,38 @@ def _draw_grouped(
         )
     shown = units[:max_nodes]
     dot.graph_attr["ordering"] = "in"  # L1.N1 above L1.N2 ...: boxes in the order of the model
-    ctx.ids = {}
+    targets = []  # where an edge into each box ends: at the op of a node drawn as itself
     for i, unit in enumerate(shown):
-        name = ctx.ids[i] = f"n{i}"
+        name = f"n{i}"
         if isinstance(unit, Group):
-            attrs = dict(_GROUP_STYLE, **{"class": "group"})
-            if any(m is ctx.root for m in unit.members):
-                attrs.update(fillcolor=_STYLE["root"]["fillcolor"], **{"class": "group root"})
-            states = [ctx.states[id(m)] for m in unit.members if id(m) in ctx.states]
-            for state in _STEP_STYLE:  # the strongest state of a member marks the box
-                if state in states:
-                    attrs.update(_STEP_STYLE[state], shape="box")
-                    attrs["class"] += f" {state}"
-                    break
-            dot.node(name, group_label(unit, ctx), **attrs)
+            dot.node(name, group_label(unit, ctx), **_group_attrs(unit, ctx))
         else:
             dot.node(name, node_label(unit, ctx), **node_attrs(unit, ctx))
             if unit._fn is not None:
-                op_node(dot, ctx, unit, name + "_op", unit._fn.name)
-                dot.edge(name + "_op", name, **out_edge_style(ctx, unit, _inputs(unit, ctx.made)))
+                name = _op_ellipse(dot, ctx, unit, name, unit._fn.name)
+        targets.append(name)
     hidden = 0
     for there, here in edges:
         if here >= len(shown):
             continue
-        target = ctx.ids[here] + ("_op" if not isinstance(units[here], Group)
-                                  and units[here]._fn is not None else "")  # fmt: skip
         if there < len(shown):
-            dot.edge(ctx.ids[there], target)
+            dot.edge(f"n{there}", targets[here])
         else:
             hidden += 1
-            dot.edge("more", target, style="dashed")
+            dot.edge("more", targets[here], style="dashed")
     if total > len(shown):
         dot.node("more", _summary_text(total, len(shown), hidden, "boxes"), shape="note")
+
+
+def _group_attrs(group: Group, ctx: SimpleNamespace) -> dict:
+    """A group's box: coloured as the root's if it holds the root, styled by the strongest step
+    state among its members."""
+    attrs = dict(_GROUP_STYLE, **{"class": "group"})
+    if any(m is ctx.root for m in group.members):
+        attrs.update(fillcolor=_STYLE["root"]["fillcolor"], **{"class": "group root"})
+    states = {ctx.states.get(id(m)) for m in group.members}
+    state = next((state for state in _STEP_STYLE if state in states), None)
+    if state is not None:
+        attrs.update(_STEP_STYLE[state])
+        attrs["class"] += f" {state}"
+    return attrs

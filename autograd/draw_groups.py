@@ -21,6 +21,7 @@ import numpy as np
 
 from .core import Node, enable_grad
 from .draw_text import (
+    _NOT_YET,
     _collect,
     _creation_order,
     _html,
@@ -60,11 +61,10 @@ def expand_nary(nodes: list[Node], ctx: SimpleNamespace) -> None:
             last = bias if bias is not None else terms.pop()
             if not terms:
                 continue  # a sum of one input: nothing to expand
-            partial = terms[0]
+            partial, first = terms[0], _nm(terms[0], ctx)
             for i, term in enumerate(terms[1:], start=2):
-                name = f"{_nm(terms[0], ctx)} + {_nm(term, ctx)}" if i == 2 else (
-                    f"{_nm(terms[0], ctx)} + … + {_nm(term, ctx)}")  # fmt: skip
-                partial = _extra(partial + term, node, ctx, name)
+                plus = " + " if i == 2 else " + … + "
+                partial = _extra(partial + term, node, ctx, first + plus + _nm(term, ctx))
             ctx.made[id(node)] = [partial, last]
             ctx.op_names[id(node)] = "+"
 
@@ -192,7 +192,7 @@ def group_label(group: Group, ctx: SimpleNamespace) -> str:
         rows.append(_html(_params_text(params, group.name, ctx)))
     if len(group.outputs) == 1:
         out = group.outputs[0]
-        rows.append("out: " + _html(_nm(out, ctx)) + " " + _html(_data_text(out.data)))
+        rows.append("out: " + _html(f"{_nm(out, ctx)} {_data_text(out.data)}"))
         if ctx.show_grad and out.requires_grad:
             rows.append(grad_text(out))
     elif group.outputs:
@@ -226,14 +226,12 @@ def _params_text(params: list[Node], prefix: str, ctx: SimpleNamespace) -> str:
 
 
 def _data_text(data: Any) -> str:
-    if isinstance(data, float) or np.size(data) == 1:
-        return f"data {_num(float(np.ravel(data)[0]))}"
-    return f"shape {tuple(np.shape(data))}"
+    return f"data {_value_text(data)}" if np.size(data) == 1 else f"shape {np.shape(data)}"
 
 
 def _outputs_grad(outputs: list[Node]) -> str:
     grads = [o.grad.data if isinstance(o.grad, Node) else o.grad for o in outputs]
     if any(g is None for g in grads):
-        return grad_text(next(o for o, g in zip(outputs, grads) if g is None))
+        return _NOT_YET
     norm = float(np.sqrt(sum(float(np.sum(np.square(g))) for g in grads)))
     return f"grad norm {_num(norm)}"

@@ -24,12 +24,11 @@ _NOT_YET = '<FONT COLOR="#9a9a9a">grad ?</FONT>'  # a gradient not computed yet
 
 
 def node_names(root: Node) -> dict[int, str]:
-    """``{id(node): name}`` for every node ``root`` depends on: its label, else (a node no label
-    names) its op and a number, counted per op in the order the nodes were computed (``tanh#3``
-    is the third unlabelled ``tanh``; an operator is named by a word, ``mul#1`` for ``*``;
-    ``leaf#1`` is an unlabelled leaf that requires grad); an
-    unlabelled constant is named by its value. The names depend on the graph only, so a drawing
-    and ``backward_steps`` give a node the same name."""
+    """``{id(node): name}`` for every node ``root`` depends on: its label, else its op and a
+    number, counted per op in the order the nodes were computed (``tanh#3`` is the third
+    unlabelled ``tanh``; an operator is named by a word, ``mul#1`` for ``*``; ``leaf#1`` is an
+    unlabelled leaf that requires grad); an unlabelled constant is named by its value. The names
+    depend on the graph only, so a drawing and ``backward_steps`` give a node the same name."""
     counts: dict[str, int] = {}
     names: dict[int, str] = {}
     for node in _creation_order(root):
@@ -98,11 +97,8 @@ def local_derivatives(node: Node, inputs: list) -> tuple:
         return tuple(fn.backward(node._math, 1.0, out, *inputs))
     if type(fn).__module__ != ops.__name__:
         return (None,) * len(inputs)
-    ones = np.ones_like(out)
-    local = fn.backward(node._math, ones, out, *inputs)
-    return tuple(
-        d if np.shape(x) == np.shape(out) and d is not None else None for x, d in zip(inputs, local)
-    )
+    local = fn.backward(node._math, np.ones_like(out), out, *inputs)
+    return tuple(d if np.shape(x) == np.shape(out) else None for x, d in zip(inputs, local))
 
 
 def _kind(node: Node) -> str:
@@ -111,12 +107,12 @@ def _kind(node: Node) -> str:
     return "parameter" if node._fn is None else "intermediate"
 
 
-def node_label(node: Node, ctx: SimpleNamespace, name: str | None = None) -> str:
+def node_label(node: Node, ctx: SimpleNamespace) -> str:
     """An HTML-like label: the name (a generated one in italics; none for an unlabelled
     constant, whose value is its name), the data and the gradient, one cell each."""
     cells = []
-    if name is None and not (node._fn is None and not node.requires_grad and not node.label):
-        name = ctx.labels.get(id(node), node.label)
+    unnamed = node._fn is None and not node.requires_grad and not node.label  # a bare constant
+    name = "" if unnamed else ctx.labels.get(id(node), node.label)
     if name:
         cells.append(_html(name) if node.label else f"<I>{_html(name)}</I>")
     data = node.data
@@ -125,7 +121,7 @@ def node_label(node: Node, ctx: SimpleNamespace, name: str | None = None) -> str
     else:
         cells.append(_html(f"shape {tuple(np.shape(data))} {getattr(data, 'dtype', '')}"))
         if np.size(data) == 1:
-            cells.append(f"data {_num(float(np.asarray(data).reshape(())))}")
+            cells.append(f"data {_value_text(data)}")
     if ctx.show_grad and node.requires_grad:  # a constant has no gradient to show
         cells.append(grad_text(node))
     return html_cells(cells, ctx.vertical)
@@ -154,9 +150,7 @@ def html_cells(cells: list[str], vertical: bool) -> str:
 
 
 def _value_text(data: Any) -> str:
-    """A constant's name: its value (a large array: its shape)."""
-    if isinstance(data, (float, int)):
-        return _num(float(data))
+    """A value as text (a constant's name): the number, or ``const`` and the shape of an array."""
     if np.size(data) == 1:
         return _num(float(np.ravel(data)[0]))
     return f"const {tuple(np.shape(data))}"

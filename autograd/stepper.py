@@ -1,18 +1,11 @@
-"""Step through a backward pass: ``step_through`` (a Jupyter widget) and ``save_steps_html`` (one
-self-contained web page).
+"""Step through a backward pass: ``step_through`` (a Jupyter widget, needs ``ipywidgets``) and
+``save_steps_html`` (one self-contained web page: to share with a class, or where widgets do not
+run).
 
 Both run the very walk behind ``backward()`` (:func:`~autograd.backward_steps`, the graph
-retained) and draw the graph after each step, so the picture at step k shows the gradients as
-they were right after step k, with that step marked, and its chain rule written underneath.
-After the walk every ``.grad`` holds what ``backward()`` would have put there; as with
-``backward()``, gradients accumulate, so zero them (or build the graph afresh) before stepping
-through the same graph again.
-
-``step_through`` needs ``ipywidgets`` (the ``notebooks`` extra: ``pip install
-chainrule[notebooks]``), imported only when it is called. ``save_steps_html`` needs nothing but
-Graphviz's ``dot``: the page holds every step's SVG inline and a few lines of plain JavaScript
-(previous / next / play buttons, the arrow keys), fetches nothing and needs no server: the way to
-share a step-through with a class, and the fallback where widgets do not run.
+retained) and draw the graph after each step: at step k, the gradients as they were right after
+step k, that step marked, its chain rule underneath. As with ``backward()``, gradients
+accumulate: zero them (or build the graph afresh) before stepping through the same graph again.
 """
 
 from __future__ import annotations
@@ -21,6 +14,7 @@ import html
 import os
 import re
 import tempfile
+from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,9 +22,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import draw
 from .core import Node, topological_order
 from .draw import check_graphviz, draw_dot
+from .draw_text import _value_text, node_names
 from .steps import BackwardStep, backward_steps
 
 if TYPE_CHECKING:  # an optional dependency, imported by step_through itself
@@ -56,26 +50,16 @@ class _Frame:
     parents: str
 
 
-def _drawing(root: Node, record: BackwardStep, options: dict) -> Any:
-    """The graph as it is right after ``record``'s step, that step marked (the one place that
-    says how: the node whose rule runs, the parents receiving, the nodes done, with a legend)."""
-    return draw_dot(root, step=record, **options)
-
-
-def _namer(root: Node) -> Any:
+def _namer(root: Node) -> Callable[[Node], str]:
     """A function giving each node of ``root``'s graph its name in drawings and step records
-    (``draw.node_names`` where there is one), else its label, else a short description."""
-    node_names = getattr(draw, "node_names", None)
-    names = node_names(root) if node_names is not None else {}
+    (:func:`~autograd.draw_text.node_names`). A step's constant parent made from a number is
+    named by its value, one made from an array ``[leaf]``."""
+    names = node_names(root)
 
     def name(node: Node) -> str:
         if id(node) in names:
             return names[id(node)]
-        if node.label:
-            return node.label
-        if node.is_leaf and not node.requires_grad and np.size(node.data) == 1:
-            return f"{float(np.asarray(node.data).reshape(())):.4g}"  # a constant: its value
-        return f"[{node.op or 'leaf'}]"
+        return _value_text(node.data) if np.size(node.data) == 1 else "[leaf]"
 
     return name
 
@@ -99,7 +83,7 @@ def _frames(root: Node, grad: Any, max_steps: int, options: dict) -> list[_Frame
     with closing(walk):
         check_graphviz()  # before the first step: a missing `dot` leaves no grad half done
         for record in walk:
-            svg = _drawing(root, record, options).pipe(format="svg", encoding="utf-8")
+            svg = draw_dot(root, step=record, **options).pipe(format="svg", encoding="utf-8")
             svg = svg[svg.index("<svg") :]  # no XML prolog, DOCTYPE or comment: ready to inline
             parents = ", ".join(map(name_of, record.parents))
             frames.append(_Frame(record, svg, str(record), name_of(record.node), parents))
@@ -112,11 +96,9 @@ def step_through(
     """An ipywidgets control stepping through ``root``'s backward pass, for Jupyter.
 
     Play, previous and next buttons and a slider over the steps (step 1 is the root's rule, the
-    last the one nearest the leaves); below them the graph as it was right after the chosen step,
-    that step marked, and under it the step's chain rule (``str(record)`` of the
-    :class:`~autograd.BackwardStep`). All steps are run and drawn when it is built, with the
-    same walk as ``root.backward(grad)``: afterwards every ``.grad`` equals ``backward()``'s
-    (accumulated into what was there, as ``backward()`` does).
+    last the one nearest the leaves); below them the drawing after the chosen step and its chain
+    rule (``str(record)``). All steps are run and drawn when it is built: afterwards every
+    ``.grad`` equals ``root.backward(grad)``'s.
 
     ``interval`` is Play's pause between steps in milliseconds; a pass of more than ``max_steps``
     steps raises ``ValueError`` (each step is one drawing); ``draw_options`` go to
@@ -171,17 +153,15 @@ def save_steps_html(
     """Write one self-contained HTML page that steps through ``root``'s backward pass; return
     its path.
 
-    The page shows the graph as it was right after the current step, that step marked, and the
-    step's chain rule underneath; previous / next / play buttons and the arrow keys (Home, End)
-    move between the steps. Every step's SVG is inline and the script is a few lines of plain
-    JavaScript: nothing is fetched, no server is needed (open it from disk, mail it, put it on a
-    site). Each step is a ``<section class="step">`` with ``data-step`` (1, 2, ...), ``data-node``
-    (the name of the node whose rule runs), ``data-op``, ``data-parents`` and ``data-equation``
-    (``str(record)``) attributes.
+    Each step shows the drawing after it and its chain rule; previous / next / play buttons and
+    the arrow keys (Home, End) move between the steps. Every SVG is inline and the script is a
+    few lines of plain JavaScript: nothing is fetched, no server is needed (open it from disk,
+    mail it, put it on a site). Each step is a ``<section class="step">`` with ``data-step``
+    (1, 2, ...), ``data-node`` (the name of the node whose rule runs), ``data-op``,
+    ``data-parents`` and ``data-equation`` (``str(record)``) attributes.
 
-    It runs the same walk as ``root.backward(grad)`` (afterwards every ``.grad`` equals
-    ``backward()``'s, accumulated into what was there). The file is written to a temporary file
-    beside ``path`` and renamed into place, so it is never seen half written. ``title`` heads the
+    Afterwards every ``.grad`` equals ``root.backward(grad)``'s. The page is written beside
+    ``path`` and renamed into place, so it is never seen half written. ``title`` heads the
     page (default: "Backward pass of <root>"); ``interval`` is play's pause between steps in
     milliseconds; more than ``max_steps`` steps raises ``ValueError``; ``draw_options`` go to
     :func:`~autograd.draw_dot`.

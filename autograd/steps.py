@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .core import Node, backward_walk
-from .draw_text import _num, local_derivatives, node_names
+from .draw_text import _inputs, _num, local_derivatives, node_names
 from .math import unbroadcast
 
 __all__ = ["BackwardStep", "BackwardSteps", "as_latex", "backward_steps"]
@@ -182,10 +182,7 @@ def _steps(root: Node, seed: Any, retain_graph: bool | None) -> Iterator[Backwar
             inputs = [p.data if isinstance(p, Node) else p for p in node._parents]
             if contributions is None:  # the op added into its inputs itself: ask its rule
                 contributions = node._fn.backward(node._math, upstream, node.data, *inputs)
-            parents = tuple(  # constants, kept as numbers or arrays, shown as constant nodes
-                p if isinstance(p, Node) else type(node)(p, requires_grad=False)
-                for p in node._parents
-            )
+            parents = tuple(_inputs(node, {}))  # constants as constant nodes, as drawn
             yield BackwardStep(
                 index=index,
                 root=root,
@@ -194,7 +191,7 @@ def _steps(root: Node, seed: Any, retain_graph: bool | None) -> Iterator[Backwar
                 parents=parents,
                 local=local_derivatives(node, inputs),
                 contributions=_added(parents, contributions),
-                accumulated=tuple(_snapshot(p.grad) if _needs(p) else None for p in parents),
+                accumulated=tuple(_snapshot(p.grad) if p.requires_grad else None for p in parents),
                 _walked=walked,
                 _names=names,
             )
@@ -203,17 +200,13 @@ def _steps(root: Node, seed: Any, retain_graph: bool | None) -> Iterator[Backwar
 
 
 # ----------------------------------------------------------------------------------- helpers
-def _needs(p: Any) -> bool:
-    return isinstance(p, Node) and p.requires_grad
-
-
 def _added(parents: tuple, contributions: Any) -> tuple:
-    """What was added to each parent's gradient (a Tensor's with broadcasting undone)."""
+    """What was added to each parent node's gradient (a Tensor's with broadcasting undone)."""
     added = []
     for p, c in zip(parents, contributions):
-        if c is not None and _needs(p) and np.shape(c) != np.shape(p.data):
+        if c is not None and p.requires_grad and np.shape(c) != np.shape(p.data):
             c = unbroadcast(np.asarray(c), p.data.shape)
-        added.append(_snapshot(c) if c is not None and _needs(p) else None)
+        added.append(_snapshot(c) if c is not None and p.requires_grad else None)
     return tuple(added)
 
 
@@ -256,11 +249,8 @@ def _expression(node: Node, names: dict) -> str:
 
 
 def _show(x: Any) -> str:
-    if isinstance(x, Node):
-        x = x.data
-    if isinstance(x, (float, int)):
-        return _num(float(x))
-    arr = np.asarray(x)
+    """A number to 4 significant digits, a small array in full, a large one by its norm."""
+    arr = np.asarray(x.data if isinstance(x, Node) else x)
     if arr.size == 1:
         return _num(float(arr.reshape(())))
     if arr.size <= 6:
@@ -269,14 +259,15 @@ def _show(x: Any) -> str:
 
 
 # ----------------------------------------------------------------------------------- LaTeX
-_TEX_ESCAPES = {"\\": r"\backslash ", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}",
-                "$": r"\$", "%": r"\%", "&": r"\&", "^": r"\hat{}", "~": r"\sim "}
+_TEX_ESCAPES = str.maketrans({"\\": r"\backslash ", "#": r"\#", "_": r"\_", "{": r"\{",
+                              "}": r"\}", "$": r"\$", "%": r"\%", "&": r"\&", "^": r"\hat{}",
+                              "~": r"\sim "})  # fmt: skip
 _TEX_INFIX = {"+": "+", "-": "-", "*": r"\cdot", "/": "/", "@": r"\mathbin{@}"}
 
 
 def _tex_name(name: str) -> str:
     """A node's name set upright, LaTeX's special characters escaped."""
-    return r"\mathrm{" + "".join(_TEX_ESCAPES.get(ch, ch) for ch in name) + "}"
+    return r"\mathrm{" + name.translate(_TEX_ESCAPES) + "}"
 
 
 def _partial(top: str, bottom: str) -> str:
@@ -293,7 +284,7 @@ def _tex_expression(node: Node, names: dict) -> str:
     else:
         if len(parts) > 6:
             parts = parts[:3] + [r"\ldots", parts[-1]]
-        rhs = rf"\operatorname{{{''.join(_TEX_ESCAPES.get(c, c) for c in op)}}}({', '.join(parts)})"
+        rhs = rf"\operatorname{{{op.translate(_TEX_ESCAPES)}}}({', '.join(parts)})"
     return f"{_tex_name(_name(node, names))} = {rhs}"
 
 
@@ -302,7 +293,7 @@ def _tex_value(x: Any, bracket: bool = False) -> str:
     array as text."""
     text = _show(x)
     if not re.fullmatch(r"-?[\d.]+(e[-+]?\d+)?|-?inf|nan", text):
-        return r"\text{" + "".join(_TEX_ESCAPES.get(ch, ch) for ch in text) + "}"
+        return r"\text{" + text.translate(_TEX_ESCAPES) + "}"
     mantissa, _, exponent = text.partition("e")
     tex = mantissa + (rf"\times 10^{{{int(exponent)}}}" if exponent else "")
     return f"({tex})" if bracket and text.startswith("-") else tex
