@@ -2,10 +2,13 @@
 
 Stopping: a callback sets ``self.stop_training = True`` (Keras' way); ``fit`` checks it after
 every epoch's ``on_epoch_end`` and stops, recording ``stopped_epoch`` and ``stop_reason``.
+``fit(progress=True)`` shows a :class:`ProgressBar` over the epochs.
 """
 
 from __future__ import annotations
 
+import sys
+import warnings
 from typing import Any
 
 import numpy as np
@@ -97,3 +100,39 @@ class EarlyStopping(Callback):
     def on_train_end(self, logs: dict[str, float] | None = None) -> None:
         if self.restore_best_weights and self.best_weights is not None:
             self.model.load_state_dict(self.best_weights)
+
+
+class ProgressBar:
+    """A tqdm bar over the epochs when asked for, tqdm is installed and someone is watching
+    (a terminal or a notebook); otherwise nothing."""
+
+    def __init__(self, epochs: int, enabled: bool) -> None:
+        self.bar = None
+        if not enabled or not _interactive():
+            return
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                from tqdm.auto import tqdm
+
+                self.bar = tqdm(total=epochs, unit="epoch", leave=True)
+        except ImportError:
+            return
+
+    def update(self, epoch: int, logs: dict[str, float]) -> None:
+        if self.bar is not None:
+            self.bar.set_postfix({k: f"{v:.4f}" for k, v in logs.items()}, refresh=False)
+            self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _interactive() -> bool:
+    """True in a terminal or a Jupyter notebook."""
+    shell = getattr(sys.modules.get("IPython"), "get_ipython", lambda: None)()
+    if shell is not None and type(shell).__name__ == "ZMQInteractiveShell":
+        return True
+    stream = sys.stderr
+    return bool(getattr(stream, "isatty", lambda: False)())

@@ -2,17 +2,22 @@
 
 Each metric is ``metric(pred, target) -> float``; ``pred`` may be an ndarray, a Tensor, a Value
 or a (nested) list of Values or numbers. ``nn.fit`` and ``nn.evaluate`` accept the names
-``'accuracy'``, ``'mse'``, ``'mae'`` or any such function.
+``'accuracy'``, ``'mse'``, ``'mae'`` or any such function; :func:`resolve_metrics` turns what
+they were given into named functions (accuracy with the loss's decision threshold) and
+:func:`scores` computes them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 import numpy as np
 
 from autograd import Node
+
+from . import losses
 
 __all__ = ["accuracy", "get_metric", "mae", "mse"]
 
@@ -93,3 +98,38 @@ def get_metric(metric: str | Metric) -> tuple[str, Metric]:
     if callable(metric):
         return getattr(metric, "__name__", type(metric).__name__), metric
     raise TypeError(f"a metric is a name or a function, got {type(metric).__name__}")
+
+
+# Scores are probabilities after these losses, logits or margins after the others.
+_THRESHOLDS = {
+    losses.binary_cross_entropy: 0.5,
+    losses.binary_cross_entropy_with_logits: 0.0,
+    losses.hinge_loss: 0.0,
+}
+
+
+def resolve_metrics(metrics: Sequence[str | Metric] | None, loss: Any) -> list[tuple[str, Metric]]:
+    """``(name, function)`` for each of ``metrics`` (names or functions), checked to be unique;
+    ``accuracy`` gets the decision threshold of ``loss`` (0.5 for probabilities, 0 for logits)."""
+    if metrics is None:
+        return []
+    if isinstance(metrics, str) or callable(metrics):
+        metrics = [metrics]
+    named = []
+    for m in metrics:
+        name, fn = get_metric(m)
+        if name == "loss" or name in dict(named):
+            raise ValueError(
+                f"two metrics named {name!r} ('loss' is the loss's); give each metric its own "
+                "name, e.g. a function made with def"
+            )
+        if fn is accuracy and loss in _THRESHOLDS:
+            fn = partial(accuracy, threshold=_THRESHOLDS[loss])
+        named.append((name, fn))
+    return named
+
+
+def scores(named: list[tuple[str, Metric]], pred: np.ndarray, target: np.ndarray) -> dict:
+    """``{name: value}`` of each metric of ``named`` (see :func:`resolve_metrics`) on the
+    predictions and targets."""
+    return {name: float(fn(pred, target)) for name, fn in named}

@@ -11,9 +11,7 @@ loss over the batch) and a tensor model (the whole batch as one array).
 from __future__ import annotations
 
 import math
-import sys
 import time
-import warnings
 from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any, NamedTuple
@@ -22,12 +20,11 @@ import numpy as np
 
 from autograd import Node, Value, no_grad
 
-from . import losses
-from .callbacks import Callback
+from .callbacks import Callback, ProgressBar
 from .compile import compile_step
 from .data import batches, check_lengths, num_batches, take
 from .history import History
-from .metrics import Metric, accuracy, get_metric, to_numpy
+from .metrics import Metric, resolve_metrics, scores, to_numpy
 from .module import Module
 from .optim import Optimizer
 from .schedules import LRScheduler, planned_lrs
@@ -35,14 +32,6 @@ from .schedules import LRScheduler, planned_lrs
 __all__ = ["DivergenceError", "History", "evaluate", "fit", "predict"]  # History: history.py
 
 Loss = Callable[[Any, Any], Node]
-
-# Scores are probabilities after these losses, logits or margins after the others.
-_THRESHOLDS = {
-    losses.binary_cross_entropy: 0.5,
-    losses.binary_cross_entropy_with_logits: 0.0,
-    losses.hinge_loss: 0.0,
-}
-
 
 class DivergenceError(FloatingPointError):
     """The loss or a gradient became nan or inf during ``fit``; the step was not taken.
@@ -137,7 +126,7 @@ def fit(
                 f"{type(validation_data).__name__}"
             )
         validation_data = _prepare(engine, *validation_data)
-    named_metrics = _metrics(metrics, loss)
+    named_metrics = resolve_metrics(metrics, loss)
     for data in (X, y), validation_data:  # a bad label or shape fails here, before any update
         if data is not None:
             _evaluate(engine, model, *data, loss, [], batch_size)
@@ -153,7 +142,7 @@ def fit(
     for cb in callbacks:
         cb.model, cb.history, cb.stop_training = model, history, False
         cb.on_train_begin({})
-    bar = _ProgressBar(epochs, progress)
+    bar = ProgressBar(epochs, progress)
     start = time.perf_counter()
     logs: dict[str, float] = {}
     try:
@@ -191,7 +180,7 @@ def fit(
                 outputs.append(to_numpy(out))
                 targets.append(np.asarray(yb))
             logs = {"loss": total / len(X)}
-            logs.update(_scores(named_metrics, np.concatenate(outputs), np.concatenate(targets)))
+            logs.update(scores(named_metrics, np.concatenate(outputs), np.concatenate(targets)))
             if validation_data is not None:
                 val = _evaluate(engine, model, *validation_data, loss, named_metrics, None)
                 logs.update({f"val_{k}": v for k, v in val.items()})
@@ -232,7 +221,7 @@ def evaluate(
         raise TypeError("evaluate needs the targets y (one per sample of X)")
     engine = _engine(model)
     X, y = _prepare(engine, X, y)
-    return _evaluate(engine, model, X, y, loss, _metrics(metrics, loss), batch_size)
+    return _evaluate(engine, model, X, y, loss, resolve_metrics(metrics, loss), batch_size)
 
 
 def predict(model: Module, X: Any, batch_size: int | None = None) -> np.ndarray:
@@ -351,31 +340,8 @@ def _evaluate(
     if loss is not None:
         with no_grad():
             result["loss"] = _loss_value(loss(out, y))
-    result.update(_scores(named_metrics, to_numpy(out), np.asarray(y)))
+    result.update(scores(named_metrics, to_numpy(out), np.asarray(y)))
     return result
-
-
-def _metrics(metrics: Sequence[str | Metric] | None, loss: Any) -> list[tuple[str, Metric]]:
-    if metrics is None:
-        return []
-    if isinstance(metrics, str) or callable(metrics):
-        metrics = [metrics]
-    named = []
-    for m in metrics:
-        name, fn = get_metric(m)
-        if name == "loss" or name in dict(named):
-            raise ValueError(
-                f"two metrics named {name!r} ('loss' is the loss's); give each metric its own "
-                "name, e.g. a function made with def"
-            )
-        if fn is accuracy and loss in _THRESHOLDS:
-            fn = partial(accuracy, threshold=_THRESHOLDS[loss])
-        named.append((name, fn))
-    return named
-
-
-def _scores(named: list[tuple[str, Metric]], pred: np.ndarray, target: np.ndarray) -> dict:
-    return {name: float(fn(pred, target)) for name, fn in named}
 
 
 def _loss_value(batch_loss: Any) -> float:
@@ -408,39 +374,3 @@ def _diverged(what: str, where: tuple, history: History) -> DivergenceError:
         "loss (cross_entropy, binary_cross_entropy_with_logits).",
         history,
     )
-
-
-class _ProgressBar:
-    """A tqdm bar over the epochs when asked for, tqdm is installed and someone is watching
-    (a terminal or a notebook); otherwise nothing."""
-
-    def __init__(self, epochs: int, enabled: bool) -> None:
-        self.bar = None
-        if not enabled or not _interactive():
-            return
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                from tqdm.auto import tqdm
-
-                self.bar = tqdm(total=epochs, unit="epoch", leave=True)
-        except ImportError:
-            return
-
-    def update(self, epoch: int, logs: dict[str, float]) -> None:
-        if self.bar is not None:
-            self.bar.set_postfix({k: f"{v:.4f}" for k, v in logs.items()}, refresh=False)
-            self.bar.update(1)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-
-
-def _interactive() -> bool:
-    """True in a terminal or a Jupyter notebook."""
-    shell = getattr(sys.modules.get("IPython"), "get_ipython", lambda: None)()
-    if shell is not None and type(shell).__name__ == "ZMQInteractiveShell":
-        return True
-    stream = sys.stderr
-    return bool(getattr(stream, "isatty", lambda: False)())

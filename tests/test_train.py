@@ -9,7 +9,7 @@ import pytest
 
 import nn
 from autograd.tensor import Tensor
-from nn import train as train_module
+from nn import callbacks as callbacks_module
 
 
 def _linear_data(n=40, seed=0):
@@ -242,7 +242,7 @@ def test_schedule_function_and_seeded_shuffle_reproducible():
 def test_progress_bar_shows_when_interactive_and_fit_works_without_tqdm(monkeypatch, capsys):
     pytest.importorskip("tqdm")
     X, y = _linear_data(10)
-    monkeypatch.setattr(train_module, "_interactive", lambda: True)
+    monkeypatch.setattr(callbacks_module, "_interactive", lambda: True)
     model = _tensor_regressor()
     nn.fit(
         model,
