@@ -36,7 +36,7 @@ import numpy as np
 from autograd import Node, Tensor
 from autograd.math import NumpyMath, unbroadcast
 
-from .compile_lower import _plain_sgd, lower, run
+from .compile_lower import lower, run
 from .compile_record import CompileError, Record, compare, record_step, recording, tape_text
 from .layers import Dropout
 from .module import Module
@@ -103,6 +103,13 @@ class CompiledStep:
             record = None
         if record is None or not record.checked:  # the second call traces again, to check
             return self._trace(key, x, y, before_update, record)
+        prog = record.program
+        if prog is None:  # the first replay, or a parameter array was rebound (the guard saw)
+            prog = record.program = lower(record, self.optimizer) or False
+        if prog:  # the common network (plain SGD, checked by lower(), held by the guard)
+            value = run(prog, x, y, self.optimizer, before_update)
+            self._last = prog.logits, True  # copied when asked (fit asks; a loop may not)
+            return value
         return self._replay(record, x, y, before_update)
 
     def _unchanged(self, record: Record) -> bool:
@@ -119,13 +126,7 @@ class CompiledStep:
 
     # ----------------------------------------------------------------------- the replay
     def _replay(self, rec: Record, x: Any, y: Any, before_update: Callable | None) -> float:
-        prog = rec.program
-        if prog is None:  # the first replay, or a parameter array was rebound (the guard saw)
-            prog = rec.program = lower(rec, self.optimizer) or False
-        if prog and _plain_sgd(self.optimizer, rec):  # the common network: NumPy into buffers
-            value = run(prog, x, y, self.optimizer, before_update)
-            self._last = prog.logits, True  # copied when asked (fit asks; a loop may not)
-            return value
+        """The general replay: each recorded op's forward and rule on the arrays."""
         vals = rec.vals
         for s, p in rec.params:
             vals[s] = p.data
@@ -247,7 +248,8 @@ class CompiledStep:
     def _set_guard(self, rec: Record) -> None:
         """What :meth:`_unchanged` compares, by identity: each module's sub-modules, parameters,
         lists and tuples, its ``training`` flag, each dropout's ``p``, each parameter's
-        ``requires_grad`` (a change to any of them traces again); and the modules' sizes."""
+        ``requires_grad``, the optimizer's hyperparameters and parameter list (a change to any
+        of them traces again); and the modules' and the parameter list's sizes."""
         holders, names, dicts = [], [], []
         params = [p for _, p in rec.params]
         for _, m in self.model.named_modules():
@@ -259,6 +261,11 @@ class CompiledStep:
             names += keys
         holders += params
         names += ["requires_grad"] * len(params)
+        opt = self.optimizer  # its hyperparameters but the learning rate (read at each step)
+        hyper = [*opt.hyperparameters, "params"]
+        holders += [opt] * len(hyper)
+        names += hyper
+        dicts.append(opt.params)  # and how many parameters it holds
         objs = [*map(getattr, holders, names)]
         self._guard_refs = (holders, names, objs, dicts, [*map(len, dicts)])
         rec.guard = (params, [*map(_STATE, params)])

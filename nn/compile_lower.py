@@ -164,7 +164,7 @@ def _relu_mask(out: Any, keep: Any, g: Any, gm: Any, gb: Any) -> None:
     if select_by_multiply(g):
         np.multiply(g, keep, out=gm)
     else:
-        np.copyto(gm, np.where(keep, g, 0.0))
+        gm[...] = np.where(keep, g, 0.0)
     np.add.reduce(gm, 0, None, gb)
 
 
@@ -201,7 +201,7 @@ def run(prog: Program, x: Any, y: Any, optimizer: Optimizer, before_update: Any)
     if prog.x_backward:
         gm, gw = prog.x_backward
         np.matmul(gm, x, gw)
-    for p in prog.no_grad:  # (the optimizer's parameters are those of the program: _plain_sgd)
+    for p in prog.no_grad:  # (the optimizer's parameters are the program's: _plain_sgd, guard)
         p.grad = None
     for p, grad in prog.grads:
         p.grad = grad

@@ -169,6 +169,19 @@ def test_learning_rate_schedule_is_honoured():
     assert scheduled != constant
 
 
+def test_optimizer_hyperparameters_changed_between_steps_are_honoured():
+    def change(k, model, opt):
+        if k == 10:
+            opt.momentum = 0.9  # the lowered plain-SGD program no longer fits: traced again
+        if k == 20:
+            opt.weight_decay = 1e-2
+        if k == 30:
+            opt.momentum, opt.weight_decay = 0.0, 0.0  # plain again: lowered again
+
+    step, _ = run_both(sizes=(32,) * 40, between=change)
+    assert step.traces == 4
+
+
 def test_rebound_parameter_array_is_honoured():
     def rebind(k, model, opt):
         if k == 10:
