@@ -101,7 +101,7 @@ def lower(rec: Any, optimizer: Optimizer) -> Program | None:
     logits = bufs[rec.out]
     n, classes = logits.shape
     prog.logits, prog.mean = logits, ce.reduction == "mean"
-    prog.targets = rec.targets[0][1]  # their dtype
+    prog.target_dtype = rec.targets[0][1]
     prog.rows = np.arange(n)
     prog.m, prog.s = np.empty((n, 1), dtype), np.empty((n, 1), dtype)
     prog.e, prog.losses = np.empty_like(logits), np.empty(n, dtype)
@@ -172,7 +172,7 @@ def run(prog: Program, x: Any, y: Any, optimizer: Optimizer, before_update: Any)
     """One step: forward, cross-entropy, backward, then ``w -= lr * g`` into each parameter."""
     if x.dtype != prog.dtype:
         x = x.astype(prog.dtype)
-    t = y if y.dtype == prog.targets else y.astype(prog.targets)
+    t = y if y.dtype == prog.target_dtype else y.astype(prog.target_dtype)
     if t.size and np.minimum.reduce(t) < 0:
         raise label_error(t, prog.logits.shape)
     np.matmul(x, *prog.x_forward)
