@@ -81,6 +81,21 @@ def test_bad_targets_are_refused_before_any_change():
     assert all(np.array_equal(a, p.data) for a, p in zip(before, model.parameters()))
 
 
+@pytest.mark.parametrize("momentum", [0.0, 0.9])  # the lowered replay, the general one
+def test_a_bad_label_at_a_replay_is_named_and_changes_nothing(momentum):
+    model, X, Y = model_and_data()
+    step = nn.compile_step(model, nn.cross_entropy, nn.SGD(model.parameters(), 0.1, momentum))
+    for _ in range(3):
+        step(X[:32], Y[:32])
+    before = [p.data.copy() for p in model.parameters()]
+    for bad, label in ((-1, -1), (10, 10)):
+        y = Y[:32].copy()
+        y[7] = bad
+        with pytest.raises(ValueError, match=rf"label {label} is outside \[0, 10\)"):
+            step(X[:32], y)
+    assert all(np.array_equal(a, p.data) for a, p in zip(before, model.parameters()))
+
+
 def test_the_relu_mask_selects_where_the_upstream_is_infinite():
     out = np.array([[1.0, 0.0, 2.0], [0.0, 3.0, 0.0]], np.float32)
     g = np.array([[1.0, np.inf, 2.0], [-np.inf, 4.0, np.nan]], np.float32)
