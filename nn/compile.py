@@ -36,7 +36,7 @@ import numpy as np
 from autograd import Node, Tensor
 from autograd.math import NumpyMath, unbroadcast
 
-from .compile_lower import lower, run
+from .compile_lower import class_targets, lower, run
 from .compile_record import CompileError, Record, compare, record_step, recording, tape_text
 from .layers import Dropout
 from .module import Module
@@ -92,6 +92,7 @@ class CompiledStep:
             x = x.data
         if type(x) is not _ndarray:
             x = np.asarray(x)
+        given = y  # what the loss function takes (a Tensor of labels too); the record, its data
         if isinstance(y, Node):
             y = y.data
         if type(y) is not _ndarray:
@@ -102,7 +103,7 @@ class CompiledStep:
             self.records.clear()  # the model changed: every record is stale
             record = None
         if record is None or not record.checked:  # the second call traces again, to check
-            return self._trace(key, x, y, before_update, record)
+            return self._trace(key, x, y, before_update, record, given)
         prog = record.program
         if prog is None:  # the first replay, or a parameter array was rebound (the guard saw)
             prog = record.program = lower(record, self.optimizer) or False
@@ -135,7 +136,7 @@ class CompiledStep:
         for s, dtype in rec.ys:
             vals[s] = y if y.dtype is dtype else y.astype(dtype)
         for fn, dtype in rec.targets:  # (the op's forward checks their range)
-            fn.targets = y if y.dtype is dtype else y.astype(dtype)
+            fn.targets = class_targets(y, dtype)
         for s, m, shape, dtype in rec.drops:  # as Dropout.forward draws it
             keep = m.rng.random(shape) >= m.p
             vals[s] = keep.astype(dtype) / dtype.type(1 - m.p)
@@ -200,10 +201,12 @@ class CompiledStep:
 
     # ------------------------------------------------------------------------ the trace
     def _trace(
-        self, key: tuple, x: Any, y: Any, before_update: Callable | None, first: Record | None
-    ) -> float:
-        """The ordinary step, recorded; on the second call (``first`` is the first record),
-        the two records must agree but for x, y and the dropout masks."""
+        self, key: tuple, x: Any, y: Any, before_update: Callable | None, first: Record | None,
+        given: Any,
+    ) -> float:  # fmt: skip
+        """The ordinary step, recorded (the loss function gets the targets as ``given``, ``y``
+        their array); on the second call (``first`` is the first record), the two records must
+        agree but for x, y and the dropout masks."""
         model, optimizer = self.model, self.optimizer
         xt = Tensor(x)
         xt.requires_grad = True  # every node computed from x is recorded (and its inputs kept)
@@ -216,7 +219,7 @@ class CompiledStep:
         try:
             optimizer.zero_grad()
             out = model(xt)
-            loss = self.loss_fn(out, y)
+            loss = self.loss_fn(out, given)
         finally:
             for m in patched:
                 vars(m).pop("forward", None)

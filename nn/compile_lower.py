@@ -24,10 +24,12 @@ from typing import Any
 import numpy as np
 
 from autograd.math import select_by_multiply
+from autograd.tensor import Tensor
 from autograd.tensor_nn import CrossEntropyLogits, label_error
 from autograd.tensor_nn import Linear as LinearOp
 
 from .layers import _LinearReLU
+from .losses import _class_indices
 from .optim import SGD, Optimizer
 
 _ndarray = np.ndarray
@@ -144,6 +146,17 @@ def lower(rec: Any, optimizer: Optimizer) -> Program | None:
     return prog
 
 
+def class_targets(y: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """The batch's labels ``y`` as the traced cross-entropy took them (of ``dtype``): float
+    labels (integers passed as ``Tensor(y)``) must be whole numbers, as ``nn.cross_entropy``
+    checks them, never truncated."""
+    if y.dtype == dtype:
+        return y
+    if y.dtype.kind == "f":
+        return _class_indices(Tensor(y), (len(y), 0)).astype(dtype, copy=False)
+    return y.astype(dtype)
+
+
 def _plain_sgd(optimizer: Optimizer, rec: Any) -> bool:
     """Plain SGD (no momentum, no weight decay) over the parameters the record was made with."""
     held, owned = rec.sgd
@@ -172,7 +185,7 @@ def run(prog: Program, x: Any, y: Any, optimizer: Optimizer, before_update: Any)
     """One step: forward, cross-entropy, backward, then ``w -= lr * g`` into each parameter."""
     if x.dtype != prog.dtype:
         x = x.astype(prog.dtype)
-    t = y if y.dtype == prog.target_dtype else y.astype(prog.target_dtype)
+    t = class_targets(y, prog.target_dtype)
     if t.size and np.minimum.reduce(t) < 0:
         raise label_error(t, prog.logits.shape)
     np.matmul(x, *prog.x_forward)

@@ -96,6 +96,24 @@ def test_a_bad_label_at_a_replay_is_named_and_changes_nothing(momentum):
     assert all(np.array_equal(a, p.data) for a, p in zip(before, model.parameters()))
 
 
+@pytest.mark.parametrize("momentum", [0.0, 0.9])  # the lowered replay, the general one
+def test_labels_as_a_tensor_are_taken_as_nn_cross_entropy_takes_them(momentum):
+    model, X, Y = model_and_data()
+    twin, _, _ = model_and_data()
+    opt = nn.SGD(model.parameters(), 0.1, momentum)
+    opt2 = nn.SGD(twin.parameters(), 0.1, momentum)
+    step = nn.compile_step(model, nn.cross_entropy, opt)
+    labels = Tensor(Y[:32])  # integers through Tensor(y): float32, whole numbers
+    for _ in range(4):
+        assert step(X[:32], labels) == pytest.approx(plain(twin, opt2, X[:32], labels), 1e-6)
+    before = [p.data.copy() for p in model.parameters()]
+    bad = Y[:32].astype(np.float32)
+    bad[5] += 0.5
+    with pytest.raises(ValueError, match="not whole numbers"):  # never truncated to 2 or 3
+        step(X[:32], Tensor(bad))
+    assert all(np.array_equal(a, p.data) for a, p in zip(before, model.parameters()))
+
+
 def test_the_relu_mask_selects_where_the_upstream_is_infinite():
     out = np.array([[1.0, 0.0, 2.0], [0.0, 3.0, 0.0]], np.float32)
     g = np.array([[1.0, np.inf, 2.0], [-np.inf, 4.0, np.nan]], np.float32)
