@@ -18,11 +18,13 @@ ReLU layers, ``cross_entropy``, plain SGD) goes further: :mod:`nn.compile_lower`
 NumPy calls into buffers allocated once, the same numbers to the bit. Here: ``compile_step``,
 the guard and the replay; the trace's record is made in :mod:`nn.compile_record`.
 
-A model change between calls (a parameter or sub-module replaced, ``train()``/``eval()``, a
-parameter frozen, reshaped or of a new dtype, a dropout's ``p``) is seen by a cheap guard and
-the step is traced again. What cannot be replayed raises :class:`CompileError` at trace time:
-a loss that is not a one-element Tensor, an op other than ``cross_entropy`` that holds the
-targets; at the second call, ops or constants that changed with the batch.
+A model or optimizer change between calls (a parameter or sub-module replaced,
+``train()``/``eval()``, a parameter frozen, reshaped or of a new dtype, a dropout's ``p``, an
+optimizer hyperparameter such as ``momentum``, its parameter list replaced) is seen by a cheap
+guard and the step is traced again; the learning rate is read at every call. What cannot be
+replayed raises :class:`CompileError` at trace time: a loss that is not a one-element Tensor,
+an op other than ``cross_entropy`` that holds the targets; at the second call, ops or constants
+that changed with the batch.
 """
 
 from __future__ import annotations
