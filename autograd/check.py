@@ -91,7 +91,10 @@ def numerical_jacobian(f: Callable, inputs: Node | Sequence[Node], eps: float = 
                 finally:
                     _set(x, k, old)
                 columns.append((plus - minus) / (2 * eps))
-            blocks.append(np.stack(columns, axis=1) if columns else np.zeros((0, 0)))
+            if columns:
+                blocks.append(np.stack(columns, axis=1))
+            else:  # an input without elements: no columns, a row per output of f
+                blocks.append(np.zeros((_flat_output(f(*xs)).size, 0)))
     return blocks
 
 
@@ -208,7 +211,9 @@ def gradgradcheck(
     first derivative with respect to every input and to ``v``. ``grad_outputs`` gives ``v``, one
     per output of ``f`` (numbers, arrays or nodes of the outputs' shapes); by default ``v`` is
     drawn from a fixed normal generator, so a rule that scales ``g`` wrongly cannot hide behind
-    ``v = 1``. Returns True, or raises :class:`GradcheckError` as ``gradcheck`` does.
+    ``v = 1``. Returns True, or raises :class:`GradcheckError` as ``gradcheck`` does. It checks
+    the rules' derivatives, not the rules: a first derivative that is wrong but differentiated
+    consistently passes, so run :func:`gradcheck` too.
     """
     xs = _checked_inputs(inputs)
     n = len(xs)

@@ -205,6 +205,16 @@ def test_numerical_grad_of_a_tensor_has_its_shape():
     np.testing.assert_allclose(g, 2 * x.data, atol=1e-8)
 
 
+def test_an_input_without_elements_has_an_empty_gradient_and_jacobian():
+    x = Tensor(np.zeros((0, 3)), dtype=np.float64, requires_grad=True)
+    g = numerical_grad(lambda t: t.sum(), x)  # "got 0 values" before: a scalar f was refused
+    assert g.shape == (0, 3)
+    (block,) = numerical_jacobian(lambda t: t.sum(axis=0), x)
+    assert block.shape == (3, 0) == analytic_jacobian(lambda t: t.sum(axis=0), x)[0].shape
+    with pytest.raises(ValueError, match="got 3 values"):  # a vector f is still refused
+        numerical_grad(lambda t: t.sum(axis=0), x)
+
+
 def test_tensor_jacobians_agree_elementwise():
     x = Tensor(np.array([0.3, -1.1, 2.0]), requires_grad=True)
     y = Tensor(np.array([[0.5], [1.5]]), requires_grad=True)
