@@ -3,8 +3,10 @@ them are in ``schedules.py``).
 
 An optimizer only reads ``p.grad`` and writes ``p.data`` of each parameter. A ``Value`` holds a
 float and a ``Tensor`` an ndarray; every update below is plain arithmetic (``+ - * / **``),
-which means the same thing on both, so ``w = w - lr * grad`` is literally the code.
-The update rules and their defaults follow ``torch.optim`` (and agree with it step for step).
+which means the same thing on both, so ``w - lr * grad`` is literally the code; an array
+parameter is updated in place (its ``p.data`` stays the same array, as in ``torch.optim``), a
+read-only one gets a new array. The update rules and their defaults follow ``torch.optim`` (and
+agree with it step for step).
 """
 
 from __future__ import annotations
@@ -32,6 +34,15 @@ def _copy(x: Any) -> Any:
     if isinstance(x, np.ndarray):
         return x.copy()
     return x if isinstance(x, int) else float(x)
+
+
+def _descend(w: Any, step: Any) -> Any:
+    """``w - step``, written into ``w`` when it is a writeable array (in place, as PyTorch's
+    optimizers update: no new array a step), else a new value (a ``Value``'s float, a read-only
+    array)."""
+    if type(w) is np.ndarray and w.flags.writeable:
+        return np.subtract(w, step, out=w)
+    return w - step
 
 
 def _buffer(state: dict[str, Any], key: str, w: Any) -> Any:
@@ -147,7 +158,8 @@ class Optimizer:
         return g.astype(p.data.dtype, copy=False)
 
     def update(self, w: Any, g: Any, state: dict[str, Any]) -> Any:
-        """The new value of one parameter with data ``w`` and gradient ``g``."""
+        """The new value of one parameter with data ``w`` and gradient ``g`` (``w`` itself,
+        updated in place, when it is a writeable array)."""
         raise NotImplementedError
 
     def regularize(self, w: Any, g: Any) -> Any:
@@ -246,7 +258,7 @@ class SGD(Optimizer):
             v = _copy(g) if v is None else self.momentum * v + g
             state["momentum_buffer"] = v
             g = g + self.momentum * v if self.nesterov else v
-        return w - self._lr * g
+        return _descend(w, self._lr * g)
 
 
 class RMSprop(Optimizer):
@@ -278,7 +290,7 @@ class RMSprop(Optimizer):
         g = self.regularize(w, g)
         s = self.alpha * _buffer(state, "square_avg", w) + (1 - self.alpha) * g * g
         state["square_avg"] = s
-        return w - self.lr * g / (s**0.5 + self.eps)
+        return _descend(w, self.lr * g / (s**0.5 + self.eps))
 
 
 class Adam(Optimizer):
@@ -324,7 +336,7 @@ class Adam(Optimizer):
         state["exp_avg"], state["exp_avg_sq"] = m, v
         m_hat = m / (1 - beta1**t)
         v_hat = v / (1 - beta2**t)
-        return self.decay(w) - self.lr * m_hat / (v_hat**0.5 + self.eps)
+        return _descend(self.decay(w), self.lr * m_hat / (v_hat**0.5 + self.eps))
 
     def decay(self, w: Any) -> Any:
         """The weight before the Adam step (AdamW shrinks it here instead)."""
@@ -354,4 +366,4 @@ class AdamW(Adam):
 
     def decay(self, w: Any) -> Any:
         """w * (1 - lr * weight_decay)."""
-        return w - self.lr * self.weight_decay * w if self.weight_decay else w
+        return _descend(w, self.lr * self.weight_decay * w) if self.weight_decay else w

@@ -299,6 +299,25 @@ def test_step_checks_every_gradient_shape_before_updating_any():
     assert opt.state == [{}, {}] and opt.step_count == 0
 
 
+@pytest.mark.parametrize("make", [nn.SGD, nn.RMSprop, nn.Adam, nn.AdamW])
+def test_array_parameters_are_updated_in_place_and_read_only_ones_replaced(make):
+    from autograd.tensor import Tensor
+
+    p = Tensor(np.ones(3, dtype=np.float32), requires_grad=True)
+    frozen = Tensor(np.ones(3, dtype=np.float32), requires_grad=True)
+    frozen.data.flags.writeable = False  # e.g. a memory-mapped array
+    opt = make([p, frozen], lr=0.1)
+    array, old = p.data, frozen.data
+    for _ in range(2):
+        p.grad = np.full(3, 0.5, dtype=np.float32)
+        frozen.grad = p.grad.copy()
+        opt.step()
+    assert p.data is array  # the same array, as torch.optim updates
+    assert frozen.data is not old and np.array_equal(old, np.ones(3))  # never written
+    np.testing.assert_array_equal(p.data, frozen.data)  # the same numbers either way
+    assert p.data.dtype == np.float32
+
+
 def test_float32_parameter_stays_float32_with_a_float64_gradient():
     from autograd.tensor import Tensor
 
