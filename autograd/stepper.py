@@ -20,12 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from .core import Node, topological_order
 from .draw import check_graphviz, draw_dot
-from .draw_text import _value_text, node_names
-from .steps import BackwardStep, backward_steps
+from .draw_text import node_names
+from .steps import BackwardStep, _show, backward_steps
 
 if TYPE_CHECKING:  # an optional dependency, imported by step_through itself
     import ipywidgets
@@ -52,14 +50,14 @@ class _Frame:
 
 def _namer(root: Node) -> Callable[[Node], str]:
     """A function giving each node of ``root``'s graph its name in drawings and step records
-    (:func:`~autograd.draw_text.node_names`). A step's constant parent made from a number is
-    named by its value, one made from an array ``[leaf]``."""
+    (:func:`~autograd.draw_text.node_names`). A step's constant parent is named by its value,
+    as in the step's equation."""
     names = node_names(root)
 
     def name(node: Node) -> str:
         if id(node) in names:
             return names[id(node)]
-        return _value_text(node.data) if np.size(node.data) == 1 else "[leaf]"
+        return _show(node.data)
 
     return name
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import sys
 
+import numpy as np
 import pytest
 
 from autograd import Tensor, Value, backward_steps, save_steps_html, step_through
@@ -189,6 +190,14 @@ def test_page_has_one_svg_per_step_with_its_equation_and_node(tmp_path):
         assert _attr(section, "data-node") == node
         assert _attr(section, "data-parents") == parents
         assert (" hidden" in section.split(">", 1)[0]) == (k > 1)  # step 1 shown first
+
+
+def test_page_names_an_array_constant_by_its_values_as_its_equation_does(tmp_path):
+    x = Tensor(np.ones(3), requires_grad=True, label="x")
+    root = (x * np.array([1.0, 2.0, 3.0])).sum()
+    sections = _sections(save_steps_html(root, tmp_path / "p.html").read_text(encoding="utf-8"))
+    parents, equation = _attr(sections[1], "data-parents"), _attr(sections[1], "data-equation")
+    assert "[1., 2., 3.]" in parents and "[1., 2., 3.]" in equation  # "[leaf]" before
 
 
 def test_page_is_self_contained(tmp_path):
