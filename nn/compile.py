@@ -9,14 +9,13 @@ second call traces again and checks that the two records agree but for x, y and 
 constant computed from the batch, or random, raises :class:`CompileError`). Later calls with
 the same shapes replay the record: ``fn.forward(NumpyMath, ...)`` in order, the
 rules ``fn.backward(NumpyMath, g, out, ...)`` in reverse, gradients added (broadcasting undone)
-as ``Tensor`` does, then the update: plain SGD's ``w - lr * g`` written into the parameter
-arrays (the same numbers as ``SGD.step()``, which makes new arrays), any other optimizer's own
-``step()``; either way ``lr`` and the optimizer's settings are read at every call. This
-is the idea of JAX's ``jit``, PyTorch's ``torch.compile`` and tinygrad's ``TinyJit``: Python
-runs once per op, not once per node plus graph bookkeeping. The common network (Linear and
-ReLU layers, ``cross_entropy``, plain SGD) goes further: :mod:`nn.compile_lower` replays it as
-NumPy calls into buffers allocated once, the same numbers to the bit. Here: ``compile_step``,
-the guard and the replay; the trace's record is made in :mod:`nn.compile_record`.
+as ``Tensor`` does, then the optimizer's own ``step()`` (which reads ``lr`` and its settings
+at every call). This is the idea of JAX's ``jit``, PyTorch's ``torch.compile`` and tinygrad's
+``TinyJit``: Python runs once per op, not once per node plus graph bookkeeping. The common
+network (Linear and ReLU layers, ``cross_entropy``, plain SGD) goes further:
+:mod:`nn.compile_lower` replays it as NumPy calls into buffers allocated once, the same numbers
+to the bit. Here: ``compile_step``, the guard and the replay; the trace's record is made in
+:mod:`nn.compile_record`.
 
 A model or optimizer change between calls (a parameter or sub-module replaced,
 ``train()``/``eval()``, a parameter frozen, reshaped or of a new dtype, a dropout's ``p``, an
@@ -42,7 +41,7 @@ from .compile_lower import class_targets, lower, run
 from .compile_record import CompileError, Record, compare, record_step, recording, tape_text
 from .layers import Dropout
 from .module import Module
-from .optim import SGD, Optimizer
+from .optim import Optimizer
 
 __all__ = ["CompileError", "CompiledStep", "compile_step"]
 
@@ -182,23 +181,7 @@ class CompiledStep:
             p.grad = grads[s]
         if before_update is not None:
             before_update(value, optimizer.params)
-        params, (held, owned) = optimizer.params, rec.sgd
-        if (
-            type(optimizer) is SGD
-            and not (optimizer.momentum or optimizer.weight_decay)
-            and len(params) == len(held)
-            and all(map(is_, params, held))
-        ):
-            lr = optimizer.lr  # plain SGD, SGD.update inlined: w - lr * g, the same numbers,
-            optimizer.step_count += 1  # in place (as in PyTorch; saves two arrays a parameter)
-            for s, p in owned:  # the parameters of the optimizer that got a gradient
-                w = p.data
-                try:
-                    w -= lr * grads[s]
-                except ValueError:  # a read-only array: a new one, as SGD.update makes
-                    p.data = w - lr * grads[s]
-        else:
-            optimizer.step()
+        optimizer.step()  # its own update (in place for arrays, as plain code runs it)
         return value
 
     # ------------------------------------------------------------------------ the trace

@@ -226,6 +226,6 @@ def run(prog: Program, x: Any, y: Any, optimizer: Optimizer, before_update: Any)
         np.multiply(grad, lr, out=tmp)
         try:
             np.subtract(w, tmp, out=w)
-        except ValueError:  # made read-only since: a new array, as SGD.update makes (the
+        except ValueError:  # made read-only since: a new array, as SGD.update gives one (the
             p.data = w - tmp  # program no longer matches, and is lowered again)
     return value
