@@ -251,8 +251,7 @@ class SGD(Optimizer):
 
     def update(self, w: Any, g: Any, state: dict[str, Any]) -> Any:
         """w - lr * g, the gradient g corrected by weight decay and momentum."""
-        if self.weight_decay:
-            g = self.regularize(w, g)
+        g = self.regularize(w, g)
         if self.momentum:
             v = state.get("momentum_buffer")
             v = _copy(g) if v is None else self.momentum * v + g
