@@ -38,7 +38,7 @@ import numpy as np
 
 from . import core
 from .core import Function, Node, enable_grad, is_grad_enabled
-from .tensor import Tensor, stack
+from .tensor.tensor import Tensor, stack
 from .value import Value
 
 __all__ = ["grad", "hessian", "hvp", "jacobian", "value_and_grad"]

@@ -7,9 +7,10 @@ learning-rate schedules, data helpers and datasets, the training loop (``fit``),
 ``from_torch``; torch imported only when they are called).
 """
 
+import sys
+
 from . import (
-    callbacks,
-    data,
+    compile,
     datasets,
     layers,
     losses,
@@ -19,13 +20,10 @@ from . import (
     plots,
     scalar,
     schedules,
-    search,
     torch_bridge,
-    train,
+    training,
 )
-from .callbacks import *  # noqa: F403
 from .compile import compile_step
-from .data import *  # noqa: F403
 from .layers import *  # noqa: F403
 from .losses import *  # noqa: F403
 from .metrics import *  # noqa: F403
@@ -34,9 +32,12 @@ from .optim import *  # noqa: F403
 from .plots import *  # noqa: F403
 from .scalar import *  # noqa: F403
 from .schedules import *  # noqa: F403
-from .search import *  # noqa: F403
 from .torch_bridge import *  # noqa: F403
-from .train import *  # noqa: F403
+from .training import callbacks, data, history, search
+from .training.callbacks import *  # noqa: F403
+from .training.data import *  # noqa: F403
+from .training.fit import *  # noqa: F403
+from .training.search import *  # noqa: F403
 
 __all__ = [
     *module.__all__,
@@ -47,7 +48,7 @@ __all__ = [
     *schedules.__all__,
     *data.__all__,
     *metrics.__all__,
-    *train.__all__,
+    *training.fit.__all__,
     *callbacks.__all__,
     *plots.__all__,
     *search.__all__,
@@ -55,3 +56,12 @@ __all__ = [
     "compile_step",
     "datasets",
 ]
+
+# The modules' names before the tree was arranged by concern, kept importable so that objects
+# pickled then (which name their classes' modules) still load.
+for _old, _new in {
+    "train": training.fit, "data": data, "history": history, "callbacks": callbacks,
+    "search": search, "compile_record": compile.record, "compile_lower": compile.lower,
+    "animate": plots.animate, "plot_common": plots.common,
+}.items():
+    sys.modules.setdefault(f"{__name__}.{_old}", _new)

@@ -22,7 +22,7 @@ import numpy as np
 
 from autograd import Node
 from autograd.tensor import Tensor, linear
-from autograd.tensor_nn import Linear as _LinearOp
+from autograd.tensor.nn_ops import Linear as _LinearOp
 
 from .module import Module, positive_int
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from autograd import Node, Value, dot, sum_of
 from autograd.tensor import cross_entropy_logits
-from autograd.tensor_nn import label_error
+from autograd.tensor.nn_ops import label_error
 
 __all__ = [
     "binary_cross_entropy",

@@ -1,4 +1,4 @@
-"""nn.animate: the animations are Animation objects with one frame per step."""
+"""nn.plots.animate: the animations are Animation objects with one frame per step."""
 
 import matplotlib
 
@@ -7,7 +7,7 @@ matplotlib.use("Agg")
 import pytest  # noqa: E402
 from matplotlib.animation import Animation  # noqa: E402
 
-from nn.animate import animate_descent, animation_html  # noqa: E402
+from nn.plots.animate import animate_descent, animation_html  # noqa: E402
 
 
 def _loss(w1, w2):
@@ -57,7 +57,7 @@ def test_descent_bad_input():
 def test_decision_boundary_frames_and_change():
     import numpy as np
 
-    from nn.animate import BoundaryRecorder, animate_decision_boundary
+    from nn.plots.animate import BoundaryRecorder, animate_decision_boundary
 
     X = np.array([[0.0, 0.0], [1.0, 1.0], [0.0, 1.0], [1.0, 0.0]])
     y = np.array([0, 1, 1, 0])

@@ -10,7 +10,7 @@ from test_compile import plain_step as plain
 
 import nn
 from autograd import Tensor
-from nn.compile_lower import Program, _relu_mask
+from nn.compile.lower import Program, _relu_mask
 
 
 def model_and_data(hidden=(32, 16), seed=0, bias=True):

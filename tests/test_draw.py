@@ -8,9 +8,9 @@ import graphviz
 import numpy as np
 import pytest
 
-from autograd.draw import GraphvizNotFoundError, check_graphviz, draw_dot
-from autograd.steps import backward_steps
 from autograd.value import Value, dot
+from autograd.viz.draw import GraphvizNotFoundError, check_graphviz, draw_dot
+from autograd.viz.steps import backward_steps
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -5,9 +5,9 @@ import re
 
 from test_draw import micrograd_graph, node_with, svg_nodes, svg_of
 
-from autograd.draw import draw_dot, node_names
-from autograd.steps import BackwardSteps, as_latex, backward_steps
 from autograd.value import Value
+from autograd.viz.draw import draw_dot, node_names
+from autograd.viz.steps import BackwardSteps, as_latex, backward_steps
 
 
 def node_fill(tree_text, title):

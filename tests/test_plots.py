@@ -28,7 +28,7 @@ from nn.scalar import MLP  # noqa: E402
 
 
 def history(**series):
-    """A stand-in for nn.train.History: .epoch, .history, .iteration_loss."""
+    """A stand-in for nn.History: .epoch, .history, .iteration_loss."""
     n = len(next(iter(series.values())))
     return SimpleNamespace(
         epoch=list(range(n)), history=series, iteration_loss=list(np.linspace(2, 0.1, 4 * n))

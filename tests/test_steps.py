@@ -12,9 +12,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from autograd import is_grad_enabled, no_grad
-from autograd.draw import _collect
-from autograd.steps import BackwardStep, backward_steps
 from autograd.value import FloatMath, Value, dot, sum_of
+from autograd.viz.draw import _collect
+from autograd.viz.steps import BackwardStep, backward_steps
 from nn.scalar import MLP
 
 

@@ -20,8 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from .core import Function
-from .tensor_args import kept_shape
+from ..core import Function
+from .args import kept_shape
 
 __all__: list[str] = []
 

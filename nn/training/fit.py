@@ -20,14 +20,14 @@ import numpy as np
 
 from autograd import Node, Value, no_grad
 
+from ..compile.step import compile_step
+from ..metrics import Metric, resolve_metrics, scores, to_numpy
+from ..module import Module
+from ..optim import Optimizer
+from ..schedules import LRScheduler, planned_lrs
 from .callbacks import Callback, ProgressBar
-from .compile import compile_step
 from .data import batches, check_lengths, num_batches, take
 from .history import History
-from .metrics import Metric, resolve_metrics, scores, to_numpy
-from .module import Module
-from .optim import Optimizer
-from .schedules import LRScheduler, planned_lrs
 
 __all__ = ["DivergenceError", "History", "evaluate", "fit", "predict"]  # History: history.py
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from .callbacks import Callback
-from .plot_common import (
+from ..training.callbacks import Callback
+from .common import (
     _bounds,
     _check_points,
     _class_color,
@@ -26,6 +26,8 @@ from .plot_common import (
     _pyplot,
     _scores,
 )
+
+__all__ = ["BoundaryRecorder", "animate_decision_boundary", "animate_descent", "animation_html"]
 
 
 def animate_descent(

@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from . import ops
-from .core import Node
+from .. import ops
+from ..core import Node
 
 _OP_WORDS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow", "@": "matmul",
              "[]": "index"}  # operators in generated names: mul#1 reads better than *#1

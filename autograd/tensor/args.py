@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_tuple
 
-from .core import Node
+from ..core import Node
 
 __all__: list[str] = []
 

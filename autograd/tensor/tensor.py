@@ -17,10 +17,10 @@ from typing import Any
 
 import numpy as np
 
-from . import ops
-from .core import Function, Node
-from .math import NumpyMath, unbroadcast
-from .tensor_args import (
+from .. import ops
+from ..core import Function, Node
+from ..math import NumpyMath, unbroadcast
+from .args import (
     as_array,
     axis_index,
     check_axes,
@@ -32,9 +32,9 @@ from .tensor_args import (
     shape_arg,
     shape_error,
 )
-from .tensor_nn import _LINEAR, CrossEntropyLogits, LogSoftmax, LogSumExp, Softmax
-from .tensor_ops import MATMUL, MAXIMUM, MINIMUM, Cast, Clip, Max, Mean, Min, Sum, Var
-from .tensor_shape import Concatenate, Expand, Index, IndexAdd, Reshape, Stack, Transpose
+from .nn_ops import _LINEAR, CrossEntropyLogits, LogSoftmax, LogSumExp, Softmax
+from .ops import MATMUL, MAXIMUM, MINIMUM, Cast, Clip, Max, Mean, Min, Sum, Var
+from .shape import Concatenate, Expand, Index, IndexAdd, Reshape, Stack, Transpose
 
 __all__ = ["Tensor", "concatenate", "cross_entropy_logits", "linear", "log_softmax", "logsumexp"]
 __all__ += ["matmul", "maximum", "minimum", "softmax", "stack", "where"]

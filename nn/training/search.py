@@ -19,13 +19,13 @@ from typing import Any
 
 import numpy as np
 
-from . import losses
+from .. import losses
+from ..layers import manual_seed
+from ..module import Module
+from ..optim import Optimizer
 from .callbacks import Callback
+from .fit import DivergenceError, fit
 from .history import History
-from .layers import manual_seed
-from .module import Module
-from .optim import Optimizer
-from .train import DivergenceError, fit
 
 __all__ = ["SearchResult", "grid_search", "random_search"]
 

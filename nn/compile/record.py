@@ -16,13 +16,13 @@ import numpy as np
 
 from autograd import Node, Tensor
 from autograd.core import topological_order
-from autograd.tensor_nn import _LINEAR, CrossEntropyLogits
-from autograd.tensor_nn import Linear as LinearOp
-from autograd.tensor_ops import MATMUL, Matmul
+from autograd.tensor.nn_ops import _LINEAR, CrossEntropyLogits
+from autograd.tensor.nn_ops import Linear as LinearOp
+from autograd.tensor.ops import MATMUL, Matmul
 
-from .layers import _FUSED, Dropout, _LinearReLU
-from .module import Module
-from .optim import Optimizer
+from ..layers import _FUSED, Dropout, _LinearReLU
+from ..module import Module
+from ..optim import Optimizer
 
 __all__ = ["CompileError", "Record", "compare", "record_step", "recording", "tape_text"]
 

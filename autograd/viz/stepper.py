@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .core import Node, topological_order
+from ..core import Node, topological_order
 from .draw import check_graphviz, draw_dot
-from .draw_text import node_names
+from .names import node_names
 from .steps import BackwardStep, _show, backward_steps
 
 if TYPE_CHECKING:  # an optional dependency, imported by step_through itself

@@ -25,12 +25,12 @@ import numpy as np
 
 from autograd.math import select_by_multiply
 from autograd.tensor import Tensor
-from autograd.tensor_nn import CrossEntropyLogits, label_error
-from autograd.tensor_nn import Linear as LinearOp
+from autograd.tensor.nn_ops import CrossEntropyLogits, label_error
+from autograd.tensor.nn_ops import Linear as LinearOp
 
-from .layers import _LinearReLU
-from .losses import _class_indices
-from .optim import SGD, Optimizer
+from ..layers import _LinearReLU
+from ..losses import _class_indices
+from ..optim import SGD, Optimizer
 
 _ndarray = np.ndarray
 _DATA = attrgetter("data")

@@ -37,11 +37,11 @@ import numpy as np
 from autograd import Node, Tensor
 from autograd.math import NumpyMath, unbroadcast
 
-from .compile_lower import class_targets, lower, run
-from .compile_record import CompileError, Record, compare, record_step, recording, tape_text
-from .layers import Dropout
-from .module import Module
-from .optim import Optimizer
+from ..layers import Dropout
+from ..module import Module
+from ..optim import Optimizer
+from .lower import class_targets, lower, run
+from .record import CompileError, Record, compare, record_step, recording, tape_text
 
 __all__ = ["CompileError", "CompiledStep", "compile_step"]
 

@@ -14,9 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from .core import Node, backward_walk
-from .draw_text import _inputs, _num, local_derivatives, node_names
-from .math import unbroadcast
+from ..core import Node, backward_walk
+from ..math import unbroadcast
+from .names import _inputs, _num, local_derivatives, node_names
 
 __all__ = ["BackwardStep", "BackwardSteps", "as_latex", "backward_steps"]
 

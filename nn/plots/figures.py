@@ -1,6 +1,6 @@
 """Plots for watching training: loss and metric curves, decision boundaries, loss surfaces with
-gradient-descent paths. Each function returns a matplotlib ``Figure``; the animations of
-:mod:`nn.animate` (gradient descent step by step, a decision boundary over epochs) are here too.
+gradient-descent paths. Each function returns a matplotlib ``Figure``; the animations are in
+``animate.py`` beside this file.
 
 matplotlib is an optional dependency (``pip install chainrule[plots]``), imported only when a
 plot is made. Figures are made with pyplot and then closed in pyplot, so a notebook displays a
@@ -19,15 +19,8 @@ import numpy as np
 
 from autograd import Value
 
-# the moving pictures live in animate.py (this file is long enough); they are plots too
-from .animate import (
-    BoundaryRecorder,
-    animate_decision_boundary,
-    animate_descent,
-    animation_html,
-)
-from .optim import SGD
-from .plot_common import (
+from ..optim import SGD
+from .common import (
     _bounds,
     _check_points,
     _class_color,
@@ -39,10 +32,6 @@ from .plot_common import (
 )
 
 __all__ = [
-    "BoundaryRecorder",
-    "animate_decision_boundary",
-    "animate_descent",
-    "animation_html",
     "gradient_descent_path",
     "plot_decision_boundary",
     "plot_history",

@@ -19,8 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from .core import Node, enable_grad
-from .draw_text import (
+from ..core import Node, enable_grad
+from ..value import Dot, Sum
+from .names import (
     _NOT_YET,
     _collect,
     _creation_order,
@@ -31,7 +32,6 @@ from .draw_text import (
     grad_text,
     html_cells,
 )
-from .value import Dot, Sum
 
 COLLAPSE_LEVELS = ("neuron", "layer", "module")
 _LAYER = r"^(L\d+)\.|^(\d+)[.:]"  # L1.N3.w0 -> L1; 0.weight, 0:Linear -> 0

@@ -40,7 +40,7 @@ class History:
     def plot(self, **kwargs: Any) -> Any:
         """Loss and metric curves, training against validation, per epoch (a matplotlib
         Figure; see ``nn.plots.plot_history``)."""
-        from .plots import plot_history
+        from ..plots.figures import plot_history
 
         return plot_history(self, **kwargs)
 

@@ -13,8 +13,8 @@ import numpy as np
 
 from autograd import Node, Value, no_grad
 
-from .metrics import to_numpy
-from .module import Module
+from ..metrics import to_numpy
+from ..module import Module
 
 
 def _pyplot() -> Any:

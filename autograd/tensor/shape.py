@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from .core import Function
+from ..core import Function
 
 __all__: list[str] = []
 

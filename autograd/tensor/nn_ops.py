@@ -14,9 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from .core import Function
-from .math import NumpyMath
-from .tensor_ops import Reduction
+from ..core import Function
+from ..math import NumpyMath
+from .ops import Reduction
 
 __all__: list[str] = []
 

@@ -17,9 +17,9 @@ from typing import Any
 import graphviz
 import numpy as np
 
-from .core import Node
-from .draw_groups import COLLAPSE_LEVELS, Group, expand_nary, group_label, group_units
-from .draw_text import (
+from ..core import Node
+from .groups import COLLAPSE_LEVELS, Group, expand_nary, group_label, group_units
+from .names import (
     _collect,
     _inputs,
     _kind,

@@ -1,0 +1,15 @@
+"""The tensor kind: ``Tensor``, an ndarray node on the same core as ``Value``.
+
+Read in this order: ``tensor.py`` (the ``Tensor`` class and the functions of the tensor engine:
+``matmul``, ``where``, ``linear``, ``cross_entropy_logits``, ...), then the tensor-only ops, each
+with its forward and rule side by side: ``ops.py`` (matmul, reductions, clip, casts),
+``shape.py`` (reshape, transpose, indexing, joining) and ``nn_ops.py`` (linear, the softmax
+family, cross-entropy); ``args.py`` holds the argument rules (axes, dtypes, index keys).
+Arithmetic and the elementwise functions are the engine's (``autograd/ops.py``), shared with
+``Value``.
+"""
+
+from . import tensor
+from .tensor import *  # noqa: F403
+
+__all__ = tensor.__all__

@@ -1,0 +1,14 @@
+"""Plots and animations of training, with matplotlib (an optional dependency, ``pip install
+chainrule[plots]``, imported only when a picture is made).
+
+``figures.py`` (loss curves, decision boundaries, loss surfaces with descent paths),
+``animate.py`` (gradient descent step by step, a decision boundary over epochs, the player's
+HTML) and ``common.py`` (what both share: matplotlib on demand, closed figures, grids of model
+outputs).
+"""
+
+from . import animate, figures
+from .animate import *  # noqa: F403
+from .figures import *  # noqa: F403
+
+__all__ = [*figures.__all__, *animate.__all__]
