@@ -66,26 +66,9 @@ test: install chromium
 demo: $(DEMO_STAMP) graphviz
 	MPLBACKEND=Agg $(PY) examples/demo.py --out demo
 
-# The notebooks from their percent-format sources in notebooks/src/, with jupytext: no outputs,
-# cell ids numbered cell-00, cell-01, ... so that an unchanged source gives the same file.
-# tests/test_notebooks.py checks that the committed notebooks are what this makes.
-define NOTEBOOKS_PY
-import sys
-from pathlib import Path
-import jupytext
-kernel = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
-for source in map(Path, sys.argv[1:]):
-    nb = jupytext.read(source, fmt="py:percent")
-    nb.metadata = {"kernelspec": kernel, "language_info": {"name": "python"}}
-    for i, cell in enumerate(nb.cells):
-        cell.id = f"cell-{i:02d}"
-    jupytext.write(nb, source.parent.parent / f"{source.stem}.ipynb", fmt="ipynb")
-    print("wrote", source.parent.parent / f"{source.stem}.ipynb")
-endef
-export NOTEBOOKS_PY
-
+# The notebooks from their percent-format sources in notebooks/src/ (.ci/make_notebooks.py).
 notebooks: $(STAMP)
-	$(PY) -c "$$NOTEBOOKS_PY" notebooks/src/*.py
+	$(PY) .ci/make_notebooks.py notebooks/src/*.py
 
 # The documentation site in site/, offline, every notebook executed; fails on a broken
 # cross-reference, a notebook that raises or a public name without a docstring. It needs the
