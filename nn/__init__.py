@@ -37,6 +37,7 @@ from .training import callbacks, data, history, search
 from .training.callbacks import *  # noqa: F403
 from .training.data import *  # noqa: F403
 from .training.fit import *  # noqa: F403
+from .training.predict import *  # noqa: F403
 from .training.search import *  # noqa: F403
 
 __all__ = [
@@ -49,6 +50,7 @@ __all__ = [
     *data.__all__,
     *metrics.__all__,
     *training.fit.__all__,
+    *training.predict.__all__,
     *callbacks.__all__,
     *plots.__all__,
     *search.__all__,

@@ -1,7 +1,7 @@
 """What the plots and the animations share: matplotlib imported on demand, closed figures,
 points and model scores on a grid, and the bounds and paths of a loss surface.
 
-Used by :mod:`nn.plots` and :mod:`nn.animate`; nothing here is public.
+Used by ``figures.py`` and ``animate.py``; nothing here is public.
 """
 
 from __future__ import annotations
@@ -11,10 +11,11 @@ from typing import Any
 
 import numpy as np
 
-from autograd import Node, Value, no_grad
+from autograd import Node, no_grad
 
 from ..metrics import to_numpy
 from ..module import Module
+from ..training.predict import predict
 
 
 def _pyplot() -> Any:
@@ -51,7 +52,7 @@ def _class_color(k: int, n: int) -> Any:
 def _scores(model: Callable, points: np.ndarray) -> np.ndarray:
     """The model's outputs on ``points`` as an (N, outputs) float array, without a graph."""
     if isinstance(model, Module) and model.parameters():
-        out = _predict_module(model, points)  # either engine, in eval mode
+        out = predict(model, points)  # either engine, in eval mode
     else:
         with no_grad():
             if _takes_one_point(model):
@@ -59,21 +60,6 @@ def _scores(model: Callable, points: np.ndarray) -> np.ndarray:
             else:
                 out = to_numpy(model(points))
     return np.asarray(out, dtype=np.float64).reshape(len(points), -1)
-
-
-def _predict_module(model: Module, points: np.ndarray) -> Any:
-    """``nn.predict`` without importing ``nn.train`` (which imports ``history``, which imports
-    this module): eval mode, no graph, one call per point for a scalar model."""
-    param = model.parameters()[0]
-    was_training = model.training
-    model.eval()
-    try:
-        with no_grad():
-            if isinstance(param, Value):
-                return [to_numpy(model([float(v) for v in row])) for row in points]
-            return to_numpy(model(type(param)(points.astype(param.data.dtype))))
-    finally:
-        model.train(was_training)
 
 
 def _takes_one_point(model: Callable) -> bool:

@@ -1,4 +1,5 @@
-"""The training loop in the field's own terms: ``fit``, ``evaluate``, ``predict`` and ``History``.
+"""The training loop in the field's own terms: ``fit`` (``evaluate`` and ``predict`` are in
+``predict.py``, ``History`` in ``history.py``).
 
 One *iteration* (step) takes one mini-batch through the forward pass, the loss, the backward
 pass and the weight update; one *epoch* is a pass over the whole training set, that is
@@ -14,11 +15,11 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from functools import partial
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
-from autograd import Node, Value, no_grad
+from autograd import Node
 
 from ..compile.step import compile_step
 from ..metrics import Metric, resolve_metrics, scores, to_numpy
@@ -26,12 +27,11 @@ from ..module import Module
 from ..optim import Optimizer
 from ..schedules import LRScheduler, planned_lrs
 from .callbacks import Callback, ProgressBar
-from .data import batches, check_lengths, num_batches, take
+from .data import batches, num_batches, take
 from .history import History
+from .predict import Engine, Loss, engine_of, evaluate_all, forward, loss_value, prepare
 
-__all__ = ["DivergenceError", "History", "evaluate", "fit", "predict"]  # History: history.py
-
-Loss = Callable[[Any, Any], Node]
+__all__ = ["DivergenceError", "History", "fit"]  # History: history.py
 
 class DivergenceError(FloatingPointError):
     """The loss or a gradient became nan or inf during ``fit``; the step was not taken.
@@ -99,16 +99,15 @@ def fit(
     if y is None:
         raise TypeError("fit needs the targets y (one per sample of X)")
     lrs = planned_lrs(schedule, optimizer, epochs)  # checked before training starts
-    engine = _engine(model)
-    step = None
-    if compile:
-        if engine.scalar:
-            raise ValueError(
-                "fit(compile=True) needs a Tensor model (nn.Sequential, nn.Linear, "
-                "...); a scalar MLP of Values has nothing to compile"
-            )
-        step = compile_step(model, loss, optimizer)
-    X, y = _prepare(engine, X, y)
+    engine = engine_of(model)
+    if compile and engine.scalar:
+        raise ValueError(
+            "fit(compile=True) needs a Tensor model (nn.Sequential, nn.Linear, "
+            "...); a scalar MLP of Values has nothing to compile"
+        )
+    # one iteration: forward, loss, backward, update (traced once and replayed if compiled)
+    step = compile_step(model, loss, optimizer) if compile else Step(engine, model, loss, optimizer)
+    X, y = prepare(engine, X, y)
     if validation_split:
         if validation_data is not None:
             raise ValueError("give validation_data or validation_split, not both")
@@ -125,11 +124,11 @@ def fit(
                 "validation_data must be a pair (X_val, y_val), got "
                 f"{type(validation_data).__name__}"
             )
-        validation_data = _prepare(engine, *validation_data)
+        validation_data = prepare(engine, *validation_data)
     named_metrics = resolve_metrics(metrics, loss)
     for data in (X, y), validation_data:  # a bad label or shape fails here, before any update
         if data is not None:
-            _evaluate(engine, model, *data, loss, [], batch_size)
+            evaluate_all(engine, model, *data, loss, [], batch_size)
     rng = np.random.default_rng(seed)
     history = History()
     per_epoch = num_batches(len(X), batch_size)
@@ -153,36 +152,16 @@ def fit(
             model.train()
             total, outputs, targets = 0.0, [], []
             for iteration, (xb, yb) in enumerate(batches(X, y, batch_size, shuffle, rng), 1):
-                if step is not None:  # the compiled step: forward, loss, backward, update
-                    where = (epoch, epochs, iteration, per_epoch, optimizer.lr)
-                    value = step(xb, yb, partial(_check_step, where=where, history=history))
-                    history.iteration_loss.append(value)
-                    total += value * len(xb)
-                    outputs.append(step.last_output)
-                    targets.append(np.asarray(yb))
-                    continue
-                out = _forward(engine, model, xb)  # forward pass
-                batch_loss = loss(out, yb)  # how wrong the model is on this batch
-                value = _loss_value(batch_loss)
                 where = (epoch, epochs, iteration, per_epoch, optimizer.lr)
-                if not math.isfinite(value):
-                    raise _diverged(f"the loss is {value}", where, history)
-                optimizer.zero_grad()  # forget the previous batch's gradients
-                batch_loss.backward()  # backward pass: d(loss) / d(every weight)
-                bad = _first_bad_gradient(optimizer.params)
-                if bad is not None:
-                    raise _diverged(
-                        f"the gradient of parameter {bad} is not finite", where, history
-                    )
-                optimizer.step()  # the update, w = w - lr * grad for plain SGD
+                value = step(xb, yb, partial(_check_step, where=where, history=history))
                 history.iteration_loss.append(value)
                 total += value * len(xb)
-                outputs.append(to_numpy(out))
+                outputs.append(step.last_output)
                 targets.append(np.asarray(yb))
             logs = {"loss": total / len(X)}
             logs.update(scores(named_metrics, np.concatenate(outputs), np.concatenate(targets)))
             if validation_data is not None:
-                val = _evaluate(engine, model, *validation_data, loss, named_metrics, None)
+                val = evaluate_all(engine, model, *validation_data, loss, named_metrics, None)
                 logs.update({f"val_{k}": v for k, v in val.items()})
             history.record(epoch, logs)
             bar.update(epoch, logs)
@@ -207,33 +186,32 @@ def fit(
     return history
 
 
-def evaluate(
-    model: Module,
-    X: Any,
-    y: Any,
-    loss: Loss | None = None,
-    metrics: Sequence[str | Metric] = ("accuracy",),
-    batch_size: int | None = None,
-) -> dict[str, float]:
-    """The loss (when given) and metrics of ``model`` on ``(X, y)``, as ``{'loss': ...,
-    'accuracy': ...}``, computed in ``eval()`` mode without building a graph."""
-    if y is None:
-        raise TypeError("evaluate needs the targets y (one per sample of X)")
-    engine = _engine(model)
-    X, y = _prepare(engine, X, y)
-    return _evaluate(engine, model, X, y, loss, resolve_metrics(metrics, loss), batch_size)
-
-
-def predict(model: Module, X: Any, batch_size: int | None = None) -> np.ndarray:
-    """The model's outputs for ``X`` as an ndarray (``eval()`` mode, no graph)."""
-    engine = _engine(model)
-    X, _ = _prepare(engine, X, None)
-    return to_numpy(_predict(engine, model, X, batch_size))
-
-
 # ------------------------------------------------------------------------ the machinery
+class Step:
+    """One training iteration of the eager engine, called as ``fit`` calls a compiled step:
+    ``step(xb, yb, before_update) -> loss``, with the batch's output in ``last_output``."""
+
+    def __init__(self, engine: Engine, model: Module, loss: Loss, optimizer: Optimizer) -> None:
+        self.engine, self.model, self.loss, self.optimizer = engine, model, loss, optimizer
+        self.last_output: np.ndarray | None = None
+
+    def __call__(self, xb: Any, yb: Any, before_update: Callable[[float, list], None]) -> float:
+        """Forward, loss, backward; ``before_update(loss, params)`` may raise; then the update."""
+        out = forward(self.engine, self.model, xb)  # forward pass
+        batch_loss = self.loss(out, yb)  # how wrong the model is on this batch
+        value = loss_value(batch_loss)
+        if not math.isfinite(value):  # no backward through a nan
+            before_update(value, [])
+        self.optimizer.zero_grad()  # forget the previous batch's gradients
+        batch_loss.backward()  # backward pass: d(loss) / d(every weight)
+        before_update(value, self.optimizer.params)
+        self.optimizer.step()  # the update, w = w - lr * grad for plain SGD
+        self.last_output = to_numpy(out)
+        return value
+
+
 def _check_step(value: float, params: list, where: tuple, history: History) -> None:
-    """The compiled step's check before its update: the loss and the gradients are finite."""
+    """The check before a step's update: the loss and the gradients are finite."""
     if not math.isfinite(value):
         raise _diverged(f"the loss is {value}", where, history)
     bad = _first_bad_gradient(params)
@@ -260,101 +238,6 @@ def _check_arguments(
             "the optimizer holds none of the model's parameters; build it from this model, "
             "e.g. nn.SGD(model.parameters(), lr=0.1)"
         )
-
-
-class _Engine(NamedTuple):
-    """The node class of a model's parameters (``Value`` or ``Tensor``) and their dtype."""
-
-    kind: type
-    dtype: Any
-
-    @property
-    def scalar(self) -> bool:
-        return self.kind is Value
-
-
-def _engine(model: Module) -> _Engine:
-    params = model.parameters()
-    if not params:
-        raise ValueError(f"{type(model).__name__} has no trainable parameters")
-    return _Engine(type(params[0]), getattr(params[0].data, "dtype", None))
-
-
-def _prepare(engine: _Engine, X: Any, y: Any) -> tuple[Any, Any]:
-    """Inputs as the engine wants them: lists of float rows for ``Value`` models, arrays in
-    the parameters' dtype for ``Tensor`` models. A 1-D ``X`` is one feature per sample."""
-    if isinstance(X, Node):
-        X = X.data
-    if isinstance(y, Node):
-        y = y.data
-    if check_lengths(X, y) == 0:
-        raise ValueError("X holds no samples")
-    try:
-        X = np.asarray(X)
-    except ValueError as e:  # a ragged list of lists
-        raise ValueError(f"X must be a rectangular array of numbers: {e}") from None
-    if X.dtype.kind not in "biuf":
-        raise TypeError(f"X must hold numbers, got an array of {X.dtype}")
-    if X.ndim == 1:
-        X = X.reshape(-1, 1)
-    y = None if y is None else np.asarray(y)
-    if engine.scalar:
-        return X.astype(np.float64).tolist(), (None if y is None else y.tolist())
-    return X.astype(engine.dtype, copy=False), y
-
-
-def _forward(engine: _Engine, model: Module, xb: Any) -> Any:
-    """The model's predictions for a batch: one call per sample for a scalar model."""
-    if engine.scalar:
-        return [model(row) for row in xb]
-    return model(engine.kind(xb))
-
-
-def _predict(engine: _Engine, model: Module, X: Any, batch_size: int | None) -> Any:
-    """Predictions for all of ``X`` in eval mode without a graph (the mode is restored)."""
-    was_training = model.training
-    model.eval()
-    try:
-        with no_grad():
-            parts = [_forward(engine, model, xb) for xb, _ in batches(X, None, batch_size, False)]
-    finally:
-        model.train(was_training)
-    if engine.scalar:
-        return [v for part in parts for v in part]
-    if len(parts) == 1:
-        return parts[0]
-    return engine.kind(np.concatenate([p.data for p in parts]))
-
-
-def _evaluate(
-    engine: _Engine,
-    model: Module,
-    X: Any,
-    y: Any,
-    loss: Loss | None,
-    named_metrics: list[tuple[str, Metric]],
-    batch_size: int | None,
-) -> dict[str, float]:
-    out = _predict(engine, model, X, batch_size)
-    result = {}
-    if loss is not None:
-        with no_grad():
-            result["loss"] = _loss_value(loss(out, y))
-    result.update(scores(named_metrics, to_numpy(out), np.asarray(y)))
-    return result
-
-
-def _loss_value(batch_loss: Any) -> float:
-    if not isinstance(batch_loss, Node):
-        raise TypeError(
-            f"the loss function must return a Value or a Tensor, got {type(batch_loss).__name__}"
-        )
-    if np.size(batch_loss.data) != 1:
-        raise ValueError(
-            f"the loss must be a single number, got shape {np.shape(batch_loss.data)}; "
-            "reduce it with .mean() or .sum()"
-        )
-    return float(np.asarray(batch_loss.data).reshape(()))
 
 
 def _first_bad_gradient(params: list[Node]) -> int | None:
