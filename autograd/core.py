@@ -114,6 +114,9 @@ class Function:
     operators). Parameters (an axis, a mask) are attributes of the instance; it holds no node."""
 
     name = "?"
+    # True for an op whose output element i depends only on element i of each input (after
+    # broadcasting): drawings and step records then show its local derivatives on the edges.
+    elementwise = False
 
     def forward(self, F: Any, *data: Any) -> Any:
         """The op's result, from the raw data of its inputs."""

@@ -64,3 +64,20 @@ def test_apply_rejects_mixed_or_missing_nodes():
     with pytest.raises(TypeError, match="Tensor and Value"):
         Add2().apply(Value(1.0), Tensor([1.0]))
     assert Add2().apply(Value(1.0), 2.0).data == 3.0  # numbers are constants
+
+
+class ElementwiseSoftplus(Softplus):
+    elementwise = True  # the op says so: drawings show its local derivatives
+
+
+def test_a_users_elementwise_op_shows_its_local_derivatives_like_a_built_in_one():
+    from autograd import backward_steps
+
+    x = Tensor(np.array([0.5, -1.0]), requires_grad=True, dtype=np.float64)
+    for op, has_local in ((ElementwiseSoftplus(), True), (Softplus(), False)):
+        y = op.apply(x).sum()
+        (step,) = [s for s in backward_steps(y) if s.node.op == "softplus"]
+        if has_local:
+            np.testing.assert_allclose(step.local[0], 1 / (1 + np.exp(-x.data)))
+        else:
+            assert step.local[0] is None
