@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections import deque
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -201,7 +200,8 @@ class Node:
         if not self.requires_grad:
             raise RuntimeError(f"backward() on a {type(self).__name__} that does not require "
                                "grad: no input of it requires grad (or it was made in no_grad())")
-        deque(backward_walk([self], [self._seed(grad)], retain_graph, create_graph, True), 0)
+        for _ in backward_walk([self], [self._seed(grad)], retain_graph, create_graph):
+            pass  # each step of the walk is the chain rule at one node
 
 
 # ------------------------------------------------------------------------------- the walk
@@ -236,47 +236,47 @@ def topological_order(roots: Sequence[Node]) -> list[Node]:
 
 def backward_walk(
     roots: Sequence[Node], seeds: Sequence, retain_graph: bool | None, create_graph: bool,
-    accumulate: bool, wanted: Sequence[Node] = ()
-) -> Iterator:  # fmt: skip
+    order: list[Node] | None = None,
+) -> Iterator[tuple[Node, Any, Sequence]]:  # fmt: skip
     """The one backward pass (``backward()``, ``grad()``, ``backward_steps()``): seed the roots,
-    run the chain rule at each node in reverse topological order, yield ``(node, upstream,
-    grads)`` after each. Without ``accumulate`` every ``.grad`` is put back as it was, and
-    ``wanted``'s gradients are yielded last."""
-    order = topological_order(roots)
-    saved = []  # grad(): every .grad the pass touches, to put back
-    if not accumulate:
-        leaves = [p for n in order for p in n._parents if isinstance(p, Node) and p._fn is None]
-        saved = [(n, n.grad) for n in (*order, *roots, *leaves)]
-    completed = False
+    run the chain rule at each node in reverse topological ``order``, yield ``(node, upstream,
+    grads)`` after each. Run to its end, it frees the graph unless ``retain_graph``."""
+    if order is None:
+        order = topological_order(roots)
+    for node in order:
+        node.grad = None  # an op node's .grad holds the latest pass only
+    for root, seed in zip(roots, seeds):  # under create_graph a seed is a node, else data
+        if create_graph != isinstance(seed, Node):
+            seed = type(root)(seed, requires_grad=False) if create_graph else seed.data
+        root.grad = seed if root.grad is None else root.grad + seed
+    anomaly = _Flags.anomaly
+    for node in reversed(order):
+        upstream = node.grad
+        if upstream is not None:
+            grads = node._fn.chain(node, create_graph)
+            for p, c in zip(node._parents, grads) if anomaly and grads else ():
+                if c is not None and isinstance(p, Node):
+                    _check_finite(c, f"backward of {node.op!r} produced ", f" for {_short(p)}")
+            yield node, upstream, grads
+    if retain_graph is None:
+        retain_graph = create_graph or type(roots[0])._retain
+    if not retain_graph:
+        for node in order:
+            node._parents = None
+
+
+@contextlib.contextmanager
+def grads_put_back(nodes: Sequence[Node]) -> Iterator[None]:
+    """Inside: every ``.grad`` of ``nodes`` starts at ``None``; on exit each is put back as it
+    was (what ``grad()`` promises: it touches no ``.grad``)."""
+    saved = [(node, node.grad) for node in nodes]
+    for node in nodes:
+        node.grad = None
     try:
-        for node in order if accumulate else (n for n, _ in saved):
-            node.grad = None  # an op node's .grad holds the latest pass only
-        for root, seed in zip(roots, seeds):  # under create_graph a seed is a node, else data
-            if create_graph != isinstance(seed, Node):
-                seed = type(root)(seed, requires_grad=False) if create_graph else seed.data
-            root.grad = seed if root.grad is None else root.grad + seed
-        anomaly = _Flags.anomaly
-        for node in reversed(order):
-            upstream = node.grad
-            if upstream is not None:
-                grads = node._fn.chain(node, create_graph)
-                for p, c in zip(node._parents, grads) if anomaly and grads else ():
-                    if c is not None and isinstance(p, Node):
-                        _check_finite(c, f"backward of {node.op!r} produced ", f" for {_short(p)}")
-                yield node, upstream, grads
-        if not accumulate:
-            reached = {n for n, _ in saved}
-            yield [x.grad if x in reached else None for x in wanted]
-        completed = True
+        yield
     finally:
-        if not accumulate:
-            for node, old in reversed(saved):  # a node saved twice gets its first grad
-                node.grad = old
-        if retain_graph is None:
-            retain_graph = create_graph or type(roots[0])._retain
-        if completed and not retain_graph:
-            for node in order:
-                node._parents = None
+        for node, old in reversed(saved):  # a node listed twice gets its first grad
+            node.grad = old
 
 
 def grad(
@@ -294,7 +294,14 @@ def grad(
     if bad := [out for out in outs if not out.requires_grad]:
         raise RuntimeError(f"grad(): output {bad[0]!r} does not require grad")
     seeds = [out._seed(g) for out, g in zip(outs, grad_outputs)]
-    grads = deque(backward_walk(outs, seeds, retain_graph, create_graph, False, ins), 1)[0]
+    order = topological_order(outs)
+    leaves = [p for n in order for p in n._parents if isinstance(p, Node) and p._fn is None]
+    touched = [*order, *outs, *leaves]
+    with grads_put_back(touched):
+        for _ in backward_walk(outs, seeds, retain_graph, create_graph, order):
+            pass
+        reached = set(touched)
+        grads = [x.grad if x in reached else None for x in ins]
     for i, (x, g) in enumerate(zip(ins, grads)):
         if g is None and not allow_unused:
             raise RuntimeError(f"grad(): input {i} ({x!r}) is not used to compute the outputs; "

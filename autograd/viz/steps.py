@@ -173,7 +173,7 @@ def backward_steps(
 
 
 def _steps(root: Node, seed: Any, retain_graph: bool | None) -> Iterator[BackwardStep]:
-    walk = backward_walk([root], [seed], retain_graph, create_graph=False, accumulate=True)
+    walk = backward_walk([root], [seed], retain_graph, create_graph=False)
     walked: list = []
     names = node_names(root)  # before the walk: a Tensor graph is freed at its end
     try:
