@@ -75,40 +75,26 @@ class Div(Elementwise):
 
 
 class Pow(Elementwise):
-    """a ** b. Each gradient is computed only when its input needs one (one op per combination,
-    in ``_POW``): the exponent's g * out * log(a) would be nan for nothing at a negative base."""
+    """a ** b. Only the gradients its inputs need are computed: the exponent's
+    g * out * log(a) would be nan for nothing at a negative base."""
 
     name = "**"
-
-    def __init__(self, need_base: bool = True, need_exponent: bool = True) -> None:
-        self.need_base = need_base
-        self.need_exponent = need_exponent
+    selective = True
 
     def forward(self, F: Any, a: Any, b: Any) -> Any:
         return F.pow(a, b)
 
-    def backward(self, F: Any, g: Any, out: Any, a: Any, b: Any) -> tuple:
+    def backward(self, F: Any, g: Any, out: Any, a: Any, b: Any,
+                 needs_input_grad: tuple = (True, True)) -> tuple:  # fmt: skip
+        need_base, need_exponent = needs_input_grad
         da = db = None
-        if self.need_base and isinstance(b, (int, float)):  # a constant exponent: micrograd's x**2
+        if need_base and isinstance(b, (int, float)):  # a constant exponent: micrograd's x**2
             da = g * b * F.pow(a, b - 1) if b != 0 else g * 0
-        elif self.need_base:  # b * a**(b-1), taken as 0 at a == b == 0 (PyTorch; not 0 * inf)
+        elif need_base:  # b * a**(b-1), taken as 0 at a == b == 0 (PyTorch; not 0 * inf)
             da = g * b * F.pow(a, b - 1 + (b == 0) * (a == 0))
-        if self.need_exponent:  # out * log(a), taken as 0 at a == 0 <= b (PyTorch; not 0 * -inf)
+        if need_exponent:  # out * log(a), taken as 0 at a == 0 <= b (PyTorch; not 0 * -inf)
             db = g * out * F.log(a + (a == 0) * (b >= 0))
         return da, db
-
-
-_POW = {(a, b): Pow(a, b) for a in (True, False) for b in (True, False)}
-
-
-def _needs(x: Any) -> bool:
-    return isinstance(x, Node) and x.requires_grad
-
-
-def power(a: Any, b: Any) -> Node:
-    """``a ** b``, with the ``Pow`` op that computes only the gradients its inputs need."""
-    node = a if isinstance(a, Node) else b
-    return node._apply(_POW[_needs(a), _needs(b)], (a, b))
 
 
 class Neg(Elementwise):
@@ -318,7 +304,7 @@ def _in_place(op: Callable, symbol: str) -> Callable:
     return method
 
 
-ADD, SUB, MUL, DIV = Add(), Sub(), Mul(), Div()
+ADD, SUB, MUL, DIV, POW = Add(), Sub(), Mul(), Div(), Pow()
 NEG, EXP, LOG, SQRT = Neg(), Exp(), Log(), Sqrt()
 TANH, SIGMOID, RELU, ABS, SIN, COS = Tanh(), Sigmoid(), Relu(), Abs(), Sin(), Cos()
 LOG1P, ERF = Log1p(), Erf()
@@ -333,8 +319,8 @@ METHODS: dict[str, Callable] = {
     "__rmul__": _binary(MUL, reflected=True),
     "__truediv__": _binary(DIV),
     "__rtruediv__": _binary(DIV, reflected=True),
-    "__pow__": power,
-    "__rpow__": lambda self, other: power(other, self),
+    "__pow__": _binary(POW),
+    "__rpow__": _binary(POW, reflected=True),
     "__neg__": _unary(NEG),
     "__abs__": _unary(ABS),
     "__iadd__": _in_place(operator.iadd, "+"),

@@ -199,16 +199,13 @@ class _LinearReLU(_LinearOp):
     def forward(self, F: Any, *data: Any) -> Any:
         return super().forward(F, *data[:-1])
 
-    def backward(self, F: Any, g: Any, out: Any, *inputs: Any) -> tuple:
-        return (*super().backward(F, g, out, *inputs[:-1]), None)  # the tag gets no gradient
+    def backward(self, F: Any, g: Any, out: Any, *inputs: Any,
+                 needs_input_grad: tuple = (True, True, True, False)) -> tuple:  # fmt: skip
+        grads = super().backward(F, g, out, *inputs[:-1], needs_input_grad=needs_input_grad[:-1])
+        return (*grads, None)  # the tag gets no gradient
 
 
-_FUSED = {
-    (a, b, c): _LinearReLU(a, b, c, relu=True)
-    for a in (False, True)
-    for b in (False, True)
-    for c in (False, True)
-}
+_FUSED = _LinearReLU(relu=True)
 _TAGS: dict[tuple, Tensor] = {}  # (label, dtype) -> the empty constant labelled so
 
 
@@ -227,10 +224,7 @@ def _linear_relu(module: Linear, x: Any, label: str) -> Tensor | None:
     tag = _TAGS.get(key)
     if tag is None:
         tag = _TAGS[key] = Tensor(np.empty(0, w.data.dtype), label=label)
-    if b is None:
-        return Tensor._apply(_FUSED[(x.requires_grad, w.requires_grad, False)], (x, w, tag))
-    needs = (x.requires_grad, w.requires_grad, b.requires_grad)
-    return Tensor._apply(_FUSED[needs], (x, w, b, tag))
+    return Tensor._apply(_FUSED, (x, w, tag) if b is None else (x, w, b, tag))
 
 
 class ReLU(Module):

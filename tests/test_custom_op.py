@@ -81,3 +81,40 @@ def test_a_users_elementwise_op_shows_its_local_derivatives_like_a_built_in_one(
             np.testing.assert_allclose(step.local[0], 1 / (1 + np.exp(-x.data)))
         else:
             assert step.local[0] is None
+
+
+class Scaled(Function):
+    """a * b, told which inputs need a gradient (PyTorch's ctx.needs_input_grad)."""
+
+    name = "scaled"
+    selective = True
+    seen: list = []
+
+    def forward(self, F, a, b):
+        return a * b
+
+    def backward(self, F, g, out, a, b, needs_input_grad=(True, True)):
+        Scaled.seen.append(needs_input_grad)
+        need_a, need_b = needs_input_grad
+        return (g * b if need_a else None), (g * a if need_b else None)
+
+
+@pytest.mark.parametrize("kind", [Value, Tensor])
+def test_a_selective_rule_is_told_which_inputs_need_a_gradient(kind):
+    def make(v, requires_grad=True):
+        if kind is Value:
+            return Value(v, requires_grad=requires_grad)
+        return Tensor(np.array([v]), dtype=np.float64, requires_grad=requires_grad)
+
+    a, b = make(2.0), make(3.0, requires_grad=False)
+    Scaled.seen.clear()
+    Scaled().apply(a, b).sum().backward() if kind is Tensor else Scaled().apply(a, b).backward()
+    assert Scaled.seen == [(True, False)]
+    assert float(np.ravel(a.grad)[0]) == 3.0 and (b.grad is None or b.grad == 0.0)
+    Scaled.seen.clear()
+    Scaled().apply(a, 5.0).sum().backward() if kind is Tensor else Scaled().apply(a, 5.0).backward()
+    assert Scaled.seen == [(True, False)]  # a constant never needs one
+    Scaled.seen.clear()
+    x = make(1.5)
+    assert gradgradcheck(lambda v: Scaled().apply(v, v), [x])  # second order: told on nodes too
+    assert all(need == (True, True) for need in Scaled.seen)

@@ -26,10 +26,9 @@ class Linear(Function):
     """x @ w.T + b with PyTorch's layout (``w`` is ``(out_features, in_features)``), one node;
     with ``relu``, max(x @ w.T + b, 0) (the hidden layer of an MLP, one node and one array)."""
 
-    def __init__(self, need_x: bool, need_w: bool, need_b: bool, relu: bool = False) -> None:
-        self.need_x = need_x
-        self.need_w = need_w
-        self.need_b = need_b
+    selective = True  # a product skipped for an input that needs no gradient
+
+    def __init__(self, relu: bool = False) -> None:
         self.relu = relu
         self.name = "linear+relu" if relu else "linear"
 
@@ -46,28 +45,23 @@ class Linear(Function):
             np.maximum(y, 0, out=y)
         return y
 
-    def backward(self, F: Any, g: Any, out: Any, x: Any, w: Any, b: Any = None) -> tuple:
+    def backward(self, F: Any, g: Any, out: Any, x: Any, w: Any, b: Any = None,
+                 needs_input_grad: tuple = (True, True, True)) -> tuple:  # fmt: skip
+        need_x, need_w, need_b = (*needs_input_grad, False)[:3]
         if self.relu:  # through the ReLU first, selecting (not multiplying: inf * 0 is nan)
             g = F.where(out > 0, g, 0.0)
-        gx = F.matmul(g, w) if self.need_x else None  # dL/dx = g @ w
+        gx = F.matmul(g, w) if need_x else None  # dL/dx = g @ w
         g2, x2 = g, x
         if x.ndim != 2:  # fold the batch dims into one (a single vector is a batch of one)
             g2 = F.reshape(g, (-1, g.shape[-1]))
             x2 = F.reshape(x, (-1, x.shape[-1]))
-        gw = F.matmul(F.mT(g2), x2) if self.need_w else None  # dL/dw = g^T @ x
+        gw = F.matmul(F.mT(g2), x2) if need_w else None  # dL/dw = g^T @ x
         if b is None:
             return gx, gw
-        return gx, gw, (F.sum(g2, 0, False) if self.need_b else None)  # dL/db = sum of g
+        return gx, gw, (F.sum(g2, 0, False) if need_b else None)  # dL/db = sum of g
 
 
-# One shared op per combination of inputs needing a gradient (x, weight, bias) and activation.
-_LINEAR = {
-    (a, b, c, r): Linear(a, b, c, r)
-    for a in (False, True)
-    for b in (False, True)
-    for c in (False, True)
-    for r in (False, True)
-}
+LINEAR, LINEAR_RELU = Linear(), Linear(relu=True)
 
 
 # ---------------------------------------------------------------- softmax and friends

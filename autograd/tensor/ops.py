@@ -31,10 +31,7 @@ class Matmul(Function):
     """a @ b for 1-D, 2-D and batched operands (NumPy's ``matmul`` rules)."""
 
     name = "@"
-
-    def __init__(self, need_a: bool, need_b: bool) -> None:
-        self.need_a = need_a
-        self.need_b = need_b
+    selective = True  # a product skipped for an input that needs no gradient
 
     def forward(self, F: Any, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         try:
@@ -48,9 +45,11 @@ class Matmul(Function):
                 f"matmul: shapes {a.shape} and {b.shape} do not multiply: {why}"
             ) from None
 
-    def backward(self, F: Any, g: Any, out: Any, a: Any, b: Any) -> tuple:
+    def backward(self, F: Any, g: Any, out: Any, a: Any, b: Any,
+                 needs_input_grad: tuple = (True, True)) -> tuple:  # fmt: skip
+        need_a, need_b = needs_input_grad
         if a.ndim == 1 and b.ndim == 1:  # a dot product: g is a scalar
-            return (g * b if self.need_a else None), (g * a if self.need_b else None)
+            return (g * b if need_a else None), (g * a if need_b else None)
         a_vec, b_vec = a.ndim == 1, b.ndim == 1
         if a_vec:  # (n,) @ (..., n, m): a acts as the row (1, n)
             a = F.reshape(a, (1, a.shape[0]))
@@ -59,11 +58,11 @@ class Matmul(Function):
             b = F.reshape(b, (b.shape[0], 1))
             g = F.reshape(g, g.shape + (1,))
         ga = gb = None
-        if self.need_a:  # dL/da = g @ b^T (the core sums broadcast batch dims)
+        if need_a:  # dL/da = g @ b^T (the core sums broadcast batch dims)
             ga = F.mT(F.matmul(b, F.mT(g))) if _transposed(a) else F.matmul(g, F.mT(b))
             if a_vec:
                 ga = F.reshape(ga, ga.shape[:-2] + ga.shape[-1:])
-        if self.need_b:  # dL/db = a^T @ g
+        if need_b:  # dL/db = a^T @ g
             gb = F.mT(F.matmul(F.mT(g), a)) if _transposed(b) else F.matmul(F.mT(a), g)
             if b_vec:
                 gb = F.reshape(gb, gb.shape[:-1])
@@ -77,8 +76,7 @@ def _transposed(x: Any) -> bool:
     return type(x) is np.ndarray and x.ndim == 2 and not x.flags.c_contiguous
 
 
-# One shared op per combination of (a needs grad, b needs grad).
-MATMUL = ((Matmul(False, False), Matmul(False, True)), (Matmul(True, False), Matmul(True, True)))
+MATMUL = Matmul()
 
 
 # -------------------------------------------------------------------------- reductions

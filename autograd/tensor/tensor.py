@@ -32,7 +32,7 @@ from .args import (
     shape_arg,
     shape_error,
 )
-from .nn_ops import _LINEAR, CrossEntropyLogits, LogSoftmax, LogSumExp, Softmax
+from .nn_ops import LINEAR, LINEAR_RELU, CrossEntropyLogits, LogSoftmax, LogSumExp, Softmax
 from .ops import MATMUL, MAXIMUM, MINIMUM, Cast, Clip, Max, Mean, Min, Sum, Var
 from .shape import Concatenate, Expand, Index, IndexAdd, Reshape, Stack, Transpose
 
@@ -493,7 +493,7 @@ def matmul(a: Any, b: Any) -> Tensor:
     """a @ b with NumPy's rules: 1-D (dot), 2-D (matrix product), batched (broadcast batch dims)."""
     if type(a) is not Tensor or type(b) is not Tensor:
         a, b = as_tensors((a, b))
-    return Tensor._apply(MATMUL[a.requires_grad][b.requires_grad], (a, b))
+    return Tensor._apply(MATMUL, (a, b))
 
 
 def maximum(a: Any, b: Any) -> Tensor:
@@ -565,7 +565,7 @@ def linear(x: Any, weight: Any, bias: Any = None, activation: str | None = None)
     if bias is not None and inputs[2].data.shape != w.shape[:1]:
         raise ValueError(f"linear: bias shape {inputs[2].data.shape} should be ({w.shape[0]},)")
     b_needs = bias is not None and inputs[2].requires_grad
-    fn = _LINEAR[x.requires_grad, weight.requires_grad, b_needs, activation == "relu"]
+    fn = LINEAR_RELU if activation == "relu" else LINEAR
     track = x.requires_grad or weight.requires_grad or b_needs
     data = (xd, w) if bias is None else (xd, w, inputs[2].data)
     return Tensor._made(fn, inputs, data, track)

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core import Node
+from ..core import Node, needs_of
 
 _OP_WORDS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow", "@": "matmul",
              "[]": "index"}  # operators in generated names: mul#1 reads better than *#1
@@ -92,11 +92,12 @@ def _creation_order(root: Node, inputs: Callable[[Node], Iterable[Node]] | None 
 def local_derivatives(node: Node, inputs: list) -> tuple:
     """d(node)/d(parent) for each parent: the node's own rule applied to an upstream of one."""
     fn, out = node._fn, node.data
+    needs = needs_of(node._parents)
     if isinstance(out, float):
-        return tuple(fn.backward(node._math, 1.0, out, *inputs))
+        return tuple(fn.gradients(node._math, 1.0, out, inputs, needs))
     if not fn.elementwise:
         return (None,) * len(inputs)
-    local = fn.backward(node._math, np.ones_like(out), out, *inputs)
+    local = fn.gradients(node._math, np.ones_like(out), out, inputs, needs)
     return tuple(d if np.shape(x) == np.shape(out) else None for x, d in zip(inputs, local))
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core import Node, backward_walk
+from ..core import Node, backward_walk, needs_of
 from ..math import unbroadcast
 from .names import _inputs, _num, local_derivatives, node_names
 
@@ -181,7 +181,8 @@ def _steps(root: Node, seed: Any, retain_graph: bool | None) -> Iterator[Backwar
             walked.append(node)
             inputs = [p.data if isinstance(p, Node) else p for p in node._parents]
             if contributions is None:  # the op added into its inputs itself: ask its rule
-                contributions = node._fn.backward(node._math, upstream, node.data, *inputs)
+                needs = needs_of(node._parents)
+                contributions = node._fn.gradients(node._math, upstream, node.data, inputs, needs)
             parents = tuple(_inputs(node, {}))  # constants as constant nodes, as drawn
             yield BackwardStep(
                 index=index,

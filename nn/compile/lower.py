@@ -97,7 +97,7 @@ def lower(rec: Any, optimizer: Optimizer) -> Program | None:
             prog.forward.append(partial(np.add, h, b, h))
         if fused:
             prog.forward.append(partial(np.maximum, h, 0, out=h))
-        plan.append((fn, fused, x_slot, w_slot, b_slot, s))
+        plan.append((fused, x_slot, w_slot, b_slot, s))
     if rec.out not in bufs or np.ndim(bufs[rec.out]) != 2:
         return None
     logits = bufs[rec.out]
@@ -108,7 +108,7 @@ def lower(rec: Any, optimizer: Optimizer) -> Program | None:
     prog.m, prog.s = np.empty((n, 1), dtype), np.empty((n, 1), dtype)
     prog.e, prog.losses = np.empty_like(logits), np.empty(n, dtype)
     upstream = {rec.out: prog.e}  # d(loss)/d(logits) is the softmax, worked on in place
-    for fn, fused, x_slot, w_slot, b_slot, s in reversed(plan):
+    for fused, x_slot, w_slot, b_slot, s in reversed(plan):
         if s not in upstream:
             return None  # an activation the loss does not reach through the next layer
         g, x, w = upstream[s], bufs[x_slot], bufs[w_slot]
@@ -119,22 +119,23 @@ def lower(rec: Any, optimizer: Optimizer) -> Program | None:
         else:
             gm = g
             gb = np.empty(g.shape[1], dtype)
-            if b_slot is not None and fn.need_b:
+            if b_slot is not None and rec.need[b_slot]:
                 prog.backward.append(partial(np.add.reduce, gm, 0, None, gb))
-        if fn.need_x and x_slot != rec.x[0]:
+        need_x = rec.need[x_slot]
+        if need_x and x_slot != rec.x[0]:
             gx = upstream[x_slot] = np.empty_like(x)
             prog.backward.append(partial(np.matmul, gm, w, gx))
-        elif fn.need_x:
+        elif need_x:
             return None  # a gradient for the input x: not what a training step needs
         grads = []
-        if fn.need_w:
+        if rec.need[w_slot]:
             gw = np.empty_like(w)
             if x is x_in:  # the first layer's, the last call
                 prog.x_backward = (gm.T, gw)
             else:
                 prog.backward.append(partial(np.matmul, gm.T, x, gw))
             grads.append((params[w_slot], gw))
-        if b_slot is not None and fn.need_b:
+        if b_slot is not None and rec.need[b_slot]:
             grads.append((params[b_slot], gb))
         for p, grad in grads:
             prog.grads.append((p, grad))

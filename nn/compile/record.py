@@ -16,11 +16,9 @@ import numpy as np
 
 from autograd import Node, Tensor
 from autograd.core import topological_order
-from autograd.tensor.nn_ops import _LINEAR, CrossEntropyLogits
-from autograd.tensor.nn_ops import Linear as LinearOp
-from autograd.tensor.ops import MATMUL, Matmul
+from autograd.tensor.nn_ops import CrossEntropyLogits
 
-from ..layers import _FUSED, Dropout, _LinearReLU
+from ..layers import Dropout
 from ..module import Module
 from ..optim import Optimizer
 
@@ -39,7 +37,7 @@ class Record:
     __slots__ = (
         "vals", "params", "x", "ys", "targets", "drops", "forward", "backward", "loss", "out",
         "grad_params", "guard", "ops", "seed", "sgd", "transient", "checked", "entries",
-        "shapes", "program",
+        "shapes", "program", "need",
     )  # fmt: skip
 
 
@@ -48,7 +46,7 @@ def record_step(
     dropouts: dict,
 ) -> Record:
     """The record of a traced step, from its finished graph (``loss``'s): each op's ``Function``
-    (retargeted to the gradients the replay needs) and the slot of each input."""
+    and the slot of each input; ``need`` says which slots' values need a gradient."""
     order = topological_order([loss])
     params = {id(p): p for p in model.parameters()}
     params.update({id(p): p for p in optimizer.params})
@@ -107,8 +105,7 @@ def record_step(
             if not np.array_equal(fn.targets, y):
                 raise CompileError("compile_step: cross_entropy's targets are not y")
             rec.targets.append((fn, fn.targets.dtype))
-        needs = [need[i] for i in ins]
-        fn = retarget(fn, needs)
+        needs = [need[i] for i in ins]  # what the replay needs (the trace made x need one)
         s = slot[id(node)] = new(None, any(needs))
         entries.append((fn, tuple(ins), s, type(node.data) is not _ndarray))
     for s in (slot.get(id(out)), slot.get(id(loss))):
@@ -120,19 +117,21 @@ def record_step(
     for s, p in rec.params:
         shapes[s] = (p.data.shape, p.data.dtype)
     shapes[rec.x[0]] = (xt.data.shape, xt.data.dtype)
-    rec.backward = [  # the rules in reverse order; per input: (slot, shape, dtype, leaf)
+    rec.backward = [  # the rules in reverse order; per input: (slot, shape, dtype, leaf), need
         (
             fn,
             itemgetter(*ins),
             len(ins) == 1,
             s,
             tuple((i, *shapes[i], leaf[i]) if need[i] else None for i in ins),
+            tuple(need[i] for i in ins),
         )
         for fn, ins, s, _ in reversed(entries)
         if need[s]
     ]
     rec.seed = np.array(1, loss.data.dtype) if loss.data.ndim == 0 else np.ones_like(loss.data)
     rec.vals = vals
+    rec.need = need
     constants = {s for s, v in enumerate(vals) if v is not None}
     rec.transient = [s for s in range(len(vals)) if s not in constants]
     rec.grad_params = grad_params
@@ -193,17 +192,6 @@ def compare(first: Record, second: Record) -> None:
                 "two steps (computed from the batch, or random): a replay would reuse the first "
                 "one; make it from Tensor ops on x, or run the step uncompiled"
             )
-
-
-def retarget(fn: Any, needs: list[bool]) -> Any:
-    """The same op choosing only the gradients the replay needs (the trace made x need one)."""
-    if isinstance(fn, _LinearReLU):
-        return _FUSED[(needs[0], needs[1], needs[2] if len(needs) == 4 else False)]
-    if type(fn) is LinearOp:
-        return _LINEAR[(needs[0], needs[1], needs[2] if len(needs) == 3 else False, fn.relu)]
-    if type(fn) is Matmul:
-        return MATMUL[needs[0]][needs[1]]
-    return fn
 
 
 def recording(module: Dropout, seen: dict) -> Callable:

@@ -7,9 +7,9 @@ call, so a rebound array is used), the input ``x``, the targets ``y``, a dropout
 afresh from the layer's generator at every call), a constant, or another op's output. The
 second call traces again and checks that the two records agree but for x, y and the masks (a
 constant computed from the batch, or random, raises :class:`CompileError`). Later calls with
-the same shapes replay the record: ``fn.forward(NumpyMath, ...)`` in order, the
-rules ``fn.backward(NumpyMath, g, out, ...)`` in reverse, gradients added (broadcasting undone)
-as ``Tensor`` does, then the optimizer's own ``step()`` (which reads ``lr`` and its settings
+the same shapes replay the record: ``fn.forward(NumpyMath, ...)`` in order, the rules
+``fn.gradients(NumpyMath, g, out, inputs, needs)`` in reverse, gradients added (broadcasting
+undone) as ``Tensor`` does, then the optimizer's own ``step()`` (which reads ``lr`` and its settings
 at every call). This is the idea of JAX's ``jit``, PyTorch's ``torch.compile`` and tinygrad's
 ``TinyJit``: Python runs once per op, not once per node plus graph bookkeeping. The common
 network (Linear and ReLU layers, ``cross_entropy``, plain SGD) goes further:
@@ -148,14 +148,11 @@ class CompiledStep:
         grads = [None] * len(vals)
         loss = vals[rec.loss]
         grads[rec.loss] = rec.seed
-        for fn, get, one, out, targets in rec.backward:
+        for fn, get, one, out, targets, needs in rec.backward:
             g = grads[out]
             if g is None:
                 continue
-            if one:
-                cs = fn.backward(F, g, vals[out], get(vals))
-            else:
-                cs = fn.backward(F, g, vals[out], *get(vals))
+            cs = fn.gradients(F, g, vals[out], (get(vals),) if one else get(vals), needs)
             for c, t in zip(cs, targets):
                 if c is None or t is None:
                     continue
