@@ -116,6 +116,8 @@ class Function:
     # True for an op whose output element i depends only on element i of each input (after
     # broadcasting): drawings and step records then show its local derivatives on the edges.
     elementwise = False
+    # The name a drawing groups the node under (a fused op standing for a module: "0:Linear").
+    display = ""
     # True for a rule that takes ``needs_input_grad`` (one bool per input: PyTorch's contract)
     # and computes only the gradients asked for (a matmul skips a product; a power, a nan).
     selective = False

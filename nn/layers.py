@@ -169,9 +169,9 @@ class Sequential(Module):
         """Feed ``x`` through each module in turn, labelling each output (see the class).
 
         A ``Linear`` followed by a ``ReLU`` runs as one fused ``linear+relu`` node (same values
-        and gradients, first and second order). The node is labelled ``'{i+1}:ReLU'`` and has
-        one extra input, an empty constant labelled ``'{i}:Linear'``, so a drawing still shows
-        both modules (and which Linear fed the ReLU)."""
+        and gradients, first and second order). The node is labelled ``'{i+1}:ReLU'`` and its op
+        displays ``'{i}:Linear'``, so a drawing still shows both modules (and which Linear fed
+        the ReLU)."""
         prefix = vars(self).get("_label_prefix", "")
         modules = self._modules()
         i, n = 0, len(modules)
@@ -192,21 +192,7 @@ class Sequential(Module):
         return x
 
 
-class _LinearReLU(_LinearOp):
-    """``linear+relu`` as a ``Sequential`` runs a ``Linear`` and a ``ReLU``: the engine's fused
-    op, with one more input at the end, a constant tag naming the ``Linear`` (no gradient)."""
-
-    def forward(self, F: Any, *data: Any) -> Any:
-        return super().forward(F, *data[:-1])
-
-    def backward(self, F: Any, g: Any, out: Any, *inputs: Any,
-                 needs_input_grad: tuple = (True, True, True, False)) -> tuple:  # fmt: skip
-        grads = super().backward(F, g, out, *inputs[:-1], needs_input_grad=needs_input_grad[:-1])
-        return (*grads, None)  # the tag gets no gradient
-
-
-_FUSED = _LinearReLU(relu=True)
-_TAGS: dict[tuple, Tensor] = {}  # (label, dtype) -> the empty constant labelled so
+_FUSED: dict[str, _LinearOp] = {}  # label -> the fused op standing for the Linear so labelled
 
 
 def _linear_relu(module: Linear, x: Any, label: str) -> Tensor | None:
@@ -220,11 +206,10 @@ def _linear_relu(module: Linear, x: Any, label: str) -> Tensor | None:
         return None
     if w.data.ndim != 2 or (b is not None and b.data.shape != w.data.shape[:1]):
         return None
-    key = (label, w.data.dtype)
-    tag = _TAGS.get(key)
-    if tag is None:
-        tag = _TAGS[key] = Tensor(np.empty(0, w.data.dtype), label=label)
-    return Tensor._apply(_FUSED, (x, w, tag) if b is None else (x, w, b, tag))
+    op = _FUSED.get(label)
+    if op is None:
+        op = _FUSED[label] = _LinearOp(relu=True, display=label)
+    return Tensor._apply(op, (x, w) if b is None else (x, w, b))
 
 
 class ReLU(Module):

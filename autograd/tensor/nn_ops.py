@@ -24,12 +24,15 @@ __all__: list[str] = []
 # ------------------------------------------------------------------------------ linear
 class Linear(Function):
     """x @ w.T + b with PyTorch's layout (``w`` is ``(out_features, in_features)``), one node;
-    with ``relu``, max(x @ w.T + b, 0) (the hidden layer of an MLP, one node and one array)."""
+    with ``relu``, max(x @ w.T + b, 0) (the hidden layer of an MLP, one node and one array).
+    ``display`` names the module the node stands for in drawings (``nn.Sequential`` runs a
+    ``Linear`` and a ``ReLU`` as one such node, ``display='0:Linear'``)."""
 
     selective = True  # a product skipped for an input that needs no gradient
 
-    def __init__(self, relu: bool = False) -> None:
+    def __init__(self, relu: bool = False, display: str = "") -> None:
         self.relu = relu
+        self.display = display
         self.name = "linear+relu" if relu else "linear"
 
     def forward(

@@ -127,7 +127,7 @@ def group_units(
     group: dict[int, str | None] = {}
     # each node after every node that uses it: the creation order reversed
     for node in reversed(_creation_order(root, lambda n: _inputs(n, ctx.made))):
-        g = _own_group(node, key, ctx)
+        g = _own_group(node, key)
         if g is None and node is not root and not node.label and (
             node._fn is not None or id(node) in made_here
         ):
@@ -162,14 +162,13 @@ def group_units(
     return units, list(edges)
 
 
-def _own_group(node: Node, key: Callable, ctx: SimpleNamespace) -> str | None:
-    """The group a node's label (or a fused op's tag: an empty constant labelled with the
-    module it stands for, as ``Sequential`` adds) puts it in."""
-    for p in _inputs(node, ctx.made):
-        if p.label and p._fn is None and not p.requires_grad and np.size(p.data) == 0:
-            tagged = _checked(key, p.label)
-            if tagged is not None:
-                return tagged
+def _own_group(node: Node, key: Callable) -> str | None:
+    """The group a node's label (or its op's ``display``: the module a fused op stands for, as
+    ``Sequential`` runs a Linear and a ReLU) puts it in."""
+    if node._fn is not None and node._fn.display:
+        shown = _checked(key, node._fn.display)
+        if shown is not None:
+            return shown
     return _checked(key, node.label) if node.label else None
 
 
@@ -182,7 +181,8 @@ def _checked(key: Callable, label: str) -> str | None:
 
 def group_label(group: Group, ctx: SimpleNamespace) -> str:
     """A group's box: its name (and the modules it runs), its inputs, parameters and outputs."""
-    modules = [m.label for m in reversed(group.members) if re.match(r"^\d+:\w", m.label or "")]
+    shown = [(m._fn.display if m._fn is not None else "", m.label) for m in reversed(group.members)]
+    modules = [name for names in shown for name in names if re.match(r"^\d+:\w", name or "")]
     title = " + ".join(modules) if modules else group.name
     rows = [f"<B>{_html(title)}</B>"]
     if group.inputs:

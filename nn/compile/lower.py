@@ -28,7 +28,6 @@ from autograd.tensor import Tensor
 from autograd.tensor.nn_ops import CrossEntropyLogits, label_error
 from autograd.tensor.nn_ops import Linear as LinearOp
 
-from ..layers import _LinearReLU
 from ..losses import _class_indices
 from ..optim import SGD, Optimizer
 
@@ -72,10 +71,10 @@ def lower(rec: Any, optimizer: Optimizer) -> Program | None:
     used: set[int] = set()
     plan = []
     for fn, ins, s, _ in layers:
-        fused = isinstance(fn, _LinearReLU)
-        if not fused and not (isinstance(fn, LinearOp) and not fn.relu):
+        if not isinstance(fn, LinearOp):
             return None
-        x_slot, w_slot, *rest = ins[:-1] if fused else ins
+        fused = fn.relu
+        x_slot, w_slot, *rest = ins
         b_slot = rest[0] if rest else None
         if w_slot not in params or (b_slot is not None and b_slot not in params):
             return None
@@ -112,7 +111,7 @@ def lower(rec: Any, optimizer: Optimizer) -> Program | None:
         if s not in upstream:
             return None  # an activation the loss does not reach through the next layer
         g, x, w = upstream[s], bufs[x_slot], bufs[w_slot]
-        if fused:  # _LinearReLU.backward: through the ReLU by a multiply, checked below
+        if fused:  # Linear(relu=True).backward: through the ReLU by a multiply, checked below
             keep, gm = np.empty(g.shape, bool), np.empty_like(g)
             gb = np.empty(g.shape[1], dtype)
             prog.backward.append(partial(_relu_mask, bufs[s], keep, g, gm, gb))
