@@ -144,16 +144,21 @@ class Function:
             with enable_grad():
                 grads = self.gradients(NodeMath, g, node, parents, needs_of(parents))
         elif len(parents) == 2:  # most ops: no list (measured: 1M-chain backward 6.3 -> 4.4 s)
-            a, b = parents
-            a, b = a.data if isinstance(a, Node) else a, b.data if isinstance(b, Node) else b
-            if self.selective:
-                needs = needs_of(parents)
+            p, q = parents
+            a, b = p.data if isinstance(p, Node) else p, q.data if isinstance(q, Node) else q
+            if self.selective:  # which inputs need a gradient, without a call
+                needs = (isinstance(p, Node) and p.requires_grad,
+                         isinstance(q, Node) and q.requires_grad)  # fmt: skip
                 grads = self.backward(node._math, g, node.data, a, b, needs_input_grad=needs)
             else:
                 grads = self.backward(node._math, g, node.data, a, b)
         else:  # rules run on raw data (a constant is its own data): no node is made
             raw = [p.data if isinstance(p, Node) else p for p in parents]
-            grads = self.gradients(node._math, g, node.data, raw, needs_of(parents))
+            if self.selective:
+                needs = needs_of(parents)
+                grads = self.backward(node._math, g, node.data, *raw, needs_input_grad=needs)
+            else:
+                grads = self.backward(node._math, g, node.data, *raw)
         type(node)._accumulate(parents, grads, g)
         return grads
 
