@@ -101,43 +101,28 @@ class Tensor(Node):
     # -- the hooks of the graph core (core.py) --
     @staticmethod
     def _apply(fn: Function, inputs: tuple) -> Tensor:
-        """Run ``fn`` on ``inputs`` (Tensors and constants) and record the result. Constants
-        take the first tensor's float dtype; an int tensor with a float one computes in the
-        float dtype (PyTorch)."""
-        a, n = inputs[0], len(inputs)
-        if type(a) is Tensor and n < 3:  # the common cases first, without a loop
-            if n == 1:
-                return Tensor._made(fn, inputs, (a.data,), a.requires_grad)
-            b = inputs[1]
-            if type(b) is Tensor and (
-                a.data.dtype is b.data.dtype or a.data.dtype.kind == b.data.dtype.kind == "f"
-            ):
-                track = a.requires_grad or b.requires_grad
-                return Tensor._made(fn, inputs, (a.data, b.data), track)
-        elif type(a) is Tensor:  # Tensors of one dtype (a fused linear): nothing to convert
-            data, track = [], False
-            for x in inputs:
-                if type(x) is not Tensor or x.data.dtype is not a.data.dtype:
-                    break
-                data.append(x.data)
-                track = track or x.requires_grad
-            else:
-                return Tensor._made(fn, inputs, data, track)
-        like = next(x for x in inputs if isinstance(x, Tensor))
-        if any(isinstance(x, Node) and not isinstance(x, Tensor) for x in inputs):
-            found = " and ".join(sorted({type(y).__name__ for y in inputs if isinstance(y, Node)}))
-            raise TypeError(f"{fn.name!r}: Values and Tensors do not mix in one op, got {found}")
-        dtype = like.data.dtype
-        items = tuple(x if isinstance(x, Tensor) else constant_array(x, dtype) for x in inputs)
-        data = [x.data if isinstance(x, Tensor) else x for x in items]
-        if len({d.dtype.kind == "f" for d in data}) == 2:  # int/bool with float: the float dtype
-            float_dtype = np.result_type(*[d for d in data if d.dtype.kind == "f"])
-            data = [d if d.dtype.kind == "f" else d.astype(float_dtype) for d in data]
-        track = any(isinstance(x, Tensor) and x.requires_grad for x in items)
-        return Tensor._made(fn, items, data, track)
-
-    @staticmethod
-    def _made(fn: Function, items: tuple, data: Any, track: bool) -> Tensor:
+        """Run ``fn`` on ``inputs`` (Tensors and constants) and record the result: the one way
+        a Tensor op node is made. Constants take the first tensor's float dtype; an int tensor
+        with a float one computes in the float dtype (PyTorch)."""
+        a, n, items = inputs[0], len(inputs), inputs
+        if type(a) is Tensor and n == 1:  # the common cases first, without a loop
+            data, track = (a.data,), a.requires_grad
+        elif type(a) is Tensor and n == 2 and type(b := inputs[1]) is Tensor and (
+            a.data.dtype is b.data.dtype or a.data.dtype.kind == b.data.dtype.kind == "f"
+        ):
+            data, track = (a.data, b.data), a.requires_grad or b.requires_grad
+        else:
+            data = None
+            if type(a) is Tensor and n > 2:  # Tensors of one dtype (a fused linear): as they are
+                data, track = [], False
+                for x in inputs:
+                    if type(x) is not Tensor or x.data.dtype is not a.data.dtype:
+                        data = None
+                        break
+                    data.append(x.data)
+                    track = track or x.requires_grad
+            if data is None:
+                items, data, track = _converted(fn, inputs)
         try:
             out = fn.forward(NumpyMath, *data)
         except ValueError as e:
@@ -489,6 +474,22 @@ def as_tensors(items: Any) -> list[Tensor]:
     return [x if isinstance(x, Tensor) else Tensor(constant_array(x, dtype)) for x in items]
 
 
+
+def _converted(fn: Function, inputs: tuple) -> tuple[tuple, list, bool]:
+    """``fn``'s inputs with constants made arrays of the first tensor's float dtype and int/bool
+    data with float data made float: the inputs, their data and whether the result tracks."""
+    like = next(x for x in inputs if isinstance(x, Tensor))
+    if any(isinstance(x, Node) and not isinstance(x, Tensor) for x in inputs):
+        found = " and ".join(sorted({type(y).__name__ for y in inputs if isinstance(y, Node)}))
+        raise TypeError(f"{fn.name!r}: Values and Tensors do not mix in one op, got {found}")
+    dtype = like.data.dtype
+    items = tuple(x if isinstance(x, Tensor) else constant_array(x, dtype) for x in inputs)
+    data = [x.data if isinstance(x, Tensor) else x for x in items]
+    if len({d.dtype.kind == "f" for d in data}) == 2:  # int/bool with float: the float dtype
+        float_dtype = np.result_type(*[d for d in data if d.dtype.kind == "f"])
+        data = [d if d.dtype.kind == "f" else d.astype(float_dtype) for d in data]
+    return items, data, any(isinstance(x, Tensor) and x.requires_grad for x in items)
+
 def matmul(a: Any, b: Any) -> Tensor:
     """a @ b with NumPy's rules: 1-D (dot), 2-D (matrix product), batched (broadcast batch dims)."""
     if type(a) is not Tensor or type(b) is not Tensor:
@@ -564,11 +565,8 @@ def linear(x: Any, weight: Any, bias: Any = None, activation: str | None = None)
         )
     if bias is not None and inputs[2].data.shape != w.shape[:1]:
         raise ValueError(f"linear: bias shape {inputs[2].data.shape} should be ({w.shape[0]},)")
-    b_needs = bias is not None and inputs[2].requires_grad
     fn = LINEAR_RELU if activation == "relu" else LINEAR
-    track = x.requires_grad or weight.requires_grad or b_needs
-    data = (xd, w) if bias is None else (xd, w, inputs[2].data)
-    return Tensor._made(fn, inputs, data, track)
+    return Tensor._apply(fn, inputs)
 
 
 def softmax(x: Any, axis: int = -1) -> Tensor:
