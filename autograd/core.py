@@ -286,12 +286,23 @@ def grad(
     outputs do not use raises, unless ``allow_unused=True`` (then ``None``)."""
     outs = [outputs] if isinstance(outputs, Node) else list(outputs)
     ins = [inputs] if isinstance(inputs, Node) else list(inputs)
-    if not isinstance(grad_outputs, (list, tuple)):
-        grad_outputs = [grad_outputs] * len(outs)
+    if not ins:
+        raise RuntimeError("grad(): inputs is empty; name the nodes to differentiate by")
+    if grad_outputs is None:
+        grad_outputs = [None] * len(outs)
+    elif not isinstance(grad_outputs, (list, tuple)):
+        grad_outputs = [grad_outputs]
+    if len(grad_outputs) != len(outs):  # PyTorch: "got 2 tensors and 1 gradients"
+        raise RuntimeError(
+            f"grad(): {len(outs)} outputs but {len(grad_outputs)} grad_outputs; pass one upstream "
+            "gradient per output (None for a one-element output), as a list"
+        )
     if bad := [out for out in outs if not out.requires_grad]:
         raise RuntimeError(f"grad(): output {bad[0]!r} does not require grad")
     seeds = [out._seed(g) for out, g in zip(outs, grad_outputs)]
-    grads = deque(backward_walk(outs, seeds, retain_graph, create_graph, False, ins), 1)[0]
+    grads = [None] * len(ins)  # no outputs: no input is used (PyTorch)
+    if outs:
+        grads = deque(backward_walk(outs, seeds, retain_graph, create_graph, False, ins), 1)[0]
     for i, (x, g) in enumerate(zip(ins, grads)):
         if g is None and not allow_unused:
             raise RuntimeError(f"grad(): input {i} ({x!r}) is not used to compute the outputs; "

@@ -1,0 +1,50 @@
+"""The engine's answers where an adversarial pass found them silently wrong (issue 28): the
+number of ``grad_outputs``, data changed in place before a backward pass, cross-entropy's
+precision at large logits, PyTorch's nan/inf rules, and the transforms' nesting per thread.
+Each test failed before its fix."""
+
+import numpy as np
+import pytest
+import torch
+
+from autograd import Tensor, Value, grad
+
+
+# ------------------------------------------------------------------ 3: grad_outputs count
+def test_grad_refuses_fewer_grad_outputs_than_outputs():
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    y, z = (x * 2).sum(), (x * x).sum()
+    with pytest.raises(RuntimeError, match="2 outputs but 1 grad_outputs"):
+        grad([y, z], [x], grad_outputs=[None])
+    with pytest.raises(RuntimeError, match="2 outputs but 1 grad_outputs"):
+        grad([y, z], [x], grad_outputs=np.array(1.0))  # one gradient for two outputs
+    with pytest.raises(RuntimeError, match="got 2 tensors and 1 gradients"):  # the reference
+        xt = torch.tensor([1.0, 2.0], requires_grad=True)
+        torch.autograd.grad([(xt * 2).sum(), (xt * xt).sum()], [xt], grad_outputs=[None])
+
+
+def test_grad_refuses_more_grad_outputs_than_outputs():
+    # PyTorch 2.13 ignores the extra ones silently; a surplus is a mistake, so it is refused
+    a = Value(2.0)
+    with pytest.raises(RuntimeError, match="1 outputs but 3 grad_outputs"):
+        grad([a * a], [a], grad_outputs=[1.0, 2.0, 3.0])
+
+
+def test_grad_of_no_outputs_or_no_inputs_as_pytorch():
+    a = Value(2.0)
+    with pytest.raises(RuntimeError, match="input 0 .* is not used"):
+        grad([], [a])
+    assert grad([], [a], allow_unused=True) == (None,)
+    with pytest.raises(RuntimeError, match="inputs is empty"):
+        grad(a * a, [])
+    x = torch.tensor(2.0, requires_grad=True)
+    with pytest.raises(RuntimeError, match="appears to not have been used"):
+        torch.autograd.grad([], [x])
+    with pytest.raises(RuntimeError, match="cannot be empty"):
+        torch.autograd.grad(x * x, [])
+
+
+def test_grad_with_matching_grad_outputs_still_works():
+    a = Value(3.0)
+    assert grad([a * a, a * 2], [a], grad_outputs=[1.0, 10.0]) == (26.0,)
+    assert grad(a * a, a, grad_outputs=2.0) == (12.0,)
