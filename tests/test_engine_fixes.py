@@ -48,3 +48,28 @@ def test_grad_with_matching_grad_outputs_still_works():
     a = Value(3.0)
     assert grad([a * a, a * 2], [a], grad_outputs=[1.0, 10.0]) == (26.0,)
     assert grad(a * a, a, grad_outputs=2.0) == (12.0,)
+
+
+# ------------------------------------------------------- 7: transforms' depth per thread
+def test_a_transform_in_another_thread_does_not_make_top_level_results_graphs():
+    import threading
+
+    from autograd import functional
+
+    inside, release = threading.Event(), threading.Event()
+
+    def waits(x):  # holds its thread inside a transform's f until released
+        inside.set()
+        release.wait(10)
+        return x * x
+
+    worker = threading.Thread(target=lambda: functional.hessian(waits, Value(1.5)))
+    worker.start()
+    try:
+        assert inside.wait(10)
+        g = functional.grad(lambda x: x * x * x)(Value(2.0))  # top level in this thread
+        assert g.data == 12.0
+        assert not g.requires_grad and g.is_leaf  # a constant, not a graph
+    finally:
+        release.set()
+        worker.join(10)
