@@ -48,7 +48,7 @@ class Linear(Function):
 
     def backward(self, F: Any, g: Any, out: Any, x: Any, w: Any, b: Any = None) -> tuple:
         if self.relu:  # through the ReLU first, selecting (not multiplying: inf * 0 is nan)
-            g = F.where(out > 0, g, 0.0)
+            g = F.where(out != 0, g, 0.0)  # as Relu's rule: a nan passes g on (PyTorch)
         gx = F.matmul(g, w) if self.need_x else None  # dL/dx = g @ w
         g2, x2 = g, x
         if x.ndim != 2:  # fold the batch dims into one (a single vector is a batch of one)
