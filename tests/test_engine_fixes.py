@@ -134,3 +134,46 @@ def test_fused_linear_relu_passes_the_gradient_at_nan_as_relu_does():
     xt = torch.tensor([[NAN, 1.0]], dtype=torch.float64, requires_grad=True)
     (ref,) = torch.autograd.grad(torch.relu(xt @ torch.eye(2, dtype=torch.float64)).sum(), xt)
     np.testing.assert_array_equal(plain, ref.numpy())
+
+
+# ----------------------------------------------------- 4: cross-entropy at large logits
+def _exact_cross_entropy(logits, target):
+    """The loss computed on logits shifted exactly (integers), in float64."""
+    shifted = np.asarray(logits, dtype=np.float64) - np.round(np.max(logits))
+    return float(np.log(np.exp(shifted).sum()) - shifted[target])
+
+
+def test_tensor_cross_entropy_keeps_the_loss_precise_at_large_float32_logits():
+    import nn
+
+    logits = np.array([[1e7, 1e7 + 1, 1e7 + 2]], dtype=np.float32)  # 1 apart, exactly
+    expected = _exact_cross_entropy(logits[0], 1)  # 1.4076...
+    loss = nn.cross_entropy(Tensor(logits, requires_grad=True), np.array([1]))
+    assert loss.dtype == np.float32
+    assert abs(float(loss.data) - expected) < 1e-6, float(loss.data)
+    ref = torch.nn.functional.cross_entropy(torch.tensor(logits), torch.tensor([1]))
+    assert abs(ref.item() - expected) < 1e-6
+
+
+def test_value_cross_entropy_keeps_the_loss_precise_at_1e16():
+    import nn
+
+    row = [1e16, 1e16 + 2, 1e16 + 4]  # 2 apart: exact in float64
+    loss = nn.cross_entropy([[Value(v) for v in row]], [1])
+    assert abs(loss.data - _exact_cross_entropy(row, 1)) < 1e-12, loss.data
+
+
+def test_compiled_step_keeps_the_loss_precise_at_large_logits():
+    import nn
+
+    model = nn.Sequential(nn.Linear(3, 3, bias=False, seed=0))
+    model[0].weight.data[...] = np.eye(3, dtype=np.float32)
+    opt = nn.SGD(model.parameters(), lr=0.1)
+    opt.lr = 0.0  # the weights stay the identity
+    step = nn.compile_step(model, nn.cross_entropy, opt)
+    x, y = np.array([[1e7, 1e7 + 1, 1e7 + 2]], dtype=np.float32), np.array([1])
+    losses = [step(x, y) for _ in range(4)]  # trace, check, then the lowered replays
+    assert next(iter(step.records.values())).program  # the lowered replay ran
+    np.testing.assert_array_equal(model[0].weight.data, np.eye(3))
+    expected = _exact_cross_entropy(x[0], 1)
+    assert all(abs(v - expected) < 1e-6 for v in losses), losses

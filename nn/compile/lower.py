@@ -200,8 +200,8 @@ def run(prog: Program, x: Any, y: Any, optimizer: Optimizer, before_update: Any)
         picked = logits[prog.rows, t]
     except IndexError:
         raise label_error(t, logits.shape) from None
+    np.subtract(picked, m[:, 0], picked)  # log(s) - (picked - m): the small difference first
     np.log(s[:, 0], losses)
-    np.add(losses, m[:, 0], losses)
     np.subtract(losses, picked, losses)
     np.divide(e, s, e)
     total = np.add.reduce(losses)  # losses.sum(), without its Python wrapper
