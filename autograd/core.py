@@ -313,19 +313,30 @@ def grad(
     outputs do not use raises, unless ``allow_unused=True`` (then ``None``)."""
     outs = [outputs] if isinstance(outputs, Node) else list(outputs)
     ins = [inputs] if isinstance(inputs, Node) else list(inputs)
-    if not isinstance(grad_outputs, (list, tuple)):
-        grad_outputs = [grad_outputs] * len(outs)
+    if not ins:
+        raise RuntimeError("grad(): inputs is empty; name the nodes to differentiate by")
+    if grad_outputs is None:
+        grad_outputs = [None] * len(outs)
+    elif not isinstance(grad_outputs, (list, tuple)):
+        grad_outputs = [grad_outputs]
+    if len(grad_outputs) != len(outs):  # PyTorch: "got 2 tensors and 1 gradients"
+        raise RuntimeError(
+            f"grad(): {len(outs)} outputs but {len(grad_outputs)} grad_outputs; pass one upstream "
+            "gradient per output (None for a one-element output), as a list"
+        )
     if bad := [out for out in outs if not out.requires_grad]:
         raise RuntimeError(f"grad(): output {bad[0]!r} does not require grad")
     seeds = [out._seed(g) for out, g in zip(outs, grad_outputs)]
-    order = topological_order(outs)
-    leaves = [p for n in order for p in n._parents if isinstance(p, Node) and p._fn is None]
-    touched = [*order, *outs, *leaves]
-    with grads_put_back(touched):
-        for _ in backward_walk(outs, seeds, retain_graph, create_graph, order):
-            pass
-        reached = set(touched)
-        grads = [x.grad if x in reached else None for x in ins]
+    grads = [None] * len(ins)  # no outputs: no input is used (PyTorch)
+    if outs:
+        order = topological_order(outs)
+        leaves = [p for n in order for p in n._parents if isinstance(p, Node) and p._fn is None]
+        touched = [*order, *outs, *leaves]
+        with grads_put_back(touched):
+            for _ in backward_walk(outs, seeds, retain_graph, create_graph, order):
+                pass
+            reached = set(touched)
+            grads = [x.grad if x in reached else None for x in ins]
     for i, (x, g) in enumerate(zip(ins, grads)):
         if g is None and not allow_unused:
             raise RuntimeError(f"grad(): input {i} ({x!r}) is not used to compute the outputs; "

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import functools
 import numbers
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Union
 
@@ -120,15 +121,23 @@ def _argnums(argnums: Argnums, n_args: int, who: str) -> tuple[int, ...]:
     return picked
 
 
+class _Nesting(threading.local):
+    """How many transforms are evaluating their ``f`` right now, one count per thread (a
+    ``hessian`` in one thread must not make another thread's top-level ``grad`` a graph)."""
+
+    depth = 0
+
+
+_NESTING = _Nesting()
+
+
 class _Call:
     """One evaluation of ``f`` with fresh leaves in place of the differentiated arguments.
 
     ``fresh=False`` (for ``check``) differentiates with respect to the argument nodes themselves,
-    every path counted, which is what perturbing their numbers measures. ``depth`` counts the
-    calls evaluating their ``f`` right now (0 at the top level).
+    every path counted, which is what perturbing their numbers measures. ``_NESTING.depth``
+    counts the calls evaluating their ``f`` right now in this thread (0 at the top level).
     """
-
-    depth = 0
 
     def __init__(
         self,
@@ -141,7 +150,7 @@ class _Call:
     ) -> None:
         picked = _argnums(argnums, len(args), who)
         if create_graph is None:
-            create_graph = _Call.depth > 0 and is_grad_enabled()
+            create_graph = _NESTING.depth > 0 and is_grad_enabled()
         self.create_graph, self.who = create_graph, who
         self.sources: list = []
         self.leaves: list[Node] = []
@@ -155,12 +164,12 @@ class _Call:
         self.template = (
             args[argnums] if isinstance(argnums, int) else tuple(args[k] for k in picked)
         )
-        _Call.depth += 1
+        _NESTING.depth += 1
         try:
             with enable_grad():
                 self.out = f(*call_args)
         finally:
-            _Call.depth -= 1
+            _NESTING.depth -= 1
 
     def gradients(self, out: Any, seed: Any = None) -> list[Node]:
         """d(out)/d(leaf) for every leaf (``seed`` weighs out's elements), zeros where unused."""

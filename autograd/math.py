@@ -66,6 +66,8 @@ class FloatMath:
         except (ZeroDivisionError, OverflowError):  # 0 ** -n, or too large: inf, signed as IEEE
             odd = float(b).is_integer() and int(b) % 2 == 1
             return math.copysign(math.inf, a) if odd else math.inf
+        if a == -math.inf and not float(b).is_integer():  # Python: +-inf or 0; PyTorch, NumPy: nan
+            return math.nan
         return math.nan if type(result) is complex else result
 
     @staticmethod
@@ -139,10 +141,27 @@ class NumpyMath:
     log1p = staticmethod(np.log1p)
     sqrt = staticmethod(np.sqrt)
     div = staticmethod(np.divide)
-    pow = staticmethod(np.power)
     tanh = staticmethod(np.tanh)
     abs = staticmethod(np.abs)
-    sign = staticmethod(np.sign)
+
+    @staticmethod
+    def sign(a: np.ndarray) -> np.ndarray:
+        """-1, 0 or 1; 0 at nan, as ``FloatMath.sign`` and PyTorch's ``abs`` rule take it."""
+        s = np.sign(a)
+        if np.isnan(np.add.reduce(s, None)):  # a sum of signs is finite unless one is nan
+            s = np.where(s == s, s, 0.0)
+        return s
+
+    @staticmethod
+    def pow(a: np.ndarray, b: Any) -> np.ndarray:
+        """``np.power``, but nan for -inf to a power that is not an integer (PyTorch; C gives
+        0 or inf there, and so NumPy does for some exponents)."""
+        out = np.power(a, b)
+        if np.ndim(b) == 0 and float(b).is_integer():  # x**2: nothing to check
+            return out
+        bad = (a == -np.inf) & (b != np.floor(b))
+        return np.where(bad, np.nan, out) if bad.any() else out
+
     sin = staticmethod(np.sin)
     cos = staticmethod(np.cos)
     matmul = staticmethod(np.matmul)

@@ -14,6 +14,8 @@ import operator
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from .core import Function, Node, _Flags
 
 __all__: list[str] = []
@@ -89,9 +91,11 @@ class Pow(Elementwise):
         need_base, need_exponent = needs_input_grad
         da = db = None
         if need_base and isinstance(b, (int, float)):  # a constant exponent: micrograd's x**2
-            da = g * b * F.pow(a, b - 1) if b != 0 else g * 0
-        elif need_base:  # b * a**(b-1), taken as 0 at a == b == 0 (PyTorch; not 0 * inf)
-            da = g * b * F.pow(a, b - 1 + (b == 0) * (a == 0))
+            da = g * b * F.pow(a, b - 1) if b != 0 else F.where(True, 0.0, g)
+        elif need_base:  # b * a**(b-1); 0 where b == 0, selected: a**0 is constant whatever
+            da = g * b * F.pow(a, b - 1 + (b == 0) * (a == 0))  # g or a (inf, nan), as PyTorch
+            if np.any(b == 0):  # (b - 1 + ...: no 0 ** -1 warning at a == b == 0)
+                da = F.where(b == 0, 0.0, da)
         if need_exponent:  # out * log(a), taken as 0 at a == 0 <= b (PyTorch; not 0 * -inf)
             db = g * out * F.log(a + (a == 0) * (b >= 0))
         return da, db
@@ -178,7 +182,9 @@ class Relu(Elementwise):
         return F.relu(a)
 
     def backward(self, F: Any, g: Any, out: Any, a: Any) -> tuple:
-        return (F.where(a > 0, g, 0.0),)  # select, not multiply: inf * 0 would be nan
+        # select, not multiply (inf * 0 would be nan); out != 0 where a > 0 and where a is nan,
+        # which passes g on (PyTorch: threshold_backward on the result)
+        return (F.where(out != 0, g, 0.0),)
 
 
 class Abs(Elementwise):

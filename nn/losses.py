@@ -124,7 +124,7 @@ def _row_nll(row: list, label: int) -> Value:
     """``logsumexp(row) - row[label]`` for one sample's Value logits."""
     top = max(v.data if isinstance(v, Value) else v for v in row)
     exps = [(v - top).exp() for v in row]
-    return sum_of(exps).log() + top - row[label]
+    return sum_of(exps).log() - (row[label] - top)  # the small difference first: precise
 
 
 def l2_penalty(params: Iterable[Node]) -> Node:

@@ -52,7 +52,7 @@ class Linear(Function):
                  needs_input_grad: tuple = (True, True, True)) -> tuple:  # fmt: skip
         need_x, need_w, need_b = (*needs_input_grad, False)[:3]
         if self.relu:  # through the ReLU first, selecting (not multiplying: inf * 0 is nan)
-            g = F.where(out > 0, g, 0.0)
+            g = F.where(out != 0, g, 0.0)  # as Relu's rule: a nan passes g on (PyTorch)
         gx = F.matmul(g, w) if need_x else None  # dL/dx = g @ w
         g2, x2 = g, x
         if x.ndim != 2:  # fold the batch dims into one (a single vector is a batch of one)
@@ -189,7 +189,7 @@ class CrossEntropyLogits(Function):
             picked = logits[self.rows, targets]
         except IndexError:
             raise label_error(targets, shape) from None
-        losses = np.log(s[:, 0]) + m[:, 0] - picked
+        losses = np.log(s[:, 0]) - (picked - m[:, 0])  # the small difference first: precise
         e /= s
         self.probs = e  # softmax(logits), for the backward
         total = losses.sum()

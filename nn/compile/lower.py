@@ -171,9 +171,9 @@ def _plain_sgd(optimizer: Optimizer, rec: Any) -> bool:
 
 
 def _relu_mask(out: Any, keep: Any, g: Any, gm: Any, gb: Any) -> None:
-    """``gm = where(out > 0, g, 0)`` and ``gb`` its sum over the batch, selected as the rule's
+    """``gm = where(out != 0, g, 0)`` and ``gb`` its sum over the batch, selected as the rule's
     ``NumpyMath.where`` selects (by a multiply where :func:`select_by_multiply` allows)."""
-    np.greater(out, 0, out=keep)
+    np.not_equal(out, 0, out=keep)
     if select_by_multiply(g):
         np.multiply(g, keep, out=gm)
     else:
@@ -200,8 +200,8 @@ def run(prog: Program, x: Any, y: Any, optimizer: Optimizer, before_update: Any)
         picked = logits[prog.rows, t]
     except IndexError:
         raise label_error(t, logits.shape) from None
+    np.subtract(picked, m[:, 0], picked)  # log(s) - (picked - m): the small difference first
     np.log(s[:, 0], losses)
-    np.add(losses, m[:, 0], losses)
     np.subtract(losses, picked, losses)
     np.divide(e, s, e)
     total = np.add.reduce(losses)  # losses.sum(), without its Python wrapper
