@@ -19,7 +19,14 @@ from .core import Function, Node, _Flags
 __all__: list[str] = []
 
 
-class Add(Function):
+class Elementwise(Function):
+    """The base of the ops whose Jacobian is diagonal (each output element depends on the same
+    element of each input, broadcasting aside): forward mode runs their rule on a tangent."""
+
+    elementwise = True
+
+
+class Add(Elementwise):
     """a + b"""
 
     name = "+"
@@ -31,7 +38,7 @@ class Add(Function):
         return g, g
 
 
-class Sub(Function):
+class Sub(Elementwise):
     """a - b"""
 
     name = "-"
@@ -43,7 +50,7 @@ class Sub(Function):
         return g, -g
 
 
-class Mul(Function):
+class Mul(Elementwise):
     """a * b"""
 
     name = "*"
@@ -55,7 +62,7 @@ class Mul(Function):
         return g * b, g * a
 
 
-class Div(Function):
+class Div(Elementwise):
     """a / b (IEEE: x / 0 is inf or nan, never an exception)"""
 
     name = "/"
@@ -67,7 +74,7 @@ class Div(Function):
         return F.div(g, b), -F.div(g * out, b)
 
 
-class Pow(Function):
+class Pow(Elementwise):
     """a ** b. Each gradient is computed only when its input needs one (one op per combination,
     in ``_POW``): the exponent's g * out * log(a) would be nan for nothing at a negative base."""
 
@@ -104,7 +111,7 @@ def power(a: Any, b: Any) -> Node:
     return node._apply(_POW[_needs(a), _needs(b)], (a, b))
 
 
-class Neg(Function):
+class Neg(Elementwise):
     """-a"""
 
     name = "neg"
@@ -116,7 +123,7 @@ class Neg(Function):
         return (-g,)
 
 
-class Exp(Function):
+class Exp(Elementwise):
     """exp(a)"""
 
     name = "exp"
@@ -128,7 +135,7 @@ class Exp(Function):
         return (g * out,)
 
 
-class Log(Function):
+class Log(Elementwise):
     """log(a): -inf at 0, nan below (as in PyTorch)"""
 
     name = "log"
@@ -140,7 +147,7 @@ class Log(Function):
         return (F.div(g, a),)
 
 
-class Sqrt(Function):
+class Sqrt(Elementwise):
     """sqrt(a): nan below 0"""
 
     name = "sqrt"
@@ -152,7 +159,7 @@ class Sqrt(Function):
         return (F.div(g * 0.5, out),)
 
 
-class Tanh(Function):
+class Tanh(Elementwise):
     """tanh(a)"""
 
     name = "tanh"
@@ -164,7 +171,7 @@ class Tanh(Function):
         return (g * (1 - out * out),)
 
 
-class Sigmoid(Function):
+class Sigmoid(Elementwise):
     """1 / (1 + exp(-a)), computed without overflow"""
 
     name = "sigmoid"
@@ -176,7 +183,7 @@ class Sigmoid(Function):
         return (g * out * (1 - out),)
 
 
-class Relu(Function):
+class Relu(Elementwise):
     """max(a, 0); the derivative at 0 is taken as 0 (PyTorch's choice)"""
 
     name = "ReLU"
@@ -188,7 +195,7 @@ class Relu(Function):
         return (F.where(a > 0, g, 0.0),)  # select, not multiply: inf * 0 would be nan
 
 
-class Abs(Function):
+class Abs(Elementwise):
     """|a|; the derivative at 0 is taken as 0"""
 
     name = "abs"
@@ -200,7 +207,7 @@ class Abs(Function):
         return (g * F.sign(a),)
 
 
-class Sin(Function):
+class Sin(Elementwise):
     """sin(a)"""
 
     name = "sin"
@@ -212,7 +219,7 @@ class Sin(Function):
         return (g * F.cos(a),)
 
 
-class Cos(Function):
+class Cos(Elementwise):
     """cos(a)"""
 
     name = "cos"
@@ -224,7 +231,7 @@ class Cos(Function):
         return (-(g * F.sin(a)),)
 
 
-class Log1p(Function):
+class Log1p(Elementwise):
     """log(1 + a), accurate for small a: -inf at -1, nan below (as in PyTorch)"""
 
     name = "log1p"
@@ -236,7 +243,7 @@ class Log1p(Function):
         return (F.div(g, 1 + a),)
 
 
-class Erf(Function):
+class Erf(Elementwise):
     """The error function erf(a) = 2/sqrt(pi) * integral of exp(-t**2) from 0 to a"""
 
     name = "erf"
@@ -248,7 +255,7 @@ class Erf(Function):
         return (g * 1.1283791670955126 * F.exp(-(a * a)),)  # 2 / sqrt(pi) * exp(-a**2)
 
 
-class Where(Function):
+class Where(Elementwise):
     """a where ``condition`` holds, else b (``condition`` is constant: a bool or a bool array)."""
 
     name = "where"
