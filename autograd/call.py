@@ -113,13 +113,13 @@ class Call:
             args[argnums] if isinstance(argnums, int) else tuple(args[k] for k in picked)
         )
         seeds = tangents(self.leaves) if tangents is not None else None
-        self.level = forward.Level(create_graph) if seeds is not None else None
+        level = self.level = forward.Level(create_graph) if seeds is not None else None
         Call.depth += 1
         try:
-            with enable_grad(), self.level or contextlib.nullcontext():
+            with enable_grad(), level or contextlib.nullcontext():
                 for leaf, t in zip(self.leaves, seeds or ()):
-                    if t is not None:
-                        self.level.seed(leaf, t)
+                    if t is not None and level is not None:
+                        level.seed(leaf, t)
                 self.out = f(*call_args)
         finally:
             Call.depth -= 1

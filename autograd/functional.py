@@ -316,31 +316,22 @@ def jacfwd(f: Callable, argnums: Argnums = 0, *, create_graph: bool | None = Non
             return f(*call_args)
 
         primals = tuple(args[k] for k in picked)
-        position = [0, 0]  # the leaf, and its element, moved by the next pass
-        first, columns, outs = None, [], []
-        while True:
-            j, e = position
 
-            def seeds(leaves: list, j: int = j, e: int = e) -> list:
-                moving: list = [None] * len(leaves)
-                if j < len(leaves) and e < np.size(leaves[j].data):
-                    moving[j] = _one_hot(leaves[j], e)
-                return moving
+        def moving(j: int, e: int) -> Call:  # one pass, moving element e of leaf j
+            def seeds(leaves: list) -> list:
+                return [_one_hot(x, e) if i == j and e < np.size(x.data) else None
+                        for i, x in enumerate(leaves)]  # fmt: skip
 
-            call = _jvp_call(partial, primals, "jacfwd", create_graph, seeds)
-            if first is None:
-                first, outs = call, outputs_of(call.out, "jacfwd")
-                sizes = [int(np.size(x.data)) for x in call.leaves]
-                columns = [[] for _ in sizes]
-            if j < len(sizes) and e < sizes[j]:
+            return _jvp_call(partial, primals, "jacfwd", create_graph, seeds)
+
+        first = moving(0, 0)
+        outs = outputs_of(first.out, "jacfwd")
+        columns: list[list] = [[] for _ in first.leaves]
+        for j, x in enumerate(first.leaves):
+            for e in range(int(np.size(x.data))):
+                call = first if j == e == 0 else moving(j, e)
                 columns[j].append([_tangent_out(call, o) for o in flatten(call.out)])
-            call.finish(None)
-            j, e = j, e + 1
-            while j < len(sizes) and e >= sizes[j]:
-                j, e = j + 1, 0
-            if j >= len(sizes):
-                break
-            position = [j, e]
+                call.finish(None)
         template = primals[0] if isinstance(argnums, int) else primals
         per_output = [
             unflatten(template, (_from_columns([c[i] for c in columns[j]], o, x)
