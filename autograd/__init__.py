@@ -6,9 +6,9 @@ namespaces rules use), ``ops.py`` (the elementwise ops of both engines), ``value
 (``Value``, ``sum_of``, ``dot``), then the engine's tools: ``functional.py`` (function
 transforms, on ``call.py``: one evaluation of ``f``, ``pytree.py``: argument structures, and
 ``forward.py``: forward mode) and ``check.py`` (gradient checking). Two wings stand on the
-engine, which imports neither: ``tensor/`` (``Tensor``, its functions and its ops) and ``viz/`` (the teaching layer:
-``draw_dot``, ``backward_steps``, the stepper). ``autograd.grad`` is
-PyTorch's (``grad(outputs, inputs)``); the transforms (``functional.grad(f)``, ...) stay in
+engine, which imports neither: ``tensor/`` (``Tensor``, its functions and its ops) and ``viz/``
+(the teaching layer: ``draw_dot``, ``backward_steps``, the stepper, ``formula``).
+``autograd.grad`` is PyTorch's (``grad(outputs, inputs)``); the transforms (``functional.grad(f)``, ...) stay in
 ``autograd.functional``, with ``jacobian``, ``hessian``, ``hvp`` and ``value_and_grad`` also here,
 and so are ``vjp``, ``jvp``, ``jacrev``, ``jacfwd`` and ``formula`` (``viz/formula.py``).
 """
