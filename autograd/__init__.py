@@ -8,9 +8,9 @@ transforms, on ``call.py``: one evaluation of ``f``, ``pytree.py``: argument str
 ``forward.py``: forward mode) and ``check.py`` (gradient checking). Two wings stand on the
 engine, which imports neither: ``tensor/`` (``Tensor``, its functions and its ops) and ``viz/``
 (the teaching layer: ``draw_dot``, ``backward_steps``, the stepper, ``formula``).
-``autograd.grad`` is PyTorch's (``grad(outputs, inputs)``); the transforms (``functional.grad(f)``, ...) stay in
-``autograd.functional``, with ``jacobian``, ``hessian``, ``hvp`` and ``value_and_grad`` also here,
-and so are ``vjp``, ``jvp``, ``jacrev``, ``jacfwd`` and ``formula`` (``viz/formula.py``).
+``autograd.grad`` is PyTorch's (``grad(outputs, inputs)``); the transforms
+(``functional.grad(f)``, ...) stay in ``autograd.functional``, with ``jacobian``, ``hessian``,
+``hvp``, ``value_and_grad``, ``vjp``, ``jvp``, ``jacrev`` and ``jacfwd`` also here.
 """
 
 import sys
