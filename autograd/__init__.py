@@ -4,11 +4,13 @@ The tree, read from the engine up: ``core.py`` (the node protocol, ``Function``,
 anomaly modes, the walk and the chain rule, ``backward``, ``grad``), ``math.py`` (the math
 namespaces rules use), ``ops.py`` (the elementwise ops of both engines), ``value.py``
 (``Value``, ``sum_of``, ``dot``), then the engine's tools: ``functional.py`` (function
-transforms) and ``check.py`` (gradient checking). Two wings stand on the engine, which imports
-neither: ``tensor/`` (``Tensor``, its functions and its ops) and ``viz/`` (the teaching layer:
-``draw_dot``, ``backward_steps``, the stepper). ``autograd.grad`` is
-PyTorch's (``grad(outputs, inputs)``); the transforms (``functional.grad(f)``, ...) stay in
-``autograd.functional``, with ``jacobian``, ``hessian``, ``hvp`` and ``value_and_grad`` also here.
+transforms, on ``call.py``: one evaluation of ``f``, ``pytree.py``: argument structures, and
+``forward.py``: forward mode) and ``check.py`` (gradient checking). Two wings stand on the
+engine, which imports neither: ``tensor/`` (``Tensor``, its functions and its ops) and ``viz/``
+(the teaching layer: ``draw_dot``, ``backward_steps``, the stepper, ``formula``).
+``autograd.grad`` is PyTorch's (``grad(outputs, inputs)``); the transforms
+(``functional.grad(f)``, ...) stay in ``autograd.functional``, with ``jacobian``, ``hessian``,
+``hvp``, ``value_and_grad``, ``vjp``, ``jvp``, ``jacrev`` and ``jacfwd`` also here.
 """
 
 import sys
@@ -16,7 +18,7 @@ import sys
 from . import check, core, functional, tensor, value, viz
 from .check import *  # noqa: F403
 from .core import *  # noqa: F403
-from .functional import hessian, hvp, jacobian, value_and_grad
+from .functional import hessian, hvp, jacfwd, jacobian, jacrev, jvp, value_and_grad, vjp
 from .tensor import *  # noqa: F403
 from .value import *  # noqa: F403
 from .viz import *  # noqa: F403
@@ -30,8 +32,12 @@ __all__ = [
     "functional",
     "hessian",
     "hvp",
+    "jacfwd",
     "jacobian",
+    "jacrev",
+    "jvp",
     "value_and_grad",
+    "vjp",
 ]
 
 # The modules' names before the tree was arranged by concern, kept importable so that objects

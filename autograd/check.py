@@ -14,8 +14,10 @@ from typing import Any
 
 import numpy as np
 
+from .call import Call, as_node
 from .core import Node, enable_grad, grad, no_grad
-from .functional import _as_node, _Call, _flatten, _jacobian_blocks, _shape
+from .functional import _jacobian_blocks
+from .pytree import flatten, shape_of
 
 __all__ = [
     "GradcheckError",
@@ -125,8 +127,8 @@ def analytic_jacobian(f: Callable, inputs: Node | Sequence[Node]) -> list:
     when :func:`numerical_jacobian` perturbs the input).
     """
     xs, _ = _as_list(inputs)
-    call = _Call(f, tuple(xs), range(len(xs)), False, "analytic_jacobian", fresh=False)
-    n_outs = [math.prod(_shape(out)) for out in _flatten(call.out, [])]
+    call = Call(f, tuple(xs), range(len(xs)), False, "analytic_jacobian", fresh=False)
+    n_outs = [math.prod(shape_of(out)) for out in flatten(call.out, [])]
     blocks = _jacobian_blocks(call)
     matrices = []
     for j, x in enumerate(xs):
@@ -218,16 +220,16 @@ def gradgradcheck(
     xs = _checked_inputs(inputs)
     n = len(xs)
     with enable_grad():
-        outs = _flatten(f(*xs), [])
+        outs = flatten(f(*xs), [])
     vs = _grad_outputs(outs, grad_outputs)
     layout = [(i, k) for i, x in enumerate(xs) for k in range(np.size(x.data))]
 
     def first_derivatives(*args: Node) -> list[Node]:
         with enable_grad():
-            fresh = _flatten(f(*args[:n]), [])
+            fresh = flatten(f(*args[:n]), [])
         live = [(o, v) for o, v in zip(fresh, args[n:]) if isinstance(o, Node) and o.requires_grad]
         if not live:
-            return [_as_node(x, None) for x in args[:n]]
+            return [as_node(x, None) for x in args[:n]]
         gs = grad(
             [o for o, _ in live],
             list(args[:n]),
@@ -235,7 +237,7 @@ def gradgradcheck(
             create_graph=True,
             allow_unused=True,
         )
-        return [_as_node(x, g) for x, g in zip(args[:n], gs)]
+        return [as_node(x, g) for x, g in zip(args[:n], gs)]
 
     def output_name(r: int) -> str:
         i, k = layout[r]
@@ -254,7 +256,7 @@ def _grad_outputs(outs: list, given: Any) -> list[Node]:
     if given is None:
         rng = np.random.default_rng(0)
         given = [rng.standard_normal(np.shape(o.data)) for o in outs]
-    given = _flatten(given, [])
+    given = flatten(given, [])
     if len(given) != len(outs):
         raise ValueError(f"gradgradcheck: {len(given)} grad_outputs for {len(outs)} outputs")
     vs = []

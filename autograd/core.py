@@ -11,6 +11,9 @@ five hooks; nothing here knows which kind it works on:
 - ``_seed(grad)``: where a backward pass starts (``grad=None``: d(root)/d(root))
 - ``_accumulate(parents, grads, g)``: add each input's gradient into its ``.grad``
 
+A node hook (:func:`set_node_hook`) sees every node an op makes that requires grad, right after
+it is made: how forward mode (``forward.py``) carries tangents beside the values.
+
 A rule (``Function.backward``) gets ``F``, the upstream gradient ``g``, the op's output and its
 inputs, and returns one gradient per input. A first-order pass runs it on raw data (no nodes are
 made); ``create_graph=True`` on the nodes with ``NodeMath``, so the gradient is a graph too.
@@ -20,7 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -42,12 +45,13 @@ class AnomalyError(RuntimeError):
 # ------------------------------------------------------------------------------ the modes
 class _ThreadFlags(threading.local):
     """Grad mode and anomaly mode, one set per thread (as in PyTorch)."""
-    grad_enabled, anomaly, plain = True, False, True  # plain: grad on and anomaly off
+    grad_enabled, anomaly, plain = True, False, True  # plain: grad on, anomaly off, no hook
+    node_hook: Any = None
 
 
 def _set_flags(grad_enabled: bool, anomaly: bool) -> None:
     _Flags.grad_enabled, _Flags.anomaly = grad_enabled, anomaly
-    _Flags.plain = grad_enabled and not anomaly
+    _Flags.plain = grad_enabled and not anomaly and _Flags.node_hook is None
 
 
 _Flags = _ThreadFlags()
@@ -95,6 +99,15 @@ class detect_anomaly:  # noqa: N801 - named like torch.autograd.detect_anomaly
         _set_flags(_Flags.grad_enabled, self.saved)
 
 
+def set_node_hook(hook: Callable[[Node], None] | None) -> Callable[[Node], None] | None:
+    """Call ``hook(node)`` (in this thread) for every node an op makes that requires grad, right
+    after it is made (its ``_fn`` and ``_parents`` set); ``None`` removes it. Returns the hook
+    it replaces. Forward mode's tangents are computed so; no other code needs it."""
+    old, _Flags.node_hook = _Flags.node_hook, hook
+    _set_flags(_Flags.grad_enabled, _Flags.anomaly)
+    return old
+
+
 def _short(x: Any) -> str:
     text = repr(x.data if isinstance(x, Node) else x)
     return text if len(text) <= 80 else text[:77] + "..."
@@ -110,7 +123,9 @@ def _check_finite(x: Any, before: str, after: str) -> None:
 class Function:
     """An op: a ``name`` for display, ``forward(F, *data)`` on raw data and the rule
     ``backward(F, g, out, *inputs)`` (one gradient per input, written with ``F`` and plain
-    operators). Parameters (an axis, a mask) are attributes of the instance; it holds no node."""
+    operators). Parameters (an axis, a mask) are attributes of the instance; it holds no node.
+    ``elementwise = True`` says each output element depends only on the same element of each
+    input (broadcasting aside): forward mode then runs the rule on a tangent (``forward.py``)."""
 
     name = "?"
     # True for an op whose output element i depends only on element i of each input (after
@@ -196,6 +211,8 @@ class Node:
         if _Flags.anomaly:
             shown = ", ".join(map(_short, parents))
             _check_finite(data, f"op {fn.name!r} produced ", f" from inputs {shown}")
+        if track and _Flags.node_hook is not None and fn is not None:
+            _Flags.node_hook(node)
         return node
 
     @property

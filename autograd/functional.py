@@ -1,13 +1,18 @@
-"""Function transforms: ``grad``, ``value_and_grad``, ``jacobian``, ``hessian``, ``hvp``.
+"""Function transforms: ``grad``, ``value_and_grad``, ``vjp``, ``jvp``, ``jacobian`` (``jacrev``),
+``jacfwd``, ``hessian``, ``hvp``.
 
 JAX's way of asking for derivatives (``grad(f)`` is a new function), on both engines. Nothing here
-knows a derivative rule or walks a graph: every transform evaluates ``f`` and asks
+knows a derivative rule or walks a graph: the reverse-mode transforms evaluate ``f`` and ask
 :func:`autograd.grad` (the one walk in ``core.py``) for the gradients, so higher orders come from
-the same rules run with ``create_graph=True``.
+the same rules run with ``create_graph=True``; ``jvp`` and ``jacfwd`` evaluate ``f`` once per
+direction in forward mode (``forward.py``: tangents computed beside the values, from the same
+rules). Reverse mode costs one backward pass per output element, forward mode one pass per input
+element: ``jacrev`` for few outputs (a loss), ``jacfwd`` for few inputs.
 
 A differentiated argument may be a ``Value``, a ``Tensor``, a Python number (becomes a ``Value``),
-a NumPy array (becomes a ``Tensor``) or a nested list / tuple of these; the gradient has the same
-structure. ``argnums`` picks the argument (an int) or several (a tuple: the result is a tuple).
+a NumPy array (becomes a ``Tensor``) or a nested list / tuple / dict of these (``pytree.py``); the
+gradient has the same structure. ``argnums`` picks the argument (an int) or several (a tuple: the
+result is a tuple).
 
 Each transform runs ``f`` on *fresh leaves* holding the arguments' numbers, so a gradient counts
 only the paths through that argument (no "perturbation confusion": in
@@ -29,190 +34,29 @@ keyword-only. ``autograd.grad`` stays PyTorch's gradient of existing nodes.
 
 from __future__ import annotations
 
-import functools
 import numbers
-import threading
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 
 from . import core
-from .core import Function, Node, enable_grad, is_grad_enabled
+from .call import (
+    Argnums,
+    Call,
+    as_node,
+    check_argnums,
+    constant,
+    named,
+    outputs_of,
+    scalar_output,
+)
+from .core import Node
+from .pytree import flatten, matching, shape_of, unflatten
 from .tensor.tensor import Tensor, stack
 from .value import Value
 
-__all__ = ["grad", "hessian", "hvp", "jacobian", "value_and_grad"]
-
-Argnums = Union[int, Sequence[int]]
-
-
-class Identity(Function):
-    """The link from a transform's fresh leaf to the argument it copied: d(out)/d(x) = 1."""
-
-    name = "id"
-
-    def backward(self, F: Any, g: Any, out: Any, x: Any) -> tuple:
-        return (g,)
-
-
-_IDENTITY = Identity()
-
-
-# ------------------------------------------------------------------- argument structures
-def _flatten(tree: Any, into: list) -> list:
-    """The non-list items of a nested list/tuple structure, in order."""
-    if type(tree) in (list, tuple):
-        for item in tree:
-            _flatten(item, into)
-    else:
-        into.append(tree)
-    return into
-
-
-def _unflatten(template: Any, items: Iterator) -> Any:
-    """``template``'s list/tuple structure, filled with ``items`` in order."""
-    if type(template) in (list, tuple):
-        return type(template)(_unflatten(t, items) for t in template)
-    return next(items)
-
-
-def _shape(x: Any) -> tuple:
-    return np.shape(x.data if isinstance(x, Node) else x)
-
-
-def _leaf(arg: Any, what: str) -> Node:
-    """A fresh leaf that requires grad, holding ``arg``'s numbers (int arrays as float64)."""
-    if isinstance(arg, Node):
-        kind, data, label = type(arg), arg.data, arg.label
-    elif isinstance(arg, numbers.Real):
-        kind, data, label = Value, arg, ""
-    elif isinstance(arg, np.ndarray) and arg.dtype.kind in "biuf":
-        kind, data, label = Tensor, arg, ""
-    else:
-        raise TypeError(
-            f"{what} must be a Value, a Tensor, a real number or a numeric NumPy array "
-            f"(or a list/tuple of them), got {type(arg).__name__}: {arg!r:.60}"
-        )
-    if isinstance(data, np.ndarray) and data.dtype.kind in "biu":
-        data = data.astype(np.float64)
-    leaf = kind(data, requires_grad=True)
-    leaf.label = label
-    return leaf
-
-
-def _as_node(x: Node, g: Any) -> Node:
-    """A gradient ``g`` of ``x`` as a constant node of its kind (``None``, unused: zeros)."""
-    if g is None:
-        g = np.zeros_like(x.data) if isinstance(x.data, np.ndarray) else 0.0
-    return g if isinstance(g, Node) else type(x)(g, requires_grad=False)
-
-
-def _argnums(argnums: Argnums, n_args: int, who: str) -> tuple[int, ...]:
-    picked = (argnums,) if isinstance(argnums, int) else tuple(argnums)
-    if not picked:
-        raise ValueError(f"{who}: argnums is empty; name at least one argument to differentiate")
-    for k in picked:
-        if not isinstance(k, int) or not 0 <= k < n_args:
-            raise ValueError(
-                f"{who}: argnums={argnums!r} but the function was called with {n_args} "
-                "positional argument(s)"
-            )
-    return picked
-
-
-class _Nesting(threading.local):
-    """How many transforms are evaluating their ``f`` right now, one count per thread (a
-    ``hessian`` in one thread must not make another thread's top-level ``grad`` a graph)."""
-
-    depth = 0
-
-
-_NESTING = _Nesting()
-
-
-class _Call:
-    """One evaluation of ``f`` with fresh leaves in place of the differentiated arguments.
-
-    ``fresh=False`` (for ``check``) differentiates with respect to the argument nodes themselves,
-    every path counted, which is what perturbing their numbers measures. ``_NESTING.depth``
-    counts the calls evaluating their ``f`` right now in this thread (0 at the top level).
-    """
-
-    def __init__(
-        self,
-        f: Callable,
-        args: tuple,
-        argnums: Argnums,
-        create_graph: bool | None,
-        who: str,
-        fresh: bool = True,
-    ) -> None:
-        picked = _argnums(argnums, len(args), who)
-        if create_graph is None:
-            create_graph = _NESTING.depth > 0 and is_grad_enabled()
-        self.create_graph, self.who = create_graph, who
-        self.sources: list = []
-        self.leaves: list[Node] = []
-        call_args = list(args)
-        for k in picked:
-            sources = _flatten(args[k], [])
-            leaves = [_leaf(a, f"{who}: argument {k}") for a in sources] if fresh else sources
-            call_args[k] = _unflatten(args[k], iter(leaves))
-            self.sources += sources
-            self.leaves += leaves
-        self.template = (
-            args[argnums] if isinstance(argnums, int) else tuple(args[k] for k in picked)
-        )
-        _NESTING.depth += 1
-        try:
-            with enable_grad():
-                self.out = f(*call_args)
-        finally:
-            _NESTING.depth -= 1
-
-    def gradients(self, out: Any, seed: Any = None) -> list[Node]:
-        """d(out)/d(leaf) for every leaf (``seed`` weighs out's elements), zeros where unused."""
-        gs = [None] * len(self.leaves)
-        if isinstance(out, Node) and out.requires_grad:
-            gs = core.grad(
-                out,
-                self.leaves,
-                grad_outputs=seed,
-                create_graph=self.create_graph,
-                retain_graph=True,
-                allow_unused=True,
-            )
-        return [_as_node(x, g) for x, g in zip(self.leaves, gs)]
-
-    def finish(self, result: Any) -> Any:
-        """Link each fresh leaf to the argument it copied when the result is differentiable (so
-        an enclosing graph reaches the argument through it); return ``result``."""
-        if self.create_graph:
-            for leaf, source in zip(self.leaves, self.sources):
-                if leaf is not source and isinstance(source, Node) and source.requires_grad:
-                    leaf._fn = _IDENTITY
-                    leaf._parents = (source,)
-        return result
-
-
-def _scalar_output(out: Any, who: str) -> None:
-    if isinstance(out, Node) and np.size(out.data) != 1:
-        raise ValueError(
-            f"{who} needs f to return a scalar, got a {type(out).__name__} of shape "
-            f"{_shape(out)}; use jacobian(f) for vector outputs"
-        )
-    if not isinstance(out, (Node, numbers.Real)):
-        raise TypeError(
-            f"{who} needs f to return a scalar Value or one-element Tensor, "
-            f"got {type(out).__name__}: {out!r:.60}"
-        )
-
-
-def _named(transform: Callable, f: Callable, name: str) -> Callable:
-    functools.update_wrapper(transform, f, assigned=("__module__", "__qualname__", "__doc__"))
-    transform.__name__ = f"{name}({getattr(f, '__name__', 'f')})"
-    return transform
+__all__ = ["grad", "hessian", "hvp", "jacfwd", "jacobian", "jacrev", "jvp", "value_and_grad", "vjp"]
 
 
 # ------------------------------------------------------------------------------ transforms
@@ -226,15 +70,15 @@ def value_and_grad(
     """
 
     def value_and_grad_f(*args: Any) -> tuple:
-        call = _Call(f, args, argnums, create_graph, "value_and_grad")
+        call = Call(f, args, argnums, create_graph, "value_and_grad")
         out = call.out
-        _scalar_output(out, "value_and_grad")
+        scalar_output(out, "value_and_grad")
         grads = call.gradients(out)
-        if isinstance(out, Node) and not call.create_graph:
-            out = type(out)(out.data, requires_grad=False)
-        return out, call.finish(_unflatten(call.template, iter(grads)))
+        if not call.create_graph:
+            out = constant(out)
+        return out, call.finish(unflatten(call.template, iter(grads)))
 
-    return _named(value_and_grad_f, f, "value_and_grad")
+    return named(value_and_grad_f, f, "value_and_grad")
 
 
 def grad(f: Callable, argnums: Argnums = 0, *, create_graph: bool | None = None) -> Callable:
@@ -245,7 +89,7 @@ def grad(f: Callable, argnums: Argnums = 0, *, create_graph: bool | None = None)
     ``torch.autograd.grad`` over existing nodes; this one is ``autograd.functional.grad``.)
     """
     both = value_and_grad(f, argnums, create_graph=create_graph)
-    return _named(lambda *args: both(*args)[1], f, "grad")
+    return named(lambda *args: both(*args)[1], f, "grad")
 
 
 def _one_hot_seeds(out: Any) -> Iterator[Any]:
@@ -260,12 +104,12 @@ def _one_hot_seeds(out: Any) -> Iterator[Any]:
         yield seed
 
 
-def _jacobian_blocks(call: _Call) -> list[list[Node]]:
+def _jacobian_blocks(call: Call) -> list[list[Node]]:
     """``J[i][j]``, the Jacobian of output ``i`` of ``call.out`` (flattened) with respect to leaf
     ``j``: a node of shape ``out_i.shape + leaf_j.shape``. One backward pass per output element
     (reverse mode); shared with ``check.analytic_jacobian``."""
     blocks = []
-    for out in _flatten(call.out, []):
+    for out in flatten(call.out):
         if not isinstance(out, (Node, numbers.Real)):
             raise TypeError(
                 f"{call.who} needs f to return nodes or numbers (or a list/tuple of them), "
@@ -278,9 +122,9 @@ def _jacobian_blocks(call: _Call) -> list[list[Node]]:
 
 def _stack(column: list[Node], out: Any, x: Node) -> Node:
     """d out.flat[k] / d x for each k (``column``) as one node of shape ``out.shape + x.shape``."""
-    if _shape(out) == ():
+    if shape_of(out) == ():
         return column[0]
-    shape = _shape(out) + _shape(x)  # out is a Tensor here
+    shape = shape_of(out) + shape_of(x)  # out is a Tensor here
     if not column or not isinstance(x, Tensor):  # no elements, or x a Value (no path to out)
         dtype = x.data.dtype if isinstance(x, Tensor) else np.float64
         return Tensor(np.zeros(shape, dtype=dtype), requires_grad=False)
@@ -302,11 +146,11 @@ def jacobian(
     """
 
     def jacobian_f(*args: Any) -> Any:
-        call = _Call(f, args, argnums, create_graph, "jacobian")
-        per_output = [_unflatten(call.template, iter(row)) for row in _jacobian_blocks(call)]
-        return call.finish(_unflatten(call.out, iter(per_output)))
+        call = Call(f, args, argnums, create_graph, "jacobian")
+        per_output = [unflatten(call.template, iter(row)) for row in _jacobian_blocks(call)]
+        return call.finish(unflatten(call.out, iter(per_output)))
 
-    transform = _named(jacobian_f, f, "jacobian")
+    transform = named(jacobian_f, f, "jacobian")
     return transform(*args) if args else transform
 
 
@@ -321,7 +165,7 @@ def hessian(
 
     Like :func:`jacobian`, ``hessian(f)`` is a function and ``hessian(f, *args)`` its value.
     """
-    transform = _named(
+    transform = named(
         jacobian(grad(f, argnums), argnums=argnums, create_graph=create_graph), f, "hessian"
     )
     return transform(*args) if args else transform
@@ -334,19 +178,166 @@ def hvp(f: Callable, x: Any, v: Any, *, create_graph: bool | None = None) -> Any
     passes whatever the size of ``x``. ``v`` has ``x``'s structure and shapes; the result too.
     (Unlike ``torch.autograd.functional.hvp`` only the product is returned, not ``f(x)``.)
     """
-    xs, vs = _flatten(x, []), _flatten(v, [])
-    if len(xs) != len(vs) or any(_shape(a) != _shape(b) for a, b in zip(xs, vs)):
+    xs, vs = flatten(x), flatten(v)
+    if len(xs) != len(vs) or any(shape_of(a) != shape_of(b) for a, b in zip(xs, vs)):
         raise ValueError(
             f"hvp: v must have x's structure and shapes; x has shapes "
-            f"{[_shape(a) for a in xs]}, v has {[_shape(b) for b in vs]}"
+            f"{[shape_of(a) for a in xs]}, v has {[shape_of(b) for b in vs]}"
         )
     gradient = grad(f)
 
     def directional(y: Any) -> Any:
         total: Any = 0.0
-        for g, direction in zip(_flatten(gradient(y), []), vs):
+        for g, direction in zip(flatten(gradient(y)), vs):
             product = g * direction
             total = total + (product.sum() if isinstance(product.data, np.ndarray) else product)
         return total
 
     return grad(directional, create_graph=create_graph)(x)
+
+
+# --------------------------------------------------------------- vjp, jvp, jacrev, jacfwd
+def vjp(f: Callable, *primals: Any, create_graph: bool | None = None) -> tuple[Any, Callable]:
+    """``(f(*primals), vjp_fn)``: ``vjp_fn(cotangent)`` is the vector-Jacobian product
+    cotangent^T J for each primal (JAX's ``jax.vjp``, ``torch.func.vjp``).
+
+    ``cotangent`` has the structure of ``f``'s output, each leaf that output's shape and dtype;
+    ``vjp_fn`` returns a tuple with one entry per primal (each with its primal's structure). One
+    backward pass a call, and the Jacobian is never built; ``vjp_fn`` may be called many times.
+    """
+    if not primals:
+        raise TypeError("vjp(f, *primals) needs at least one primal to differentiate at")
+    call = Call(f, primals, tuple(range(len(primals))), create_graph, "vjp")
+    outs = outputs_of(call.out, "vjp")
+    like = unflatten(call.out, (o if isinstance(o, Node) else Value(o) for o in outs))
+
+    def vjp_fn(cotangent: Any) -> tuple:
+        seeds = matching("vjp_fn", "cotangent", cotangent, "the output", like)
+        live = [(o, s) for o, s in zip(outs, seeds) if isinstance(o, Node) and o.requires_grad]
+        grads: Sequence[Any] = [None] * len(call.leaves)
+        if live:
+            with call.unlinked():
+                roots, seeds = [o for o, _ in live], [s for _, s in live]
+                grads = core.grad(roots, call.leaves, seeds, call.create_graph,
+                                  retain_graph=True, allow_unused=True)  # fmt: skip
+        gs = [as_node(x, g) for x, g in zip(call.leaves, grads)]
+        return tuple(unflatten(call.template, iter(gs)))
+
+    out = call.out if call.create_graph else unflatten(call.out, map(constant, outs))
+    return call.finish((out, named(vjp_fn, f, "vjp_fn")))
+
+
+def jacrev(f: Callable, argnums: Argnums = 0, *, create_graph: bool | None = None) -> Callable:
+    """The Jacobian of ``f`` in reverse mode, as a function (JAX's ``jacrev``): one backward
+    pass per output element. It is :func:`jacobian`'s transform form; see it for the layout."""
+    return named(jacobian(f, argnums=argnums, create_graph=create_graph), f, "jacrev")
+
+
+def _jvp_call(f: Callable, primals: tuple, who: str, create_graph: bool | None,
+              tangents: Callable[[list], list]) -> Call:  # fmt: skip
+    if not primals:
+        raise ValueError(f"{who}: no primals; pass f's arguments as a tuple, e.g. (x,)")
+    return Call(f, primals, tuple(range(len(primals))), create_graph, who, tangents=tangents)
+
+
+def _tangent_out(call: Call, o: Any) -> Any:
+    """The tangent of the output leaf ``o`` as a node (zeros where it does not move)."""
+    if not isinstance(o, Node):
+        return 0.0
+    return as_node(o, call.level.tangent(o) if call.level is not None else None)
+
+
+def jvp(
+    f: Callable, primals: Sequence[Any], tangents: Sequence[Any], *,
+    create_graph: bool | None = None,
+) -> tuple[Any, Any]:  # fmt: skip
+    """``(f(*primals), J . tangents)``: the Jacobian-vector product in forward mode (JAX's
+    ``jax.jvp``, ``torch.func.jvp``).
+
+    ``primals`` is a tuple (or list) of ``f``'s arguments, ``tangents`` one tangent per primal,
+    each with its primal's structure, shapes and dtypes. One evaluation of ``f``, each op's
+    tangent computed right after its value (``forward.py``), and the Jacobian is never built;
+    the tangent out has the structure of ``f``'s output. See the module docstring for
+    ``create_graph``.
+    """
+    for name, given in (("primals", primals), ("tangents", tangents)):
+        if type(given) not in (tuple, list):
+            raise TypeError(f"jvp: {name} must be a tuple or list (one entry per argument of f: "
+                            f"jvp(f, (x,), (t,))), got {type(given).__name__}")  # fmt: skip
+    primals, tangents = tuple(primals), tuple(tangents)
+
+    def seeds(leaves: list) -> list:
+        like = unflatten(primals, iter(leaves))
+        return matching("jvp", "tangents", tangents, "primals", like)
+
+    call = _jvp_call(f, primals, "jvp", create_graph, seeds)
+    outs = outputs_of(call.out, "jvp")
+    values = outs if call.create_graph else [constant(o) for o in outs]
+    moved = [_tangent_out(call, o) for o in outs]
+    return call.finish((unflatten(call.out, iter(values)), unflatten(call.out, iter(moved))))
+
+
+def _one_hot(x: Node, k: int) -> Any:
+    """The tangent moving element ``k`` of ``x`` alone."""
+    if isinstance(x.data, float):
+        return 1.0
+    t = np.zeros(x.data.shape, dtype=x.data.dtype)
+    t.flat[k] = 1
+    return t
+
+
+def _from_columns(column: list, out: Any, x: Node) -> Node:
+    """d out / d x (shape ``out.shape + x.shape``) from the tangents of ``out`` along each
+    element of ``x`` in turn (``column``)."""
+    if not isinstance(out, Node) and shape_of(x) == ():
+        return as_node(x, None)
+    if shape_of(x) == ():
+        return column[0]
+    shape = shape_of(out) + shape_of(x)
+    if column and isinstance(column[0], Tensor):
+        return stack(column, axis=-1).reshape(shape)
+    return Tensor(np.zeros(shape, dtype=getattr(x.data, "dtype", np.float64)))  # no path
+
+
+def jacfwd(f: Callable, argnums: Argnums = 0, *, create_graph: bool | None = None) -> Callable:
+    """The Jacobian of ``f`` in forward mode, as a function (JAX's ``jacfwd``): one :func:`jvp`
+    per element of the differentiated arguments, the columns of the Jacobian. Same layout as
+    :func:`jacobian` (an output of shape ``S`` and an argument of shape ``T`` give ``S + T``);
+    the same numbers as :func:`jacrev`, at a cost that grows with the inputs, not the outputs.
+    """
+
+    def jacfwd_f(*args: Any) -> Any:
+        picked = check_argnums(argnums, len(args), "jacfwd")
+
+        def partial(*xs: Any) -> Any:
+            call_args = list(args)
+            for k, x in zip(picked, xs):
+                call_args[k] = x
+            return f(*call_args)
+
+        primals = tuple(args[k] for k in picked)
+
+        def moving(j: int, e: int) -> Call:  # one pass, moving element e of leaf j
+            def seeds(leaves: list) -> list:
+                return [_one_hot(x, e) if i == j and e < np.size(x.data) else None
+                        for i, x in enumerate(leaves)]  # fmt: skip
+
+            return _jvp_call(partial, primals, "jacfwd", create_graph, seeds)
+
+        first = moving(0, 0)
+        outs = outputs_of(first.out, "jacfwd")
+        columns: list[list] = [[] for _ in first.leaves]
+        for j, x in enumerate(first.leaves):
+            for e in range(int(np.size(x.data))):
+                call = first if j == e == 0 else moving(j, e)
+                columns[j].append([_tangent_out(call, o) for o in flatten(call.out)])
+                call.finish(None)
+        template = primals[0] if isinstance(argnums, int) else primals
+        per_output = [
+            unflatten(template, (_from_columns([c[i] for c in columns[j]], o, x)
+                                 for j, x in enumerate(first.leaves)))  # fmt: skip
+            for i, o in enumerate(outs)
+        ]
+        return first.finish(unflatten(first.out, iter(per_output)))
+
+    return named(jacfwd_f, f, "jacfwd")

@@ -22,8 +22,9 @@ __all__: list[str] = []
 
 
 class Elementwise(Function):
-    """The base of the ops here: each output element depends on the same element of each input
-    (drawings show their local derivatives on the edges)."""
+    """The base of the ops whose Jacobian is diagonal (each output element depends on the same
+    element of each input, broadcasting aside): drawings show their local derivatives on the
+    edges, and forward mode runs their rule on a tangent."""
 
     elementwise = True
 

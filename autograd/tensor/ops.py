@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from ..core import Function
+from ..ops import Elementwise
 from .args import kept_shape
 
 __all__: list[str] = []
@@ -165,7 +166,7 @@ class Var(Reduction):
 
 
 # ----------------------------------------------------------- elementwise, with parameters
-class Maximum(Function):
+class Maximum(Elementwise):
     """The larger of a and b, elementwise; at ties each side gets half the gradient (PyTorch)."""
 
     name = "maximum"
@@ -195,7 +196,7 @@ class Minimum(Maximum):
 MAXIMUM, MINIMUM = Maximum(), Minimum()
 
 
-class Clip(Function):
+class Clip(Elementwise):
     """a limited to [low, high] (either may be None); the gradient flows where low <= a <= high."""
 
     def __init__(self, low: float | None, high: float | None) -> None:
@@ -222,7 +223,7 @@ class Clip(Function):
         return (F.where(inside, g, 0.0),)  # select, not multiply: inf * 0 would be nan
 
 
-class Cast(Function):
+class Cast(Elementwise):
     """a converted to another float dtype; the gradient is converted back."""
 
     def __init__(self, dtype: np.dtype) -> None:
