@@ -22,7 +22,7 @@ import contextlib
 import threading
 from collections import deque
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -58,7 +58,8 @@ class _GradMode(contextlib.ContextDecorator):
     """Context manager and decorator that sets grad mode, restoring the old mode on exit."""
 
     def __init__(self, enabled: bool) -> None:
-        self.enabled, self.saved = enabled, []
+        self.enabled = enabled
+        self.saved: list[bool] = []
 
     def __enter__(self) -> None:
         self.saved.append(_Flags.grad_enabled)
@@ -115,12 +116,14 @@ class Function:
 
     name = "?"
 
-    def forward(self, F: Any, *data: Any) -> Any:
-        """The op's result, from the raw data of its inputs."""
+    def forward(self, F: Any, *data: Any, **kwargs: Any) -> Any:
+        """The op's result, from the raw data of its inputs (an op names its inputs:
+        ``forward(self, F, a, b)``; no keyword arguments are passed)."""
         raise NotImplementedError
 
-    def backward(self, F: Any, g: Any, out: Any, *inputs: Any) -> Sequence[Any]:
-        """One gradient per input: d(root)/d(input) = g * d(out)/d(input)."""
+    def backward(self, F: Any, g: Any, out: Any, *inputs: Any, **kwargs: Any) -> Sequence[Any]:
+        """One gradient per input: d(root)/d(input) = g * d(out)/d(input) (an op names its
+        inputs: ``backward(self, F, g, out, a, b)``; no keyword arguments are passed)."""
         raise NotImplementedError
 
     def chain(self, node: Node, create_graph: bool) -> Any:
@@ -155,8 +158,32 @@ class Function:
 class Node:
     """Base of ``Value`` and ``Tensor``: the graph's attributes and the autograd surface."""
     __slots__ = ("data", "grad", "requires_grad", "label", "_parents", "_fn")
-    _math: Any = None
-    _retain = True
+    data: Any  # a float (Value) or an ndarray (Tensor)
+    grad: Any  # d(root)/d(node): data, a node under create_graph=True, or None
+    requires_grad: bool
+    label: str
+    _parents: tuple[Any, ...]  # the op's inputs, nodes and constants (None once freed: the
+    # walk checks it before any rule runs, so the rest of the code may take it as a tuple)
+    _fn: Function | None  # the op that made the node; None for a leaf
+
+    # -- the hooks a node kind provides (the module docstring) --
+    _math: ClassVar[Any] = None  # the namespace F of the kind's rules on raw data
+    _retain: ClassVar[bool] = True  # backward keeps the graph unless told otherwise
+
+    @staticmethod
+    def _apply(fn: Function, inputs: tuple[Any, ...]) -> Any:
+        """The node of this kind that ``fn`` makes from ``inputs`` (nodes and constants):
+        constants converted, ``fn.forward`` run on raw data, the result recorded."""
+        raise NotImplementedError
+
+    def _seed(self, grad: Any) -> Any:
+        """Where a backward pass from this node starts (``grad=None``: d(self)/d(self))."""
+        raise NotImplementedError
+
+    @staticmethod
+    def _accumulate(parents: tuple[Any, ...], grads: Any, g: Any) -> None:
+        """Add each input's gradient in ``grads`` into its ``.grad`` (``g``: the upstream)."""
+        raise NotImplementedError
 
     @classmethod
     def _make(cls, data: Any, fn: Function, parents: tuple, track: bool) -> Node:
@@ -250,13 +277,14 @@ def backward_walk(
             node.grad = None  # an op node's .grad holds the latest pass only
         for root, seed in zip(roots, seeds):  # under create_graph a seed is a node, else data
             if create_graph != isinstance(seed, Node):
-                seed = type(root)(seed, requires_grad=False) if create_graph else seed.data
+                kind: Any = type(root)  # every kind's constructor takes requires_grad=
+                seed = kind(seed, requires_grad=False) if create_graph else seed.data
             root.grad = seed if root.grad is None else root.grad + seed
         anomaly = _Flags.anomaly
         for node in reversed(order):
             upstream = node.grad
             if upstream is not None:
-                grads = node._fn.chain(node, create_graph)
+                grads = node._fn.chain(node, create_graph)  # type: ignore[union-attr]  # an op node
                 for p, c in zip(node._parents, grads) if anomaly and grads else ():
                     if c is not None and isinstance(p, Node):
                         _check_finite(c, f"backward of {node.op!r} produced ", f" for {_short(p)}")
@@ -273,7 +301,7 @@ def backward_walk(
             retain_graph = create_graph or type(roots[0])._retain
         if completed and not retain_graph:
             for node in order:
-                node._parents = None
+                node._parents = None  # type: ignore[assignment]  # freed (see Node._parents)
 
 
 def grad(

@@ -58,7 +58,7 @@ def _comparison(name: str, op: Callable) -> Callable:
     return compare
 
 
-class Tensor(Node):
+class Tensor(ops.Elementwise):
     """An n-dimensional array in a computation graph (PyTorch-like; NumPy underneath).
 
     ``Tensor(data, requires_grad=False, dtype=None, label='')``.
@@ -469,8 +469,6 @@ class Tensor(Node):
             extras.append(f"label={self.label!r}")
         return f"Tensor({body}, {', '.join(extras)})"
 
-
-ops.install(Tensor)
 _BIAS_TYPES.add(Tensor)
 
 
