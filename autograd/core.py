@@ -21,12 +21,15 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections import deque
-from collections.abc import Iterator, Sequence
-from typing import Any, ClassVar
+from collections.abc import Generator, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from .math import NodeMath
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 __all__ = ["AnomalyError", "Function", "GraphFreedError", "Node", "detect_anomaly"]
 __all__ += ["enable_grad", "grad", "is_grad_enabled", "no_grad"]
@@ -170,6 +173,10 @@ class Node:
     _math: ClassVar[Any] = None  # the namespace F of the kind's rules on raw data
     _retain: ClassVar[bool] = True  # backward keeps the graph unless told otherwise
 
+    if TYPE_CHECKING:  # every kind's constructor takes the data and requires_grad=
+        def __init__(self, data: Any, *args: Any, requires_grad: bool = ..., **kw: Any) -> None:
+            ...
+
     @staticmethod
     def _apply(fn: Function, inputs: tuple[Any, ...]) -> Any:
         """The node of this kind that ``fn`` makes from ``inputs`` (nodes and constants):
@@ -186,7 +193,7 @@ class Node:
         raise NotImplementedError
 
     @classmethod
-    def _make(cls, data: Any, fn: Function, parents: tuple, track: bool) -> Node:
+    def _make(cls, data: Any, fn: Function | None, parents: tuple, track: bool) -> Self:
         """The output node of ``fn``; its inputs are kept only if ``track`` and grad mode is on."""
         node = object.__new__(cls)
         node.data = data  # one attribute a line: measured faster than a tuple assignment
@@ -199,7 +206,7 @@ class Node:
             return node
         node.requires_grad = track = track and _Flags.grad_enabled
         node._parents = parents if track else ()
-        if _Flags.anomaly:
+        if _Flags.anomaly and fn is not None:  # fn None: a leaf (detach()), no op to blame
             shown = ", ".join(map(_short, parents))
             _check_finite(data, f"op {fn.name!r} produced ", f" from inputs {shown}")
         return node
@@ -261,7 +268,7 @@ def topological_order(roots: Sequence[Node]) -> list[Node]:
 def backward_walk(
     roots: Sequence[Node], seeds: Sequence, retain_graph: bool | None, create_graph: bool,
     accumulate: bool, wanted: Sequence[Node] = ()
-) -> Iterator:  # fmt: skip
+) -> Generator[Any, None, None]:  # fmt: skip
     """The one backward pass (``backward()``, ``grad()``, ``backward_steps()``): seed the roots,
     run the chain rule at each node in reverse topological order, yield ``(node, upstream,
     grads)`` after each. Without ``accumulate`` every ``.grad`` is put back as it was, and
@@ -277,8 +284,7 @@ def backward_walk(
             node.grad = None  # an op node's .grad holds the latest pass only
         for root, seed in zip(roots, seeds):  # under create_graph a seed is a node, else data
             if create_graph != isinstance(seed, Node):
-                kind: Any = type(root)  # every kind's constructor takes requires_grad=
-                seed = kind(seed, requires_grad=False) if create_graph else seed.data
+                seed = type(root)(seed, requires_grad=False) if create_graph else seed.data
             root.grad = seed if root.grad is None else root.grad + seed
         anomaly = _Flags.anomaly
         for node in reversed(order):

@@ -95,7 +95,7 @@ def _leaf(arg: Any, what: str) -> Node:
         )
     if isinstance(data, np.ndarray) and data.dtype.kind in "biu":
         data = data.astype(np.float64)
-    leaf = kind(data, requires_grad=True)
+    leaf = kind(data, requires_grad=True)  # pyright: ignore[reportArgumentType]  (picked together)
     leaf.label = label
     return leaf
 
@@ -164,7 +164,7 @@ class _Call:
 
     def gradients(self, out: Any, seed: Any = None) -> list[Node]:
         """d(out)/d(leaf) for every leaf (``seed`` weighs out's elements), zeros where unused."""
-        gs = [None] * len(self.leaves)
+        gs: Sequence[Any] = [None] * len(self.leaves)
         if isinstance(out, Node) and out.requires_grad:
             gs = core.grad(
                 out,
