@@ -23,22 +23,15 @@ from .tensor import *  # noqa: F403
 from .value import *  # noqa: F403
 from .viz import *  # noqa: F403
 
-__all__ = [
-    *core.__all__,
-    *value.__all__,
-    *tensor.__all__,
-    *check.__all__,
-    *viz.__all__,
-    "functional",
-    "hessian",
-    "hvp",
-    "jacfwd",
-    "jacobian",
-    "jacrev",
-    "jvp",
-    "value_and_grad",
-    "vjp",
-]
+# Written in the forms type checkers read (a py.typed package exports what __all__ lists).
+__all__: list[str] = []
+__all__ += core.__all__
+__all__ += value.__all__
+__all__ += tensor.__all__
+__all__ += check.__all__
+__all__ += viz.__all__
+__all__ += ["functional", "hessian", "hvp", "jacfwd", "jacobian", "jacrev", "jvp"]
+__all__ += ["value_and_grad", "vjp"]
 
 # The modules' names before the tree was arranged by concern, kept importable so that objects
 # pickled then (which name their classes' modules) still load.

@@ -24,11 +24,14 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from .math import NodeMath
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 __all__ = ["AnomalyError", "Function", "GraphFreedError", "Node", "detect_anomaly"]
 __all__ += ["enable_grad", "grad", "is_grad_enabled", "no_grad"]
@@ -61,7 +64,8 @@ class _GradMode(contextlib.ContextDecorator):
     """Context manager and decorator that sets grad mode, restoring the old mode on exit."""
 
     def __init__(self, enabled: bool) -> None:
-        self.enabled, self.saved = enabled, []
+        self.enabled = enabled
+        self.saved: list[bool] = []
 
     def __enter__(self) -> None:
         self.saved.append(_Flags.grad_enabled)
@@ -137,12 +141,14 @@ class Function:
     # and computes only the gradients asked for (a matmul skips a product; a power, a nan).
     selective = False
 
-    def forward(self, F: Any, *data: Any) -> Any:
-        """The op's result, from the raw data of its inputs."""
+    def forward(self, F: Any, *data: Any, **kwargs: Any) -> Any:
+        """The op's result, from the raw data of its inputs (an op names its inputs:
+        ``forward(self, F, a, b)``; no keyword arguments are passed)."""
         raise NotImplementedError
 
-    def backward(self, F: Any, g: Any, out: Any, *inputs: Any) -> Sequence[Any]:
-        """One gradient per input: d(root)/d(input) = g * d(out)/d(input)."""
+    def backward(self, F: Any, g: Any, out: Any, *inputs: Any, **kwargs: Any) -> Sequence[Any]:
+        """One gradient per input: d(root)/d(input) = g * d(out)/d(input) (an op names its
+        inputs: ``backward(self, F, g, out, a, b)``; no keyword arguments are passed)."""
         raise NotImplementedError
 
     def gradients(self, F: Any, g: Any, out: Any, inputs: Sequence, needs: Sequence[bool]) -> Any:
@@ -191,11 +197,39 @@ class Function:
 class Node:
     """Base of ``Value`` and ``Tensor``: the graph's attributes and the autograd surface."""
     __slots__ = ("data", "grad", "requires_grad", "label", "_parents", "_fn")
-    _math: Any = None
-    _retain = True
+    data: Any  # a float (Value) or an ndarray (Tensor)
+    grad: Any  # d(root)/d(node): data, a node under create_graph=True, or None
+    requires_grad: bool
+    label: str
+    _parents: tuple[Any, ...]  # the op's inputs, nodes and constants (None once freed: the
+    # walk checks it before any rule runs, so the rest of the code may take it as a tuple)
+    _fn: Function | None  # the op that made the node; None for a leaf
+
+    # -- the hooks a node kind provides (the module docstring) --
+    _math: ClassVar[Any] = None  # the namespace F of the kind's rules on raw data
+    _retain: ClassVar[bool] = True  # backward keeps the graph unless told otherwise
+
+    if TYPE_CHECKING:  # every kind's constructor takes the data and requires_grad=
+        def __init__(self, data: Any, *args: Any, requires_grad: bool = ..., **kw: Any) -> None:
+            ...
+
+    @staticmethod
+    def _apply(fn: Function, inputs: tuple[Any, ...]) -> Any:
+        """The node of this kind that ``fn`` makes from ``inputs`` (nodes and constants):
+        constants converted, ``fn.forward`` run on raw data, the result recorded."""
+        raise NotImplementedError
+
+    def _seed(self, grad: Any) -> Any:
+        """Where a backward pass from this node starts (``grad=None``: d(self)/d(self))."""
+        raise NotImplementedError
+
+    @staticmethod
+    def _accumulate(parents: tuple[Any, ...], grads: Any, g: Any) -> None:
+        """Add each input's gradient in ``grads`` into its ``.grad`` (``g``: the upstream)."""
+        raise NotImplementedError
 
     @classmethod
-    def _make(cls, data: Any, fn: Function, parents: tuple, track: bool) -> Node:
+    def _make(cls, data: Any, fn: Function | None, parents: tuple, track: bool) -> Self:
         """The output node of ``fn``; its inputs are kept only if ``track`` and grad mode is on."""
         node = object.__new__(cls)
         node.data = data  # one attribute a line: measured faster than a tuple assignment
@@ -208,7 +242,7 @@ class Node:
             return node
         node.requires_grad = track = track and _Flags.grad_enabled
         node._parents = parents if track else ()
-        if _Flags.anomaly:
+        if _Flags.anomaly and fn is not None:  # fn None: a leaf (detach()), no op to blame
             shown = ", ".join(map(_short, parents))
             _check_finite(data, f"op {fn.name!r} produced ", f" from inputs {shown}")
         if track and _Flags.node_hook is not None and fn is not None:

@@ -202,7 +202,8 @@ class NumpyMath:
 
     @staticmethod
     def sum(a: np.ndarray, axis: Any, keepdims: bool) -> np.ndarray:
-        return np.add.reduce(a, axis=axis, keepdims=keepdims)  # a.sum() without its wrapper
+        # a.sum() without its wrapper (numpy's stubs type keepdims as a literal True or False)
+        return np.add.reduce(a, axis=axis, keepdims=keepdims)  # type: ignore[call-overload]
 
     @staticmethod
     def mean(a: np.ndarray, axis: Any, keepdims: bool) -> np.ndarray:

@@ -1,8 +1,8 @@
 """The elementwise ops both engines share: each op's forward and its derivative rule, side by side.
 
-One class per op, registered once in ``METHODS`` below: :func:`install` gives ``Value`` and
-``Tensor`` the method (``x.exp()``, ``a * b``, ``2 ** x``). The same rule serves floats and arrays,
-on raw data for a first-order backward and on nodes under ``create_graph=True``; ``F`` is the
+One class per op, and one method per op in :class:`Operators`, the base class of ``Value``
+and ``Tensor`` (``x.exp()``, ``a * b``, ``2 ** x``). The same rule serves floats and arrays, on
+raw data for a first-order backward and on nodes under ``create_graph=True``; ``F`` is the
 math namespace (``math.py``). Inputs may be constants (plain numbers or arrays, kept as they are
 in the graph), and broadcasting is undone by the node kind, so the rules read like the calculus.
 To add an op, see ``CONTRIBUTING.md``.
@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias, Union
 
 import numpy as np
 
 from .core import Function, Node, _Flags
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 __all__: list[str] = []
 
@@ -263,94 +266,161 @@ class Where(Elementwise):
         return F.where(self.condition, g, 0.0), F.where(self.condition, 0.0, g)
 
 
-# ------------------------------------------------------------------------ registration
-def _unary(fn: Function) -> Callable:
-    def method(self: Node) -> Node:
-        return self._apply(fn, (self,))
-
-    method.__doc__ = fn.__doc__
-    return method
-
-
-def _binary(fn: Function, reflected: bool = False) -> Callable:
-    if reflected:
-
-        def method(self: Node, other: Any) -> Node:
-            return self._apply(fn, (other, self))
-    else:
-
-        def method(self: Node, other: Any) -> Node:
-            return self._apply(fn, (self, other))
-
-    method.__doc__ = fn.__doc__
-    return method
-
-
-def where_method(self: Node, condition: Any, other: Any) -> Node:
-    """``self`` where ``condition`` holds, else ``other`` (PyTorch's ``Tensor.where``)."""
-    return self._apply(Where(condition), (self, other))
-
-
-def _in_place(op: Callable, symbol: str) -> Callable:
-    """``p += x`` on a leaf that requires grad: allowed under ``no_grad()`` only (an update of
-    ``p.data``); on any other node Python falls back to ``p = p + x``, a new node."""
-
-    def method(self: Node, other: Any) -> Any:
-        if self._fn is not None or not self.requires_grad:
-            return NotImplemented
-        if _Flags.grad_enabled:
-            raise RuntimeError(
-                f"'{symbol}=' on a leaf {type(self).__name__} that requires grad, while grad mode "
-                "is on: in a loop such as `for p in params: p {symbol}= ...` it would only rebind "
-                f"p and update nothing. Write `p.data {symbol}= ...`, wrap the update in "
-                "`with no_grad():`, or use an optimizer (nn.SGD, ...)"
-            )
-        self.data = op(self.data, other.data if isinstance(other, Node) else other)
-        return self
-
-    return method
-
-
 ADD, SUB, MUL, DIV, POW = Add(), Sub(), Mul(), Div(), Pow()
 NEG, EXP, LOG, SQRT = Neg(), Exp(), Log(), Sqrt()
 TANH, SIGMOID, RELU, ABS, SIN, COS = Tanh(), Sigmoid(), Relu(), Abs(), Sin(), Cos()
 LOG1P, ERF = Log1p(), Erf()
 
-# Every method the elementwise ops give both node kinds.
-METHODS: dict[str, Callable] = {
-    "__add__": _binary(ADD),
-    "__radd__": _binary(ADD, reflected=True),
-    "__sub__": _binary(SUB),
-    "__rsub__": _binary(SUB, reflected=True),
-    "__mul__": _binary(MUL),
-    "__rmul__": _binary(MUL, reflected=True),
-    "__truediv__": _binary(DIV),
-    "__rtruediv__": _binary(DIV, reflected=True),
-    "__pow__": _binary(POW),
-    "__rpow__": _binary(POW, reflected=True),
-    "__neg__": _unary(NEG),
-    "__abs__": _unary(ABS),
-    "__iadd__": _in_place(operator.iadd, "+"),
-    "__isub__": _in_place(operator.isub, "-"),
-    "__imul__": _in_place(operator.imul, "*"),
-    "__itruediv__": _in_place(operator.itruediv, "/"),
-    "exp": _unary(EXP),
-    "log": _unary(LOG),
-    "log1p": _unary(LOG1P),
-    "sqrt": _unary(SQRT),
-    "tanh": _unary(TANH),
-    "sigmoid": _unary(SIGMOID),
-    "relu": _unary(RELU),
-    "abs": _unary(ABS),
-    "sin": _unary(SIN),
-    "cos": _unary(COS),
-    "erf": _unary(ERF),
-    "where": where_method,
+# What an op takes besides a node of its own kind: a number, or (for a Tensor) an array-like.
+Constant: TypeAlias = Union[float, np.generic, np.ndarray, list[Any], tuple[Any, ...]]
+
+
+# --------------------------------------------------------------------------- the methods
+class Operators(Node):
+    """The operators and elementwise functions of both node kinds, one method per op above
+    (``Value`` and ``Tensor`` derive from this class). Each runs its op through the kind's
+    ``_apply``; numbers (and, for a ``Tensor``, arrays) among the operands are constants."""
+
+    __slots__ = ()
+
+    def __add__(self, other: Self | Constant) -> Self:
+        """``self + other``."""
+        return self._apply(ADD, (self, other))
+
+    def __radd__(self, other: Constant) -> Self:
+        """``other + self``, for a constant ``other``."""
+        return self._apply(ADD, (other, self))
+
+    def __sub__(self, other: Self | Constant) -> Self:
+        """``self - other``."""
+        return self._apply(SUB, (self, other))
+
+    def __rsub__(self, other: Constant) -> Self:
+        """``other - self``, for a constant ``other``."""
+        return self._apply(SUB, (other, self))
+
+    def __mul__(self, other: Self | Constant) -> Self:
+        """``self * other``."""
+        return self._apply(MUL, (self, other))
+
+    def __rmul__(self, other: Constant) -> Self:
+        """``other * self``, for a constant ``other``."""
+        return self._apply(MUL, (other, self))
+
+    def __truediv__(self, other: Self | Constant) -> Self:
+        """``self / other`` (IEEE: x / 0 is inf or nan, never an exception)."""
+        return self._apply(DIV, (self, other))
+
+    def __rtruediv__(self, other: Constant) -> Self:
+        """``other / self``, for a constant ``other``."""
+        return self._apply(DIV, (other, self))
+
+    def __pow__(self, other: Self | Constant) -> Self:
+        """``self ** other``; the exponent's gradient is computed only when it needs one."""
+        return self._apply(POW, (self, other))
+
+    def __rpow__(self, other: Constant) -> Self:
+        """``other ** self``, for a constant ``other`` (``2 ** x``)."""
+        return self._apply(POW, (other, self))
+
+    def __neg__(self) -> Self:
+        """``-self``."""
+        return self._apply(NEG, (self,))
+
+    def __abs__(self) -> Self:
+        """``abs(self)``: ``|self|``, the derivative at 0 taken as 0."""
+        return self._apply(ABS, (self,))
+
+    def __iadd__(self, other: Self | Constant) -> Self:
+        """``p += x`` on a leaf that requires grad: an update of ``p.data``, under ``no_grad()``
+        only; on any other node Python falls back to ``p = p + x``, a new node."""
+        return _in_place(self, operator.iadd, "+", other)
+
+    def __isub__(self, other: Self | Constant) -> Self:
+        """``p -= x`` on a leaf that requires grad: an update of ``p.data``, under ``no_grad()``
+        only; on any other node Python falls back to ``p = p - x``, a new node."""
+        return _in_place(self, operator.isub, "-", other)
+
+    def __imul__(self, other: Self | Constant) -> Self:
+        """``p *= x`` on a leaf that requires grad: an update of ``p.data``, under ``no_grad()``
+        only; on any other node Python falls back to ``p = p * x``, a new node."""
+        return _in_place(self, operator.imul, "*", other)
+
+    def __itruediv__(self, other: Self | Constant) -> Self:
+        """``p /= x`` on a leaf that requires grad: an update of ``p.data``, under ``no_grad()``
+        only; on any other node Python falls back to ``p = p / x``, a new node."""
+        return _in_place(self, operator.itruediv, "/", other)
+
+    def exp(self) -> Self:
+        """``exp(self)``, e to the power of each element."""
+        return self._apply(EXP, (self,))
+
+    def log(self) -> Self:
+        """The natural logarithm: -inf at 0, nan below (as in PyTorch)."""
+        return self._apply(LOG, (self,))
+
+    def log1p(self) -> Self:
+        """``log(1 + self)``, accurate for small values: -inf at -1, nan below (as in PyTorch)."""
+        return self._apply(LOG1P, (self,))
+
+    def sqrt(self) -> Self:
+        """The square root: nan below 0."""
+        return self._apply(SQRT, (self,))
+
+    def tanh(self) -> Self:
+        """The hyperbolic tangent."""
+        return self._apply(TANH, (self,))
+
+    def sigmoid(self) -> Self:
+        """``1 / (1 + exp(-self))``, computed without overflow."""
+        return self._apply(SIGMOID, (self,))
+
+    def relu(self) -> Self:
+        """``max(self, 0)``; the derivative at 0 is taken as 0 (PyTorch's choice)."""
+        return self._apply(RELU, (self,))
+
+    def abs(self) -> Self:
+        """``|self|``; the derivative at 0 is taken as 0."""
+        return self._apply(ABS, (self,))
+
+    def sin(self) -> Self:
+        """The sine (radians)."""
+        return self._apply(SIN, (self,))
+
+    def cos(self) -> Self:
+        """The cosine (radians)."""
+        return self._apply(COS, (self,))
+
+    def erf(self) -> Self:
+        """The error function, ``2/sqrt(pi)`` times the integral of ``exp(-t**2)`` from 0 to
+        ``self``."""
+        return self._apply(ERF, (self,))
+
+    def where(self, condition: Any, other: Self | Constant) -> Self:
+        """``self`` where ``condition`` (a bool or a bool array, no gradient) holds, else
+        ``other`` (PyTorch's ``Tensor.where``)."""
+        return self._apply(Where(condition), (self, other))
+
+
+def _in_place(node: Any, op: Callable[[Any, Any], Any], symbol: str, other: Any) -> Any:
+    """An in-place operator (``op`` is ``operator.iadd``, ...): ``node.data`` updated, on a leaf
+    that requires grad under ``no_grad()`` only; ``NotImplemented`` on any other node, so that
+    Python falls back to the plain operator (``p = p + x``, a new node)."""
+    if node._fn is not None or not node.requires_grad:
+        return NotImplemented
+    if _Flags.grad_enabled:
+        raise RuntimeError(
+            f"'{symbol}=' on a leaf {type(node).__name__} that requires grad, while grad mode "
+            "is on: in a loop such as `for p in params: p {symbol}= ...` it would only rebind "
+            f"p and update nothing. Write `p.data {symbol}= ...`, wrap the update in "
+            "`with no_grad():`, or use an optimizer (nn.SGD, ...)"
+        )
+    node.data = op(node.data, other.data if isinstance(other, Node) else other)
+    return node
+
+
+# Every method the elementwise ops give both node kinds, by name (tests/test_elementwise.py
+# reads it: each op has a row there).
+METHODS: dict[str, Callable[..., Any]] = {
+    name: method for name, method in vars(Operators).items() if callable(method)
 }
-
-
-def install(kind: type) -> None:
-    """Give the node class ``kind`` every method of :data:`METHODS` (value.py and tensor.py
-    call it once, right after their class)."""
-    for name, method in METHODS.items():
-        setattr(kind, name, method)

@@ -72,7 +72,7 @@ def _refuse_other_nodes(fn: Function, inputs: tuple) -> None:
         )
 
 
-class Value(Node):
+class Value(ops.Operators):
     """A float in a computation graph.
 
     ``Value(data, label='', requires_grad=True)``: ``.data`` is the number, ``.grad`` is
@@ -320,5 +320,3 @@ def dot(ws: Iterable[Any], xs: Iterable[Any], bias: Any = None) -> Value:
         return _nary(fn, items)
     return _make(Value, data, _DOT_VALUES[bias is not None], items, track)
 
-
-ops.install(Value)

@@ -325,6 +325,14 @@ class TestBackward:
             with pytest.raises(AnomalyError, match="sqrt"):
                 y.backward()
 
+    def test_detach_under_anomaly_mode(self):
+        # detach() makes a leaf through the core, with no op: anomaly mode has no op to name
+        x = f64([1.0, np.nan])
+        with detect_anomaly():
+            y = x.detach()
+        assert y.is_leaf and not y.requires_grad
+        np.testing.assert_array_equal(y.data, x.data)
+
     def test_sigmoid_is_stable(self):
         x = f64([-1000.0, 0.0, 1000.0])
         y = x.sigmoid()

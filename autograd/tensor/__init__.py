@@ -9,7 +9,8 @@ Arithmetic and the elementwise functions are the engine's (``autograd/ops.py``),
 ``Value``.
 """
 
-from . import tensor
+from . import args, nn_ops, ops, shape, tensor  # noqa: F401  (its modules, for type checkers)
 from .tensor import *  # noqa: F403
 
-__all__ = tensor.__all__
+__all__: list[str] = []
+__all__ += tensor.__all__

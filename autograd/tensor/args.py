@@ -82,7 +82,7 @@ def constant_array(x: Any, dtype: np.dtype) -> np.ndarray:
         kind = x.dtype.kind
         if kind not in "biuf":
             raise TypeError(f"cannot use an array of dtype {x.dtype} in a Tensor op")
-        if kind == "f" and x.ndim:
+        if kind == "f" and x.ndim and isinstance(x, _ndarray):  # (a NumPy scalar has no ndim)
             return x
     elif isinstance(x, Node):
         raise TypeError(

@@ -16,6 +16,7 @@ from __future__ import annotations
 import numbers
 import operator
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -170,8 +171,8 @@ class Maximum(Elementwise):
     """The larger of a and b, elementwise; at ties each side gets half the gradient (PyTorch)."""
 
     name = "maximum"
-    pick = staticmethod(np.maximum)
-    wins = staticmethod(operator.gt)  # where a is the one picked
+    pick: Callable[[Any, Any], np.ndarray] = staticmethod(np.maximum)
+    wins: Callable[[Any, Any], Any] = staticmethod(operator.gt)  # where a is the one picked
 
     def forward(self, F: Any, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return self.pick(a, b)

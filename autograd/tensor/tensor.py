@@ -40,7 +40,7 @@ __all__ = ["Tensor", "concatenate", "cross_entropy_logits", "linear", "log_softm
 __all__ += ["matmul", "maximum", "minimum", "softmax", "stack", "where"]
 
 _ndarray = np.ndarray
-_BIAS_TYPES = {type(None)}  # and Tensor, added below
+_BIAS_TYPES: set[type] = {type(None)}  # and Tensor, added below
 _MATRIX_T = Transpose((1, 0))
 
 
@@ -58,7 +58,7 @@ def _comparison(name: str, op: Callable) -> Callable:
     return compare
 
 
-class Tensor(Node):
+class Tensor(ops.Operators):
     """An n-dimensional array in a computation graph (PyTorch-like; NumPy underneath).
 
     ``Tensor(data, requires_grad=False, dtype=None, label='')``.
@@ -395,8 +395,8 @@ class Tensor(Node):
 
     # -- comparisons: plain boolean arrays, no graph; hashing stays by identity --
     __hash__ = Node.__hash__
-    __eq__ = _comparison("==", operator.eq)  # type: ignore[assignment]
-    __ne__ = _comparison("!=", operator.ne)  # type: ignore[assignment]
+    __eq__ = _comparison("==", operator.eq)
+    __ne__ = _comparison("!=", operator.ne)
     __lt__ = _comparison("<", operator.lt)
     __le__ = _comparison("<=", operator.le)
     __gt__ = _comparison(">", operator.gt)
@@ -454,8 +454,6 @@ class Tensor(Node):
             extras.append(f"label={self.label!r}")
         return f"Tensor({body}, {', '.join(extras)})"
 
-
-ops.install(Tensor)
 _BIAS_TYPES.add(Tensor)
 
 
@@ -553,7 +551,7 @@ def linear(x: Any, weight: Any, bias: Any = None, activation: str | None = None)
     (``linear(x, w, b).relu()`` in one op: faster, same values and gradients)."""
     if activation not in (None, "relu"):
         raise ValueError(f"linear: activation must be None or 'relu', got {activation!r}")
-    inputs = (x, weight) if bias is None else (x, weight, bias)
+    inputs: tuple[Any, ...] = (x, weight) if bias is None else (x, weight, bias)
     if type(x) is not Tensor or type(weight) is not Tensor or type(bias) not in _BIAS_TYPES:
         inputs = tuple(as_tensors(inputs))
     x, weight = inputs[0], inputs[1]

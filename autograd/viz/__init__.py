@@ -7,9 +7,12 @@ time, with its arithmetic) and ``stepper.py`` (``step_through`` in a notebook,
 ``save_steps_html`` as a page). The engine never imports this package.
 """
 
-from . import draw, stepper, steps
+from . import draw, groups, names, stepper, steps  # noqa: F401  (its modules, for type checkers)
 from .draw import *  # noqa: F403
 from .stepper import *  # noqa: F403
 from .steps import *  # noqa: F403
 
-__all__ = [*draw.__all__, *steps.__all__, *stepper.__all__]
+__all__: list[str] = []
+__all__ += draw.__all__
+__all__ += steps.__all__
+__all__ += stepper.__all__

@@ -240,7 +240,7 @@ def _draw_op(dot: Drawing, ctx: SimpleNamespace, node: Node, name: str) -> int:
     At the node of ``step``, the edges from the parents receiving a contribution are drawn in the
     step's style; ``edge_labels`` writes the local derivative on each edge.
     """
-    label = ctx.op_names.get(id(node), node._fn.name)
+    label = ctx.op_names.get(id(node), node.op)
     if node._parents is None:
         label += "\n(graph freed by backward;\nretain_graph=True keeps it)"
     op = _op_ellipse(dot, ctx, node, name, label)

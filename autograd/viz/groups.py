@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -36,6 +36,7 @@ from .names import (
 COLLAPSE_LEVELS = ("neuron", "layer", "module")
 _LAYER = r"^(L\d+)\.|^(\d+)[.:]"  # L1.N3.w0 -> L1; 0.weight, 0:Linear -> 0
 _PATTERNS = {"neuron": r"^(L\d+\.N\d+)\.", "layer": _LAYER, "module": _LAYER}
+N = TypeVar("N", bound=Node)
 
 
 def expand_nary(nodes: list[Node], ctx: SimpleNamespace) -> None:
@@ -69,7 +70,7 @@ def expand_nary(nodes: list[Node], ctx: SimpleNamespace) -> None:
             ctx.op_names[id(node)] = "+"
 
 
-def _extra(new: Node, node: Node, ctx: SimpleNamespace, name: str) -> Node:
+def _extra(new: N, node: Node, ctx: SimpleNamespace, name: str) -> N:
     """A drawing-only node inside ``node``'s sum: named, with the sum's gradient."""
     new.grad = node.grad
     ctx.labels[id(new)] = name

@@ -92,6 +92,7 @@ def _creation_order(root: Node, inputs: Callable[[Node], Iterable[Node]] | None 
 def local_derivatives(node: Node, inputs: list) -> tuple:
     """d(node)/d(parent) for each parent: the node's own rule applied to an upstream of one."""
     fn, out = node._fn, node.data
+    assert fn is not None, "local_derivatives() of a leaf"
     needs = needs_of(node._parents)
     if isinstance(out, float):
         return tuple(fn.gradients(node._math, 1.0, out, inputs, needs))

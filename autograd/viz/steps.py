@@ -8,7 +8,7 @@ holds exactly what ``backward()`` would have put there.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -150,7 +150,7 @@ def as_latex(records: Iterable[BackwardStep]) -> str:
 
 def backward_steps(
     root: Node, grad: Any = None, retain_graph: bool | None = None
-) -> Iterator[BackwardStep]:
+) -> Generator[BackwardStep, None, None]:
     """Run ``root.backward(grad, retain_graph)`` one node at a time, yielding a
     :class:`BackwardStep` after each op's derivative rule ran (root first, leaves last).
 
@@ -172,7 +172,7 @@ def backward_steps(
     return _steps(root, seed, retain_graph)  # a generator: the checks above run at the call
 
 
-def _steps(root: Node, seed: Any, retain_graph: bool | None) -> Iterator[BackwardStep]:
+def _steps(root: Node, seed: Any, retain_graph: bool | None) -> Generator[BackwardStep, None, None]:
     walk = backward_walk([root], [seed], retain_graph, create_graph=False)
     walked: list = []
     names = node_names(root)  # before the walk: a Tensor graph is freed at its end
