@@ -159,7 +159,7 @@ class Function:
 
     def chain(self, node: Node, create_graph: bool) -> Any:
         """The chain rule at ``node``: the rule on ``node.grad``, each input's share added into
-        its ``.grad``; returns the shares (``None`` from an op that adds them itself, for speed)."""
+        its ``.grad``; returns the shares, one per input, as the rule gave them."""
         parents, g = node._parents, node.grad
         if create_graph:  # rules run on the nodes and record the gradient's own graph
             with enable_grad():

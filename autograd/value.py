@@ -247,25 +247,29 @@ class Dot(Function):
         return float(total) + (wxb[-1] if self.bias else 0.0)
 
     def chain(self, node: Node, create_graph: bool) -> Any:
-        """The rule below, adding straight into the inputs' ``.grad`` on a first-order pass
-        whose inputs are all Values (measured: the n-ary node is where a network spends its
-        backward pass); otherwise the general chain rule."""
+        """The rule below and the accumulation in one loop, on a first-order pass whose inputs
+        are all Values (measured: the n-ary node is where a network spends its backward pass);
+        otherwise the general chain rule. Either way it returns the shares it added."""
         parents = node._parents
         if create_graph or not self.all_values or _Flags.anomaly:
             return super().chain(node, create_graph)
         g, n = node.grad, len(parents) // 2
+        shares: list[Any] = [None] * len(parents)
         for i in range(n):  # indexing, not zip() of two slices (measured faster)
             w, x = parents[i], parents[n + i]
             if w.requires_grad:
+                c = shares[i] = g * x.data
                 old = w.grad
-                w.grad = g * x.data if old is None else old + g * x.data
+                w.grad = c if old is None else old + c
             if x.requires_grad:
+                c = shares[n + i] = g * w.data
                 old = x.grad
-                x.grad = g * w.data if old is None else old + g * w.data
+                x.grad = c if old is None else old + c
         if self.bias and parents[-1].requires_grad:
             b = parents[-1]
+            shares[-1] = g
             b.grad = g if b.grad is None else b.grad + g
-        return None
+        return shares
 
     def backward(self, F: Any, g: Any, out: Any, *wxb: Any) -> list:
         n = len(wxb) // 2
