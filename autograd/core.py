@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -33,8 +33,10 @@ from .math import NodeMath
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-__all__ = ["AnomalyError", "Function", "GraphFreedError", "Node", "detect_anomaly"]
-__all__ += ["enable_grad", "grad", "is_grad_enabled", "no_grad"]
+__all__ = [
+    "AnomalyError", "detect_anomaly", "enable_grad", "Function", "grad", "GraphFreedError",
+    "is_grad_enabled", "no_grad", "Node",
+]
 
 
 class GraphFreedError(RuntimeError):
@@ -168,8 +170,8 @@ class Function:
             p, q = parents
             a, b = p.data if isinstance(p, Node) else p, q.data if isinstance(q, Node) else q
             if self.selective:  # which inputs need a gradient, without a call
-                needs = (isinstance(p, Node) and p.requires_grad,
-                         isinstance(q, Node) and q.requires_grad)  # fmt: skip
+                needs: tuple[bool, ...] = (isinstance(p, Node) and p.requires_grad,
+                                           isinstance(q, Node) and q.requires_grad)  # fmt: skip
                 grads = self.backward(node._math, g, node.data, a, b, needs_input_grad=needs)
             else:
                 grads = self.backward(node._math, g, node.data, a, b)
@@ -211,6 +213,14 @@ class Node:
 
     if TYPE_CHECKING:  # every kind's constructor takes the data and requires_grad=
         def __init__(self, data: Any, *args: Any, requires_grad: bool = ..., **kw: Any) -> None:
+            ...
+
+        def detach(self) -> Self:
+            """A leaf with the same data, cut from the graph."""
+            ...
+
+        def zero_grad(self) -> None:
+            """Reset ``.grad`` to zeros."""
             ...
 
     @staticmethod
@@ -312,7 +322,7 @@ def topological_order(roots: Sequence[Node]) -> list[Node]:
 def backward_walk(
     roots: Sequence[Node], seeds: Sequence, retain_graph: bool | None, create_graph: bool,
     order: list[Node] | None = None,
-) -> Iterator[tuple[Node, Any, Sequence]]:  # fmt: skip
+) -> Generator[tuple[Node, Any, Sequence], None, None]:  # fmt: skip
     """The one backward pass (``backward()``, ``grad()``, ``backward_steps()``): seed the roots,
     run the chain rule at each node in reverse topological ``order``, yield ``(node, upstream,
     grads)`` after each. Run to its end, it frees the graph unless ``retain_graph``."""
@@ -326,9 +336,9 @@ def backward_walk(
         root.grad = seed if root.grad is None else root.grad + seed
     anomaly = _Flags.anomaly
     for node in reversed(order):
-        upstream = node.grad
-        if upstream is not None:
-            grads = node._fn.chain(node, create_graph)
+        upstream, fn = node.grad, node._fn
+        if upstream is not None and fn is not None:  # fn: every node of the order has an op
+            grads = fn.chain(node, create_graph)
             for p, c in zip(node._parents, grads) if anomaly and grads else ():
                 if c is not None and isinstance(p, Node):
                     _check_finite(c, f"backward of {node.op!r} produced ", f" for {_short(p)}")
@@ -336,8 +346,8 @@ def backward_walk(
     if retain_graph is None:
         retain_graph = create_graph or type(roots[0])._retain
     if not retain_graph:
-        for node in order:
-            node._parents = None
+        for node in order:  # freed: topological_order refuses it from now on
+            node._parents = None  # type: ignore[assignment]
 
 
 @contextlib.contextmanager

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -145,6 +145,7 @@ def op_jvp(node: Node, tangents: Sequence[Any], differentiable: bool) -> Any:
     op's reverse rule (see the module docstring); ``None`` if it is zero. Raw data, or a node
     when ``differentiable``."""
     fn = node._fn
+    assert fn is not None, "a tangent is asked of op nodes only"
     with enable_grad():
         if isinstance(node.data, float) or fn.elementwise:
             t = _diagonal(fn, node, tangents, differentiable)
@@ -156,6 +157,7 @@ def op_jvp(node: Node, tangents: Sequence[Any], differentiable: bool) -> Any:
 def _diagonal(fn: Function, node: Node, tangents: Sequence[Any], differentiable: bool) -> Any:
     """sum_i J_i t_i for an op whose J_i are diagonal: its rule applied to each tangent."""
     parents = node._parents
+    inputs: Sequence[Any]
     if differentiable:
         F, out, inputs = NodeMath, node, parents
     else:
@@ -218,7 +220,9 @@ def _broadcast(t: Any, shape: tuple) -> Any:
     broadcast gradient back)."""
     if np.shape(t.data if isinstance(t, Node) else t) == shape:
         return t
-    return t.broadcast_to(shape) if isinstance(t, Node) else np.broadcast_to(t, shape)
+    if isinstance(t, Node):  # a Tensor (the engine names no node kind): its own broadcast_to
+        return cast(Any, t).broadcast_to(shape)
+    return np.broadcast_to(t, shape)
 
 
 def _fit(t: Any, node: Node, differentiable: bool) -> Any:
@@ -234,6 +238,7 @@ def _fit(t: Any, node: Node, differentiable: bool) -> Any:
     if differentiable:
         if not isinstance(t, Node):
             t = type(node)(np.asarray(t, dtype=data.dtype), requires_grad=False)
+        t = cast(Any, t)  # a Tensor: the kind of an array node, with astype and broadcast_to
         if t.data.dtype != data.dtype:
             t = t.astype(data.dtype)
         return t if t.data.shape == data.shape else t.broadcast_to(data.shape)

@@ -103,3 +103,45 @@ def test_every_rule_returns_its_shares_so_a_step_record_never_reruns_one():
         seen += node.op.startswith("dot")
     assert seen == 2
     assert ws[0].grad is not None and xs[1].grad is not None
+
+
+def test_nn_exports_exactly_what_its_modules_export():
+    """``nn.__all__`` is written out (type checkers read a literal); it must stay the union of
+    the modules' own lists, each name importable."""
+    import importlib
+
+    mods = ["module", "scalar", "layers", "losses", "optim", "schedules", "metrics",
+            "torch_bridge", "plots", "training.data", "training.fit", "training.predict",
+            "training.callbacks", "training.search"]  # fmt: skip
+    expected = {"datasets", "compile_step"}
+    for m in mods:
+        expected |= set(importlib.import_module(f"nn.{m}").__all__)
+    assert set(nn.__all__) == expected
+    assert len(nn.__all__) == len(expected)
+    for name in nn.__all__:
+        assert getattr(nn, name) is not None
+
+
+@pytest.mark.parametrize(
+    "package, parts",
+    [
+        ("autograd", ["core", "value", "tensor", "check", "viz"]),
+        ("autograd.tensor", ["tensor.tensor"]),
+        ("autograd.viz", ["viz.draw", "viz.steps", "viz.stepper"]),
+    ],
+)
+def test_autograd_exports_exactly_what_its_modules_export(package, parts):
+    """Each ``__all__`` of autograd's packages is literal; it stays the union of its modules'."""
+    import importlib
+
+    pkg = importlib.import_module(package)
+    expected: set = set()
+    for part in parts:
+        expected |= set(importlib.import_module(f"autograd.{part}").__all__)
+    if package == "autograd":
+        expected |= {"functional", *importlib.import_module("autograd.functional").__all__} - {
+            "grad"
+        }
+        expected.add("grad")  # autograd.grad is the core's (PyTorch's), not functional's
+    assert set(pkg.__all__) == expected
+    assert len(pkg.__all__) == len(expected)

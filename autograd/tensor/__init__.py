@@ -12,5 +12,7 @@ Arithmetic and the elementwise functions are the engine's (``autograd/ops.py``),
 from . import args, nn_ops, ops, shape, tensor  # noqa: F401  (its modules, for type checkers)
 from .tensor import *  # noqa: F403
 
-__all__: list[str] = []
-__all__ += tensor.__all__
+__all__ = [
+    "concatenate", "cross_entropy_logits", "linear", "log_softmax", "logsumexp", "matmul",
+    "maximum", "minimum", "softmax", "stack", "Tensor", "where",
+]

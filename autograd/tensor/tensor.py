@@ -36,8 +36,10 @@ from .nn_ops import LINEAR, LINEAR_RELU, CrossEntropyLogits, LogSoftmax, LogSumE
 from .ops import MATMUL, MAXIMUM, MINIMUM, Cast, Clip, Max, Mean, Min, Sum, Var
 from .shape import Concatenate, Expand, Index, IndexAdd, Reshape, Stack, Transpose
 
-__all__ = ["Tensor", "concatenate", "cross_entropy_logits", "linear", "log_softmax", "logsumexp"]
-__all__ += ["matmul", "maximum", "minimum", "softmax", "stack", "where"]
+__all__ = [
+    "concatenate", "cross_entropy_logits", "linear", "log_softmax", "logsumexp", "matmul",
+    "maximum", "minimum", "softmax", "stack", "Tensor", "where",
+]
 
 _ndarray = np.ndarray
 _BIAS_TYPES: set[type] = {type(None)}  # and Tensor, added below
@@ -105,6 +107,7 @@ class Tensor(ops.Operators):
         a Tensor op node is made. Constants take the first tensor's float dtype; an int tensor
         with a float one computes in the float dtype (PyTorch)."""
         a, n, items = inputs[0], len(inputs), inputs
+        data: Any
         if type(a) is Tensor and n == 1:  # the common cases first, without a loop
             data, track = (a.data,), a.requires_grad
         elif type(a) is Tensor and n == 2 and type(b := inputs[1]) is Tensor and (
@@ -112,7 +115,7 @@ class Tensor(ops.Operators):
         ):
             data, track = (a.data, b.data), a.requires_grad or b.requires_grad
         else:
-            data = None
+            data, track = None, False
             if type(a) is Tensor and n > 2:  # Tensors of one dtype (a fused linear): as they are
                 data, track = [], False
                 for x in inputs:

@@ -51,6 +51,7 @@ def _class_color(k: int, n: int) -> Any:
 
 def _scores(model: Callable, points: np.ndarray) -> np.ndarray:
     """The model's outputs on ``points`` as an (N, outputs) float array, without a graph."""
+    out: Any
     if isinstance(model, Module) and model.parameters():
         out = predict(model, points)  # either engine, in eval mode
     else:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -181,10 +181,10 @@ def gradient_descent_path(
     returns a Value. Returns ``steps + 1`` points (floats, or (w1, w2) tuples), fewer if the
     descent diverges to inf or nan (then it stops at the first point that is not finite).
     """
-    start = [start] if isinstance(start, numbers.Real) else list(start)
-    if len(start) not in (1, 2):
+    starts = [start] if isinstance(start, numbers.Real) else list(cast(Sequence[float], start))
+    if len(starts) not in (1, 2):
         raise ValueError(f"gradient_descent_path(): start needs 1 or 2 numbers, got {start!r}")
-    params = [Value(float(s), label=f"w{i + 1}") for i, s in enumerate(start)]
+    params = [Value(float(s), label=f"w{i + 1}") for i, s in enumerate(starts)]
     opt = optimizer(params, lr=lr, **options)
     path = [tuple(float(p.data) for p in params)]
     for _ in range(steps):
@@ -200,7 +200,7 @@ def gradient_descent_path(
         if not all(math.isfinite(v) for v in point):
             break
         path.append(point)
-    return [p[0] for p in path] if len(start) == 1 else path
+    return [p[0] for p in path] if len(starts) == 1 else path
 
 
 def plot_loss_surface(
