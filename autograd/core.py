@@ -55,11 +55,11 @@ class _ThreadFlags(threading.local):
 
 
 def _set_flags(grad_enabled: bool, anomaly: bool) -> None:
-    _Flags.grad_enabled, _Flags.anomaly = grad_enabled, anomaly
-    _Flags.plain = grad_enabled and not anomaly and _Flags.node_hook is None
+    Flags.grad_enabled, Flags.anomaly = grad_enabled, anomaly
+    Flags.plain = grad_enabled and not anomaly and Flags.node_hook is None
 
 
-_Flags = _ThreadFlags()
+Flags = _ThreadFlags()
 
 
 class _GradMode(contextlib.ContextDecorator):
@@ -70,11 +70,11 @@ class _GradMode(contextlib.ContextDecorator):
         self.saved: list[bool] = []
 
     def __enter__(self) -> None:
-        self.saved.append(_Flags.grad_enabled)
-        _set_flags(self.enabled, _Flags.anomaly)
+        self.saved.append(Flags.grad_enabled)
+        _set_flags(self.enabled, Flags.anomaly)
 
     def __exit__(self, *exc: object) -> None:
-        _set_flags(self.saved.pop(), _Flags.anomaly)
+        _set_flags(self.saved.pop(), Flags.anomaly)
 
 
 def no_grad() -> _GradMode:
@@ -89,7 +89,7 @@ def enable_grad() -> _GradMode:
 
 def is_grad_enabled() -> bool:
     """True when ops record the graph (the default)."""
-    return _Flags.grad_enabled
+    return Flags.grad_enabled
 
 
 class detect_anomaly:  # noqa: N801 - named like torch.autograd.detect_anomaly
@@ -97,20 +97,20 @@ class detect_anomaly:  # noqa: N801 - named like torch.autograd.detect_anomaly
     result has a nan or an inf."""
 
     def __enter__(self) -> detect_anomaly:
-        self.saved = _Flags.anomaly
-        _set_flags(_Flags.grad_enabled, True)
+        self.saved = Flags.anomaly
+        _set_flags(Flags.grad_enabled, True)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        _set_flags(_Flags.grad_enabled, self.saved)
+        _set_flags(Flags.grad_enabled, self.saved)
 
 
 def set_node_hook(hook: Callable[[Node], None] | None) -> Callable[[Node], None] | None:
     """Call ``hook(node)`` (in this thread) for every node an op makes that requires grad, right
     after it is made (its ``_fn`` and ``_parents`` set); ``None`` removes it. Returns the hook
     it replaces. Forward mode's tangents are computed so; no other code needs it."""
-    old, _Flags.node_hook = _Flags.node_hook, hook
-    _set_flags(_Flags.grad_enabled, _Flags.anomaly)
+    old, Flags.node_hook = Flags.node_hook, hook
+    _set_flags(Flags.grad_enabled, Flags.anomaly)
     return old
 
 
@@ -246,17 +246,17 @@ class Node:
         node.grad = None
         node.label = ""
         node._fn = fn
-        if _Flags.plain:  # grad on, anomaly off: the common case, one look at the flags
+        if Flags.plain:  # grad on, anomaly off: the common case, one look at the flags
             node.requires_grad = track
             node._parents = parents if track else ()
             return node
-        node.requires_grad = track = track and _Flags.grad_enabled
+        node.requires_grad = track = track and Flags.grad_enabled
         node._parents = parents if track else ()
-        if _Flags.anomaly and fn is not None:  # fn None: a leaf (detach()), no op to blame
+        if Flags.anomaly and fn is not None:  # fn None: a leaf (detach()), no op to blame
             shown = ", ".join(map(_short, parents))
             _check_finite(data, f"op {fn.name!r} produced ", f" from inputs {shown}")
-        if track and _Flags.node_hook is not None and fn is not None:
-            _Flags.node_hook(node)
+        if track and Flags.node_hook is not None and fn is not None:
+            Flags.node_hook(node)
         return node
 
     @property
@@ -334,7 +334,7 @@ def backward_walk(
         if create_graph != isinstance(seed, Node):
             seed = type(root)(seed, requires_grad=False) if create_graph else seed.data
         root.grad = seed if root.grad is None else root.grad + seed
-    anomaly = _Flags.anomaly
+    anomaly = Flags.anomaly
     for node in reversed(order):
         upstream, fn = node.grad, node._fn
         if upstream is not None and fn is not None:  # fn: every node of the order has an op

@@ -17,7 +17,7 @@ from typing import Any, Union
 import numpy as np
 
 from . import ops
-from .core import Function, Node, _Flags
+from .core import Flags, Function, Node
 from .math import FloatMath
 
 __all__ = ["Value", "dot", "sum_of"]
@@ -251,7 +251,7 @@ class Dot(Function):
         are all Values (measured: the n-ary node is where a network spends its backward pass);
         otherwise the general chain rule. Either way it returns the shares it added."""
         parents = node._parents
-        if create_graph or not self.all_values or _Flags.anomaly:
+        if create_graph or not self.all_values or Flags.anomaly:
             return super().chain(node, create_graph)
         g, n = node.grad, len(parents) // 2
         shares: list[Any] = [None] * len(parents)

@@ -357,7 +357,7 @@ def test_forward_mode_leaves_no_hook_behind_even_when_f_raises():
 
     with pytest.raises(KeyError):
         jvp(broken, (1.0,), (1.0,))
-    assert core._Flags.node_hook is None and core._Flags.plain
+    assert core.Flags.node_hook is None and core.Flags.plain
 
     def frozen(x):
         with core.no_grad():  # no_grad stops tangents, as it stops gradients
