@@ -433,7 +433,7 @@ class Tensor(ops.Operators):
 
     def detach(self) -> Tensor:
         """A new leaf sharing this data, with no history and no grad."""
-        return Tensor._make(self.data, None, (), False)
+        return Tensor._make(self.data, None, (), False)  # shares the data (the constructor copies)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set ``requires_grad`` on a leaf in place and return it (PyTorch's method)."""
