@@ -177,8 +177,8 @@ class Function:
                 grads = self.backward(node._math, g, node.data, a, b)
         else:  # rules run on raw data (a constant is its own data): no node is made
             raw = [p.data if isinstance(p, Node) else p for p in parents]
-            if self.selective:
-                needs = needs_of(parents)
+            if self.selective:  # needs_of(parents), without its call
+                needs = tuple([isinstance(p, Node) and p.requires_grad for p in parents])
                 grads = self.backward(node._math, g, node.data, *raw, needs_input_grad=needs)
             else:
                 grads = self.backward(node._math, g, node.data, *raw)

@@ -114,6 +114,11 @@ class Tensor(ops.Operators):
             a.data.dtype is b.data.dtype or a.data.dtype.kind == b.data.dtype.kind == "f"
         ):
             data, track = (a.data, b.data), a.requires_grad or b.requires_grad
+        elif n == 3 and type(a) is Tensor and type(b := inputs[1]) is Tensor and type(
+            c := inputs[2]
+        ) is Tensor and a.data.dtype is b.data.dtype is c.data.dtype:  # a linear with its bias
+            data = (a.data, b.data, c.data)
+            track = a.requires_grad or b.requires_grad or c.requires_grad
         else:
             data, track = None, False
             if type(a) is Tensor and n > 2:  # Tensors of one dtype (a fused linear): as they are
