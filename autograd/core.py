@@ -142,6 +142,10 @@ class Function:
     # True for a rule that takes ``needs_input_grad`` (one bool per input: PyTorch's contract)
     # and computes only the gradients asked for (a matmul skips a product; a power, a nan).
     selective = False
+    # What an op made per call keeps from its forward for its rule (PyTorch's saved tensors:
+    # cross-entropy's softmax). The rule lets it go when it runs; a node that records no graph
+    # (no_grad, or no input needing grad under a mode) never keeps it.
+    saved: Any = None
 
     def forward(self, F: Any, *data: Any, **kwargs: Any) -> Any:
         """The op's result, from the raw data of its inputs (an op names its inputs:
@@ -249,9 +253,13 @@ class Node:
         if Flags.plain:  # grad on, anomaly off: the common case, one look at the flags
             node.requires_grad = track
             node._parents = parents if track else ()
+            if not track and fn is not None and fn.saved is not None:  # no rule will use it
+                fn.saved = None
             return node
         node.requires_grad = track = track and Flags.grad_enabled
         node._parents = parents if track else ()
+        if not track and fn is not None and fn.saved is not None:
+            fn.saved = None
         if Flags.anomaly and fn is not None:  # fn None: a leaf (detach()), no op to blame
             shown = ", ".join(map(_short, parents))
             _check_finite(data, f"op {fn.name!r} produced ", f" from inputs {shown}")

@@ -598,7 +598,4 @@ def cross_entropy_logits(logits: Any, targets: Any, reduction: str = "mean") -> 
     if type(targets) is not np.ndarray:
         targets = targets.data if isinstance(targets, Node) else np.asarray(targets)
     fn = CrossEntropyLogits(targets, reduction)
-    loss = Tensor._apply(fn, (logits,))
-    if not loss.requires_grad:  # no backward will come (no_grad, or constant logits)
-        fn.probs = None
-    return loss
+    return Tensor._apply(fn, (logits,))  # no graph recorded: the core drops fn.saved
