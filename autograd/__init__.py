@@ -1,8 +1,8 @@
 """chainrule's autograd: reverse-mode automatic differentiation on one graph core.
 
-The tree, read from the engine up: ``core.py`` (the node protocol, ``Function``, grad and
-anomaly modes, the walk and the chain rule, ``backward``, ``grad``), ``math.py`` (the math
-namespaces rules use), ``ops.py`` (the elementwise ops of both engines), ``value.py``
+The tree, read from the engine up: ``core.py`` (the node protocol, ``Function``, the walk and
+the chain rule, ``backward``, ``grad``), ``modes.py`` (grad and anomaly modes), ``math.py``
+(the math namespaces rules use), ``ops.py`` (the elementwise ops of both engines), ``value.py``
 (``Value``, ``sum_of``, ``dot``), then the engine's tools: ``functional.py`` (function
 transforms, on ``call.py``: one evaluation of ``f``, ``pytree.py``: argument structures, and
 ``forward.py``: forward mode) and ``check.py`` (gradient checking). Two wings stand on the
@@ -15,10 +15,11 @@ engine, which imports neither: ``tensor/`` (``Tensor``, its functions and its op
 
 import sys
 
-from . import check, core, functional, tensor, value, viz
+from . import check, core, functional, modes, tensor, value, viz
 from .check import *  # noqa: F403
 from .core import *  # noqa: F403
 from .functional import hessian, hvp, jacfwd, jacobian, jacrev, jvp, value_and_grad, vjp
+from .modes import *  # noqa: F403
 from .tensor import *  # noqa: F403
 from .value import *  # noqa: F403
 from .viz import *  # noqa: F403

@@ -20,8 +20,9 @@ from typing import Any, Union, cast
 import numpy as np
 
 from . import core, forward
-from .core import Node, enable_grad, is_grad_enabled
+from .core import Node
 from .forward import IDENTITY
+from .modes import enable_grad, is_grad_enabled
 from .pytree import flatten, paths, shape_of, unflatten
 from .tensor.tensor import Tensor
 from .value import Value

@@ -15,8 +15,9 @@ from typing import Any
 import numpy as np
 
 from .call import Call, as_node
-from .core import Node, enable_grad, grad, no_grad
+from .core import Node, grad
 from .functional import jacobian_blocks
+from .modes import enable_grad, no_grad
 from .pytree import flatten, shape_of
 
 __all__ = [

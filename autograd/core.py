@@ -1,4 +1,4 @@
-"""The graph core shared by both engines: the node protocol, ``Function``, the modes, the walk.
+"""The graph core shared by both engines: the node protocol, ``Function``, the walk.
 
 ``Value`` (a float) and ``Tensor`` (an ndarray) are two kinds of :class:`Node`. Every node has
 ``data``, ``grad`` (d(root)/d(node); ``None`` until computed, 0.0 for a fresh ``Value`` leaf),
@@ -11,7 +11,8 @@ five hooks; nothing here knows which kind it works on:
 - ``_seed(grad)``: where a backward pass starts (``grad=None``: d(root)/d(root))
 - ``_accumulate(parents, grads, g)``: add each input's gradient into its ``.grad``
 
-A node hook (:func:`set_node_hook`) sees every node an op makes that requires grad, right after
+The modes it obeys (grad mode, anomaly mode, the node hook) are in ``modes.py``. A node hook
+(:func:`~autograd.modes.set_node_hook`) sees every node an op makes that requires grad, right after
 it is made: how forward mode (``forward.py``) carries tangents beside the values.
 
 A rule (``Function.backward``) gets ``F``, the upstream gradient ``g``, the op's output and its
@@ -22,96 +23,22 @@ made); ``create_graph=True`` on the nodes with ``NodeMath``, so the gradient is 
 from __future__ import annotations
 
 import contextlib
-import threading
-from collections.abc import Callable, Generator, Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from .math import NodeMath
+from .modes import AnomalyError, Flags, enable_grad
 
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-__all__ = [
-    "AnomalyError", "detect_anomaly", "enable_grad", "Function", "grad", "GraphFreedError",
-    "is_grad_enabled", "no_grad", "Node",
-]
+__all__ = ["Function", "grad", "GraphFreedError", "Node"]
 
 
 class GraphFreedError(RuntimeError):
     """Raised when backward runs through a graph whose links were freed by an earlier backward."""
-
-
-class AnomalyError(RuntimeError):
-    """Raised inside :func:`detect_anomaly` when an op produces nan or inf."""
-
-
-# ------------------------------------------------------------------------------ the modes
-class _ThreadFlags(threading.local):
-    """Grad mode and anomaly mode, one set per thread (as in PyTorch)."""
-    grad_enabled, anomaly, plain = True, False, True  # plain: grad on, anomaly off, no hook
-    node_hook: Any = None
-
-
-def _set_flags(grad_enabled: bool, anomaly: bool) -> None:
-    Flags.grad_enabled, Flags.anomaly = grad_enabled, anomaly
-    Flags.plain = grad_enabled and not anomaly and Flags.node_hook is None
-
-
-Flags = _ThreadFlags()
-
-
-class _GradMode(contextlib.ContextDecorator):
-    """Context manager and decorator that sets grad mode, restoring the old mode on exit."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-        self.saved: list[bool] = []
-
-    def __enter__(self) -> None:
-        self.saved.append(Flags.grad_enabled)
-        _set_flags(self.enabled, Flags.anomaly)
-
-    def __exit__(self, *exc: object) -> None:
-        _set_flags(self.saved.pop(), Flags.anomaly)
-
-
-def no_grad() -> _GradMode:
-    """Ops inside ``with no_grad():`` (or a function decorated ``@no_grad()``) build no graph."""
-    return _GradMode(False)
-
-
-def enable_grad() -> _GradMode:
-    """Turn graph building back on inside a ``no_grad`` block."""
-    return _GradMode(True)
-
-
-def is_grad_enabled() -> bool:
-    """True when ops record the graph (the default)."""
-    return Flags.grad_enabled
-
-
-class detect_anomaly:  # noqa: N801 - named like torch.autograd.detect_anomaly
-    """Context manager: raise :class:`AnomalyError` at the first op (forward or backward) whose
-    result has a nan or an inf."""
-
-    def __enter__(self) -> detect_anomaly:
-        self.saved = Flags.anomaly
-        _set_flags(Flags.grad_enabled, True)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        _set_flags(Flags.grad_enabled, self.saved)
-
-
-def set_node_hook(hook: Callable[[Node], None] | None) -> Callable[[Node], None] | None:
-    """Call ``hook(node)`` (in this thread) for every node an op makes that requires grad, right
-    after it is made (its ``_fn`` and ``_parents`` set); ``None`` removes it. Returns the hook
-    it replaces. Forward mode's tangents are computed so; no other code needs it."""
-    old, Flags.node_hook = Flags.node_hook, hook
-    _set_flags(Flags.grad_enabled, Flags.anomaly)
-    return old
 
 
 def _short(x: Any) -> str:

@@ -1,7 +1,7 @@
 """Forward mode: tangents carried beside the values, in the same pass that computes them.
 
 ``functional.jvp`` runs ``f`` once inside a :class:`Level`: every node an op makes is handed to
-the level (``core.set_node_hook``) right after it is made, and the level computes its tangent
+the level (``modes.set_node_hook``) right after it is made, and the level computes its tangent
 (d node / d eps when the inputs move along the seeded tangents) from the tangents of the op's
 inputs. No graph is walked, and no op has a second rule: an op's forward derivative J . t is
 obtained from its reverse rule ``backward(F, g, out, *inputs)``, which computes J^T g for every
@@ -39,8 +39,9 @@ from typing import Any, cast
 import numpy as np
 
 from . import core
-from .core import Function, Node, enable_grad
+from .core import Function, Node
 from .math import NodeMath
+from .modes import enable_grad, set_node_hook
 
 __all__: list[str] = []
 
@@ -90,7 +91,7 @@ class Level:
         state.levels.append(self)
         state.seen = len(state.levels)
         if len(state.levels) == 1:
-            self._hook = core.set_node_hook(_on_node)
+            self._hook = set_node_hook(_on_node)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -98,7 +99,7 @@ class Level:
         state.levels.remove(self)
         state.seen = self._saved
         if not state.levels:
-            core.set_node_hook(self._hook)
+            set_node_hook(self._hook)
 
     def seed(self, node: Node, tangent: Any) -> None:
         """Give ``node`` (an input of the function) the tangent ``tangent``: raw data, or a node

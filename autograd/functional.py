@@ -53,7 +53,8 @@ from .call import (
 )
 from .core import Node
 from .pytree import flatten, matching, shape_of, unflatten
-from .tensor.tensor import Tensor, stack
+from .tensor.functions import stack
+from .tensor.tensor import Tensor
 from .value import Value
 
 __all__ = ["grad", "hessian", "hvp", "jacfwd", "jacobian", "jacrev", "jvp", "value_and_grad", "vjp"]

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any, TypeAlias, Union
 
 import numpy as np
 
-from .core import Flags, Function, Node
+from .core import Function, Node
+from .modes import Flags
 
 if TYPE_CHECKING:
     from typing_extensions import Self

@@ -17,8 +17,9 @@ from typing import Any, Union
 import numpy as np
 
 from . import ops
-from .core import Flags, Function, Node
+from .core import Function, Node
 from .math import FloatMath
+from .modes import Flags
 
 __all__ = ["Value", "dot", "sum_of"]
 

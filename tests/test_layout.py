@@ -125,8 +125,8 @@ def test_nn_exports_exactly_what_its_modules_export():
 @pytest.mark.parametrize(
     "package, parts",
     [
-        ("autograd", ["core", "value", "tensor", "check", "viz"]),
-        ("autograd.tensor", ["tensor.tensor"]),
+        ("autograd", ["core", "modes", "value", "tensor", "check", "viz"]),
+        ("autograd.tensor", ["tensor.tensor", "tensor.functions"]),
         ("autograd.viz", ["viz.draw", "viz.steps", "viz.stepper"]),
     ],
 )
