@@ -32,7 +32,7 @@ __all__ = [
     "dot", "draw_dot", "enable_grad", "Function", "functional", "grad", "gradcheck",
     "GradcheckError", "gradgradcheck", "GraphFreedError", "GraphvizNotFoundError", "hessian",
     "hvp", "is_grad_enabled", "jacfwd", "jacobian", "jacrev", "jvp", "linear", "log_softmax",
-    "logsumexp", "matmul", "maximum", "minimum", "no_grad", "Node", "node_names",
+    "logsumexp", "mark_dirty", "matmul", "maximum", "minimum", "no_grad", "Node", "node_names",
     "numerical_grad", "numerical_jacobian", "save_steps_html", "softmax", "stack",
     "step_through", "sum_of", "Tensor", "Value", "value_and_grad", "vjp", "where",
 ]

@@ -20,7 +20,7 @@ from typing import Any, Union, cast
 import numpy as np
 
 from . import core, forward
-from .core import Node
+from .core import Node, Versions
 from .forward import IDENTITY
 from .modes import enable_grad, is_grad_enabled
 from .pytree import flatten, paths, shape_of, unflatten
@@ -158,6 +158,7 @@ class Call:
                 if leaf is not source and isinstance(source, Node) and source.requires_grad:
                     leaf._fn = IDENTITY
                     leaf._parents = (source,)
+                    leaf._version = Versions.count  # an op made now, reading source as it is
         return result
 
     @contextlib.contextmanager

@@ -23,6 +23,7 @@ made); ``create_graph=True`` on the nodes with ``NodeMath``, so the gradient is 
 from __future__ import annotations
 
 import contextlib
+import operator
 from collections.abc import Generator, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -34,7 +35,7 @@ from .modes import AnomalyError, Flags, enable_grad
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-__all__ = ["Function", "grad", "GraphFreedError", "Node"]
+__all__ = ["Function", "grad", "GraphFreedError", "mark_dirty", "Node"]
 
 
 class GraphFreedError(RuntimeError):
@@ -129,7 +130,7 @@ class Function:
 
 class Node:
     """Base of ``Value`` and ``Tensor``: the graph's attributes and the autograd surface."""
-    __slots__ = ("data", "grad", "requires_grad", "label", "_parents", "_fn")
+    __slots__ = ("data", "grad", "requires_grad", "label", "_parents", "_fn", "_version")
     data: Any  # a float (Value) or an ndarray (Tensor)
     grad: Any  # d(root)/d(node): data, a node under create_graph=True, or None
     requires_grad: bool
@@ -137,6 +138,7 @@ class Node:
     _parents: tuple[Any, ...]  # the op's inputs, nodes and constants (None once freed: the
     # walk checks it before any rule runs, so the rest of the code may take it as a tuple)
     _fn: Function | None  # the op that made the node; None for a leaf
+    _version: int  # Versions.count when made, or when its data was last changed in place
 
     # -- the hooks a node kind provides (the module docstring) --
     _math: ClassVar[Any] = None  # the namespace F of the kind's rules on raw data
@@ -177,6 +179,7 @@ class Node:
         node.grad = None
         node.label = ""
         node._fn = fn
+        node._version = Versions.count
         if Flags.plain:  # grad on, anomaly off: the common case, one look at the flags
             node.requires_grad = track
             node._parents = parents if track else ()
@@ -217,6 +220,41 @@ class Node:
                                "grad: no input of it requires grad (or it was made in no_grad())")
         for _ in backward_walk([self], [self._seed(grad)], retain_graph, create_graph):
             pass  # each step of the walk is the chain rule at one node
+
+
+class Versions:
+    """The count of in-place changes through the API (an optimizer's step, ``p -= ...`` under
+    ``no_grad``, :func:`mark_dirty`): each changed node takes the new count as its
+    ``_version``, and every node made takes the count of its time, so an input newer than
+    the op that read it was changed after the op saved it (PyTorch's version counter)."""
+
+    count = 0
+
+
+_version_of = operator.attrgetter("_version")
+
+
+def mark_dirty(*nodes: Node) -> None:
+    """Say that the data of ``nodes`` was changed in place: a backward pass through an op that
+    read them before raises instead of computing a wrong gradient. Optimizers and the in-place
+    operators call it; call it after changing ``p.data`` in place yourself."""
+    Versions.count += 1
+    for node in nodes:
+        node._version = Versions.count
+
+
+def check_versions(order: Sequence[Node]) -> None:
+    """Raise if an input of a node in ``order`` was changed in place after the node was made."""
+    for node in order:
+        for p in node._parents or ():
+            if isinstance(p, Node) and p._version > node._version:
+                name = f" {p.label!r}" if p.label else ""
+                raise RuntimeError(
+                    f"backward through {node.op!r}: its input {type(p).__name__}{name} "
+                    f"({_short(p)}) was changed in place after {node.op!r} used it (an "
+                    "optimizer step, or an in-place update), so the gradient would be wrong. "
+                    "Run the forward pass again after the update (PyTorch raises here too)."
+                )
 
 
 def needs_of(inputs: Sequence) -> tuple[bool, ...]:
@@ -263,6 +301,8 @@ def backward_walk(
     grads)`` after each. Run to its end, it frees the graph unless ``retain_graph``."""
     if order is None:
         order = topological_order(roots)
+    if Versions.count and order and min(map(_version_of, order)) < Versions.count:
+        check_versions(order)  # something changed in place since part of this graph was made
     for node in order:
         node.grad = None  # an op node's .grad holds the latest pass only
     for root, seed in zip(roots, seeds):  # under create_graph a seed is a node, else data

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias, Union
 
 import numpy as np
 
-from .core import Function, Node
+from .core import Function, Node, mark_dirty
 from .modes import Flags
 
 if TYPE_CHECKING:
@@ -417,6 +417,7 @@ def _in_place(node: Any, op: Callable[[Any, Any], Any], symbol: str, other: Any)
             "`with no_grad():`, or use an optimizer (nn.SGD, ...)"
         )
     node.data = op(node.data, other.data if isinstance(other, Node) else other)
+    mark_dirty(node)
     return node
 
 

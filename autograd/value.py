@@ -96,6 +96,7 @@ class Value(ops.Operators):
         self.requires_grad = requires_grad
         self._parents = ()
         self._fn = None
+        self._version = 0
 
     # -- the hooks of the graph core (core.py) --
     @staticmethod

@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from autograd import Node
+from autograd import Node, mark_dirty
 
 from .checkpoint import CheckpointError, read_checkpoint, write_checkpoint
 from .labels import Labelled, walk
@@ -158,6 +158,7 @@ class Module(Labelled):
         for key, array in converted.items():
             p = params[key]
             p.data = array if isinstance(p.data, np.ndarray) else float(array)
+            mark_dirty(p)
         return IncompatibleKeys(missing, unexpected)
 
     def save(self, path: str | os.PathLike) -> None:

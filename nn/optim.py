@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd import Node
+from autograd import Node, mark_dirty
 
 from .module import Module
 
@@ -140,6 +140,7 @@ class Optimizer:
         self.step_count += 1
         for p, g, state in todo:
             p.data = self.update(p.data, g, state)
+        mark_dirty(*[p for p, _, _ in todo])  # a graph made before this step is stale
 
     def _gradient(self, i: int, p: Node) -> Any:
         """Parameter ``i``'s gradient, checked against its shape, in its dtype."""

@@ -198,3 +198,61 @@ def test_state_an_op_saves_for_its_rule_is_named_and_let_go():
     with no_grad():
         assert cross_entropy_logits(logits, y)._fn.saved is None
     assert cross_entropy_logits(Tensor(logits.data), y)._fn.saved is None  # constant logits
+
+
+# ---------------------------------------------------------------- issue 28, item 2: versions
+@pytest.mark.parametrize("kind", ["tensor", "value"])
+def test_a_weight_changed_in_place_between_forward_and_backward_raises(kind):
+    """(w**3).sum() then opt.step() then backward() gave [0.75, 6.75] instead of [3, 12]."""
+    import nn
+    from autograd import Tensor, Value
+
+    if kind == "tensor":
+        w = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+        loss, params = (w**3).sum(), [w]
+    else:
+        w = Value(1.0, label="w")
+        loss, params = w**3, [w]
+    opt = nn.SGD(params, lr=0.5)
+    params[0].grad = np.ones(2) if kind == "tensor" else 1.0
+    opt.step()
+    with pytest.raises(RuntimeError, match=r"'\*\*'.*changed in place"):
+        loss.backward()
+
+
+def test_in_place_update_under_no_grad_and_mark_dirty_are_seen():
+    from autograd import Tensor, mark_dirty, no_grad
+
+    w = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    loss = (w * w).sum()
+    loss.backward(retain_graph=True)
+    np.testing.assert_allclose(w.grad, [2.0, 4.0])
+    with no_grad():
+        w -= 0.1 * w.grad
+    with pytest.raises(RuntimeError, match="changed in place"):
+        loss.backward()  # the retained graph read the old w
+    loss = (w * w).sum()  # a new forward pass after the update: fine
+    w.grad = None
+    loss.backward()
+    np.testing.assert_allclose(w.grad, 2 * w.data)
+    x = Tensor(np.array([3.0]), requires_grad=True)
+    y = x.exp()
+    x.data *= 2  # by hand: unseen until said (as with PyTorch's .data)
+    mark_dirty(x)
+    with pytest.raises(RuntimeError, match="'exp'"):
+        y.backward()
+
+
+def test_a_training_loop_never_trips_the_version_check():
+    import nn
+    from autograd import Tensor
+
+    rng = np.random.default_rng(1)
+    model = nn.Sequential(nn.Linear(3, 4, seed=0), nn.ReLU(), nn.Linear(4, 1, seed=1))
+    opt = nn.Adam(model.parameters(), lr=1e-2)
+    X, y = rng.normal(size=(8, 3)), rng.normal(size=(8, 1))
+    for _ in range(3):
+        opt.zero_grad()
+        loss = nn.mse_loss(model(Tensor(X)), y)
+        loss.backward()
+        opt.step()

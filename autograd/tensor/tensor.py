@@ -95,6 +95,7 @@ class Tensor(ops.Operators):
         self.label = label
         self._parents = ()
         self._fn = None
+        self._version = 0
 
     # -- the hooks of the graph core (core.py) --
     @staticmethod
