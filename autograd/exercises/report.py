@@ -116,7 +116,10 @@ def close(expected: Any, received: Any, tol: float) -> str | None:
                 return f"item {k}: {why}"
         return None
     if isinstance(expected, np.ndarray):
-        got = np.asarray(getattr(received, "data", received), dtype=np.float64)
+        try:
+            got = np.asarray(getattr(received, "data", received), dtype=np.float64)
+        except (TypeError, ValueError):
+            return f"a {type(received).__name__}, not an array of numbers"
         if got.shape != expected.shape:
             return f"shape {got.shape} instead of {expected.shape}"
         if np.allclose(got, expected, rtol=tol, atol=tol, equal_nan=True):
@@ -124,9 +127,9 @@ def close(expected: Any, received: Any, tol: float) -> str | None:
         worst = np.unravel_index(int(np.argmax(np.abs(got - expected))), got.shape)
         return f"element {tuple(map(int, worst))} is off by {abs(got - expected)[worst]:.3g}"
     if isinstance(expected, (int, float)) and not isinstance(expected, bool):
-        got: Any = getattr(received, "data", received)
+        number: Any = getattr(received, "data", received)
         try:
-            value = float(got)
+            value = float(number)
         except (TypeError, ValueError):
             return f"a {type(received).__name__}, not a number"
         if np.isnan(expected) and np.isnan(value):
@@ -175,7 +178,11 @@ class Trial:
                 if isinstance(error, kind):
                     text += f"\n              hint: {hint}"
         else:
-            why = judge(expected, got, tol)
+            try:
+                why = judge(expected, got, tol)
+            except Exception as error:  # an answer of a shape no judge foresaw
+                why = f"cannot be compared with the expected value ({type(error).__name__}: "
+                why += f"{error})"
             if why is None:
                 self.result.passed += 1
                 return True
