@@ -63,6 +63,7 @@ def make(source: Path, out_dir: Path = EXERCISES) -> tuple[Path, Path]:
 
 
 if __name__ == "__main__":
-    for path in map(Path, sys.argv[1:] or sorted((EXERCISES / "src").glob("*.py"))):
+    sources = [Path(arg) for arg in sys.argv[1:]] or sorted((EXERCISES / "src").glob("*.py"))
+    for path in sources:
         for target in make(path):
             print("wrote", target.relative_to(EXERCISES.parent.parent))
