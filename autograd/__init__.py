@@ -7,7 +7,8 @@ namespaces rules use), ``ops.py`` (the elementwise ops of both engines), ``value
 transforms, on ``call.py``: one evaluation of ``f``, ``pytree.py``: argument structures, and
 ``forward.py``: forward mode) and ``check.py`` (gradient checking). Two wings stand on the
 engine, which imports neither: ``tensor/`` (``Tensor``, its functions and its ops) and ``viz/``
-(the teaching layer: ``draw_dot``, ``backward_steps``, the stepper, ``formula``).
+(the teaching layer: ``draw_dot``, ``backward_steps``, the stepper, ``formula``); and
+``exercises/`` grades the exercise notebooks (``exercises.check(name, your_code)``).
 ``autograd.grad`` is PyTorch's (``grad(outputs, inputs)``); the transforms
 (``functional.grad(f)``, ...) stay in ``autograd.functional``, with ``jacobian``, ``hessian``,
 ``hvp``, ``value_and_grad``, ``vjp``, ``jvp``, ``jacrev`` and ``jacfwd`` also here.
@@ -16,6 +17,7 @@ engine, which imports neither: ``tensor/`` (``Tensor``, its functions and its op
 import sys
 
 from . import check, core, functional, tensor, value, viz
+from . import exercises  # after the engine it grades against
 from .check import *  # noqa: F403
 from .core import *  # noqa: F403
 from .functional import hessian, hvp, jacfwd, jacobian, jacrev, jvp, value_and_grad, vjp
@@ -32,6 +34,7 @@ __all__ += check.__all__
 __all__ += viz.__all__
 __all__ += ["functional", "hessian", "hvp", "jacfwd", "jacobian", "jacrev", "jvp"]
 __all__ += ["value_and_grad", "vjp"]
+__all__ += ["exercises"]
 
 # The modules' names before the tree was arranged by concern, kept importable so that objects
 # pickled then (which name their classes' modules) still load.
