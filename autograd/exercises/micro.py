@@ -120,7 +120,7 @@ def rule_cases(
 
         trial.expect(f"the data of {symbol}", shown, data, forward)
         trial.expect(f"the gradients of {symbol}, upstream out.grad = {g:g}", shown,
-                     want, rule, expected_text=" ".join(
+                     want, rule, expected_text=", ".join(
                          f"{n}.grad = {w:.6g}" for n, w in zip("ab", want)))
 
     binary = op.__code__.co_argcount == 2
@@ -198,7 +198,8 @@ def value_backward(trial: Trial, cls: type) -> None:
             fn(*leaves).backward()
             return tuple(n.grad for n in leaves)
 
-        trial.expect(text + ": against chainrule", shown, want, run)
+        trial.expect(text + ": against chainrule", shown, want, run, expected_text=", ".join(
+            f"{n}.grad = {w:.6g}" for n, w in zip("abcd", want)))
 
         def measured(xs: list = xs, fn: Callable = fn, h: float = 1e-6) -> tuple:
             slopes = []
