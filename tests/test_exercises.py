@@ -185,6 +185,35 @@ def test_a_walk_without_a_visited_set_is_caught():
     assert result.failures and all("more than once" in f.received for f in result.failures)
 
 
+def test_an_iterative_walk_without_a_visited_set_is_reported_and_ends():
+    def no_visited(root):
+        order, stack = [], [(root, False)]
+        while stack:
+            node, done = stack.pop()
+            if done:
+                order.append(node)
+            else:
+                stack.append((node, True))
+                stack.extend((child, False) for child in node._prev)
+        return order
+
+    result = exercises.check("topo_iterative", no_visited, quiet=True)
+    received = [f.received for f in result.failures]
+    assert any("more than once" in r for r in received)
+    assert received[-2:] == ["not run: the small graphs fail first"] * 2  # the deep ones
+
+
+def test_a_check_leaves_the_students_random_state_alone():
+    import random
+
+    random.seed(5)
+    expected = random.random()
+    random.seed(5)
+    ns = student_namespace("04_mlp.py")
+    exercises.check("neuron", ns["Neuron"], quiet=True)
+    assert random.random() == expected
+
+
 def test_a_step_that_does_not_zero_the_gradients_is_caught():
     zeroing = "    for p in model.parameters():\n        p.grad = 0.0\n"
     ns = student_namespace("04_mlp.py", (zeroing, ""))

@@ -15,6 +15,7 @@ topological order and ``backward``), ``mlp.py`` (4: neuron, layer, MLP, a traini
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 from . import derivatives, functions, micro, mlp, tensors, walk
@@ -44,7 +45,11 @@ def check(name: str, *objects: Any, quiet: bool = False) -> Result:
     if len(objects) != len(ex.needs):
         raise ValueError(f"check({name!r}, ...) takes {len(ex.needs)} object(s): "
                          f"{'; '.join(ex.needs)}; got {len(objects)}")
-    result = run_exercise(ex, objects).result
+    state = random.getstate()  # the cases draw from Python's random: the student's is kept
+    try:
+        result = run_exercise(ex, objects).result
+    finally:
+        random.setstate(state)
     if not quiet:
         print(result.report())
     return result

@@ -8,7 +8,7 @@ from typing import Any
 
 from .report import Trial
 
-__all__ = ["Exercise", "exercise"]
+__all__ = ["Exercise", "exercise", "run_exercise"]
 
 
 @dataclass(frozen=True)

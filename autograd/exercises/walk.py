@@ -94,18 +94,22 @@ def judge_root(root: Any, _: Any, got: Any, tol: float) -> str | None:
 
 def order_cases(trial: Trial, topo: Callable[[Any], list], deep: bool) -> None:
     """The small graphs, then (for the iterative walk) the deep ones."""
-    cases = list(SMALL)
-    if deep:
-        n = 3 * sys.getrecursionlimit()
-        cases += [(f"a chain of {n} ops (deeper than Python's recursion limit)",
-                   lambda V: chain(V, n)[1]),
-                  ("a ladder of 400 rungs", lambda V: ladder(V, 400)[1])]
-    for text, build in cases:
+    n = 3 * sys.getrecursionlimit()
+    deep_cases: list[tuple[str, Callable[[type], Any]]] = [
+        (f"a chain of {n} ops (deeper than Python's recursion limit)", lambda V: chain(V, n)[1]),
+        ("a ladder of 400 rungs", lambda V: ladder(V, 400)[1]),
+    ]
+    small_ok = True
+    for k, (text, build) in enumerate(SMALL + (deep_cases if deep else [])):
         root = build(MicroValue)
         size = len(reachable(root))
-        trial.expect(text, f"a graph of {size} nodes", None, partial(topo, root),
-                     judge=partial(judge_root, root), show_got=False,
-                     expected_text=f"each of the {size} nodes once, after all its inputs")
+        want = f"each of the {size} nodes once, after all its inputs"
+        if k >= len(SMALL) and not small_ok:  # a walk that lists a node twice would not end
+            trial.skip(text, f"a graph of {size} nodes", want, "the small graphs fail first")
+            continue
+        passed = trial.expect(text, f"a graph of {size} nodes", None, partial(topo, root),
+                              judge=partial(judge_root, root), show_got=False, expected_text=want)
+        small_ok = small_ok and (passed or k >= len(SMALL))
 
 
 @exercise(EXERCISES, "topo_recursive(root): a depth-first recursion, each node after its inputs",
