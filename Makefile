@@ -13,7 +13,7 @@ export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 
-.PHONY: install test demo docs test-docs notebooks bench lint graphviz chromium clean
+.PHONY: install test demo docs test-docs notebooks exercises bench lint graphviz chromium clean
 
 install: $(STAMP) graphviz
 
@@ -61,7 +61,7 @@ chromium:
 
 # Every test but the site's (marker `docs`: it needs `make docs` first; see test-docs).
 test: install chromium
-	$(PY) -m pytest tests -m "not docs" --nbmake notebooks --nbmake-timeout=60
+	$(PY) -m pytest tests -m "not docs" --nbmake notebooks/*.ipynb --nbmake-timeout=60
 
 demo: $(DEMO_STAMP) graphviz
 	MPLBACKEND=Agg $(PY) examples/demo.py --out demo
@@ -69,6 +69,11 @@ demo: $(DEMO_STAMP) graphviz
 # The notebooks from their percent-format sources in notebooks/src/ (.ci/make_notebooks.py).
 notebooks: $(STAMP)
 	$(PY) .ci/make_notebooks.py notebooks/src/*.py
+
+# The exercise notebooks, each from its one source in notebooks/exercises/src/: the student
+# version (blanks) in notebooks/exercises/, the solution in notebooks/exercises/solutions/.
+exercises: $(STAMP)
+	$(PY) .ci/make_exercises.py notebooks/exercises/src/*.py
 
 # The documentation site in site/, offline, every notebook executed; fails on a broken
 # cross-reference, a notebook that raises or a public name without a docstring. It needs the

@@ -7,7 +7,9 @@ the chain rule, ``backward``, ``grad``), ``modes.py`` (grad and anomaly modes), 
 transforms, on ``call.py``: one evaluation of ``f``, ``pytree.py``: argument structures, and
 ``forward.py``: forward mode) and ``check.py`` (gradient checking). Two wings stand on the
 engine, which imports neither: ``tensor/`` (``Tensor``, its functions and its ops) and ``viz/``
-(the teaching layer: ``draw_dot``, ``backward_steps``, the stepper, ``formula``).
+(the teaching layer: ``draw_dot``, ``backward_steps``, the stepper, ``formula``); and
+``exercises/`` grades the exercise notebooks (``from autograd import exercises``, imported
+only then: ``exercises.check(name, your_code)``).
 ``autograd.grad`` is PyTorch's (``grad(outputs, inputs)``); the transforms
 (``functional.grad(f)``, ...) stay in ``autograd.functional``, with ``jacobian``, ``hessian``,
 ``hvp``, ``value_and_grad``, ``vjp``, ``jvp``, ``jacrev`` and ``jacfwd`` also here.

@@ -13,6 +13,10 @@
   defines it); a public name the page does not reference is appended to it, so none is missing.
 - MathJax is copied into the site from the django-static-mathjax package, so the notebooks'
   formulas render without a CDN.
+- The exercises page: ``<!-- exercises -->`` is replaced by a table of the student notebooks
+  (``notebooks/exercises/*.ipynb``, by glob), each with a link to download it; the notebooks
+  are copied into the site's ``exercises/`` folder as they are (not rendered: their blanks
+  raise until a student fills them in).
 """
 
 from __future__ import annotations
@@ -35,6 +39,8 @@ README = ROOT / "README.md"
 PACKAGES = ("autograd", "nn")
 API_PAGE = "api.md"
 MATHJAX = "assets/javascripts/mathjax/tex-svg-full.js"
+EXERCISES = NOTEBOOKS / "exercises"
+EXERCISES_PAGE = "exercises.md"
 
 
 # ------------------------------------------------------------------------- public names
@@ -173,9 +179,29 @@ def public_references(markdown: str) -> list[str]:
     return re.findall(r"^:::\s+([\w.]+)", markdown, re.MULTILINE)
 
 
+def exercise_notebooks() -> list[Path]:
+    """The student versions of the exercises, in file-name order."""
+    return sorted(EXERCISES.glob("*.ipynb"))
+
+
+def exercises_table() -> str:
+    """A Markdown table of the exercise notebooks, each with a download link (raw HTML: the
+    files are copied into the site after the build, so MkDocs does not know them)."""
+    rows = ["| Exercise | Notebook |", "|---|---|"]
+    for path in exercise_notebooks():
+        link = f'<a href="exercises/{path.name}" download>{path.name}</a>'
+        rows.append(f"| {notebook_title(path)} | {link} |")
+    return "\n".join(rows) + "\n"
+
+
 def on_page_markdown(markdown, page, config, files):
-    """README sections in; on the API page, public names only, and every one of them."""
+    """README sections in; on the API page, public names only, and every one of them; on the
+    exercises page, the table of exercise notebooks."""
     markdown = _PLACEHOLDER.sub(lambda m: readme_section(m.group(1)), markdown)
+    if page.file.src_uri == EXERCISES_PAGE:
+        if not exercise_notebooks():
+            raise PluginError(f"no exercise notebooks found in {EXERCISES}")
+        markdown = markdown.replace("<!-- exercises -->", exercises_table())
     if page.file.src_uri == API_PAGE:
         public = dict(public_names())
         used = public_references(markdown)
@@ -210,7 +236,12 @@ def on_page_content(html, page, config, files):
 
 # ------------------------------------------------------------------------- MathJax
 def on_post_build(config):
-    """Copy MathJax (one file: TeX input, SVG output, every extension) into the site."""
+    """Copy MathJax (one file: TeX input, SVG output, every extension) and the exercise
+    notebooks (for download) into the site."""
+    downloads = Path(config["site_dir"]) / "exercises"
+    downloads.mkdir(parents=True, exist_ok=True)
+    for path in exercise_notebooks():
+        shutil.copyfile(path, downloads / path.name)
     try:
         package = importlib.import_module("mathjax")
     except ImportError as error:

@@ -169,6 +169,19 @@ def test_the_site_has_a_page_for_every_notebook_and_nothing_unexpected():
     assert built - set(PAGES) <= {"404.html"}, sorted(built - set(PAGES))
 
 
+def test_the_exercises_page_offers_every_student_notebook_for_download():
+    """Each student notebook (notebooks/exercises/*.ipynb) is linked from the exercises page
+    and served beside it, byte for byte."""
+    exercises = sorted((ROOT / "notebooks" / "exercises").glob("*.ipynb"))
+    assert len(exercises) >= 5
+    if not (SITE / "exercises.html").is_file():
+        pytest.fail("site/ has not been built: run `make docs` first (or `make test-docs`)")
+    html = (SITE / "exercises.html").read_text(encoding="utf-8")
+    for path in exercises:
+        assert f'href="exercises/{path.name}"' in html, path.name
+        assert (SITE / "exercises" / path.name).read_bytes() == path.read_bytes(), path.name
+
+
 @pytest.mark.parametrize("path", PAGES + ["404.html"])
 def test_page_loads_cleanly(visit, path):
     """No console error, no failed or off-machine request, no broken image."""
