@@ -130,11 +130,11 @@ class Function:
 
 class Node:
     """Base of ``Value`` and ``Tensor``: the graph's attributes and the autograd surface."""
-    __slots__ = ("data", "grad", "requires_grad", "label", "_parents", "_fn", "_version")
+    __slots__ = ("data", "grad", "requires_grad", "_label", "_parents", "_fn", "_version")
     data: Any  # a float (Value) or an ndarray (Tensor)
     grad: Any  # d(root)/d(node): data, a node under create_graph=True, or None
     requires_grad: bool
-    label: str
+    _label: str  # behind the checked property ``label``
     _parents: tuple[Any, ...]  # the op's inputs, nodes and constants (None once freed: the
     # walk checks it before any rule runs, so the rest of the code may take it as a tuple)
     _fn: Function | None  # the op that made the node; None for a leaf
@@ -177,7 +177,7 @@ class Node:
         node = object.__new__(cls)
         node.data = data  # one attribute a line: measured faster than a tuple assignment
         node.grad = None
-        node.label = ""
+        node._label = ""
         node._fn = fn
         node._version = Versions.count
         if Flags.plain:  # grad on, anomaly off: the common case, one look at the flags
@@ -196,6 +196,20 @@ class Node:
         if track and Flags.node_hook is not None and fn is not None:
             Flags.node_hook(node)
         return node
+
+    @property
+    def label(self) -> str:
+        """The node's name in drawings and step records (``''``: none; a name is derived)."""
+        return self._label
+
+    @label.setter
+    def label(self, label: str) -> None:
+        if type(label) is not str:
+            raise TypeError(
+                f"label must be a str, got {type(label).__name__} {label!r:.60} "
+                f"(e.g. label={str(label)!r})"
+            )
+        self._label = label
 
     @property
     def parents(self) -> tuple:

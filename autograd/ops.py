@@ -412,7 +412,7 @@ def _in_place(node: Any, op: Callable[[Any, Any], Any], symbol: str, other: Any)
     if Flags.grad_enabled:
         raise RuntimeError(
             f"'{symbol}=' on a leaf {type(node).__name__} that requires grad, while grad mode "
-            "is on: in a loop such as `for p in params: p {symbol}= ...` it would only rebind "
+            f"is on: in a loop such as `for p in params: p {symbol}= ...` it would only rebind "
             f"p and update nothing. Write `p.data {symbol}= ...`, wrap the update in "
             "`with no_grad():`, or use an optimizer (nn.SGD, ...)"
         )

@@ -165,11 +165,11 @@ class Neuron(Module):
     def _forward(self, x: Sequence[Value]) -> Value:
         """``forward`` without the checks and the input labels (a ``Layer`` did them)."""
         z = dot(self.w, x, self.b)
-        z.label = self._zlabel
+        z._label = self._zlabel  # a str by construction: the label setter's check skipped
         if self.activation == "linear":
             return z
         a = getattr(z, self.activation)()
-        a.label = self._alabel
+        a._label = self._alabel  # (measured: 4% of a step of micrograd's demo)
         return a
 
     def _label_name(self, key: str, index: int | None) -> str:

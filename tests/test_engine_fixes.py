@@ -256,3 +256,47 @@ def test_a_training_loop_never_trips_the_version_check():
         loss = nn.mse_loss(model(Tensor(X)), y)
         loss.backward()
         opt.step()
+
+
+# ------------------------------------------------------- issue 28, item 10: clear errors
+@pytest.mark.parametrize(
+    "x_shape, w_shape", [((0,), (2, 0)), ((4, 3, 0), (2, 0)), ((3, 0), (0, 0))]
+)
+def test_linear_backward_on_an_empty_feature_axis_matches_torch(x_shape, w_shape):
+    import torch
+
+    from autograd import Tensor, linear
+
+    x = Tensor(np.ones(x_shape), requires_grad=True)
+    w = Tensor(np.ones(w_shape), requires_grad=True)
+    b = Tensor(np.ones(w_shape[0]), requires_grad=True)
+    linear(x, w, b).sum().backward()
+    tx, tw, tb = (torch.ones(s, dtype=torch.float64, requires_grad=True)
+                  for s in (x_shape, w_shape, w_shape[:1]))  # fmt: skip
+    torch.nn.functional.linear(tx, tw, tb).sum().backward()
+    for ours, theirs in ((x, tx), (w, tw), (b, tb)):
+        np.testing.assert_array_equal(ours.grad, theirs.grad.numpy())
+
+
+def test_a_label_is_checked_when_set():
+    import pickle
+
+    from autograd import Tensor, Value, draw_dot
+
+    v = Value(1.0)
+    with pytest.raises(TypeError, match=r"label must be a str, got int 5 \(e.g. label='5'\)"):
+        v.label = 5
+    with pytest.raises(TypeError, match="label must be a str"):
+        Tensor([1.0]).label = None
+    v.label = "v"
+    assert "v" in draw_dot(v * 2).source
+    assert pickle.loads(pickle.dumps(v)).label == "v"
+
+
+def test_the_in_place_error_names_the_operator():
+    from autograd import Tensor
+
+    w = Tensor([1.0], requires_grad=True)
+    with pytest.raises(RuntimeError) as info:
+        w -= 1.0
+    assert "{symbol}" not in str(info.value) and "p -= ..." in str(info.value)

@@ -10,6 +10,7 @@ instead of log_softmax, indexing, mean and negation; no scatter in its backward)
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -56,8 +57,9 @@ class Linear(Function):
         gx = F.matmul(g, w) if need_x else None  # dL/dx = g @ w
         g2, x2 = g, x
         if x.ndim != 2:  # fold the batch dims into one (a single vector is a batch of one)
-            g2 = F.reshape(g, (-1, g.shape[-1]))
-            x2 = F.reshape(x, (-1, x.shape[-1]))
+            rows = math.prod(x.shape[:-1])  # not -1: an empty feature axis leaves it unknown
+            g2 = F.reshape(g, (rows, g.shape[-1]))
+            x2 = F.reshape(x, (rows, x.shape[-1]))
         gw = F.matmul(F.mT(g2), x2) if need_w else None  # dL/dw = g^T @ x
         if b is None:
             return gx, gw
