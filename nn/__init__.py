@@ -3,8 +3,9 @@
 ``Module`` and the scalar ``Neuron``/``Layer``/``MLP`` (micrograd's), the tensor layers
 (``Linear``, ``Sequential``, activations, ``Dropout``, ``Flatten``), losses, optimizers and
 learning-rate schedules, data helpers and datasets, the training loop (``fit``), plots
-(matplotlib, imported only when a plot is drawn) and the bridge to PyTorch (``to_torch``,
-``from_torch``; torch imported only when they are called).
+(matplotlib, imported only when a plot is drawn), the bridge to PyTorch (``to_torch``,
+``from_torch``; torch imported only when they are called) and the live ``playground``
+(ipywidgets imported only when one is made).
 """
 
 import sys
@@ -24,6 +25,7 @@ from . import (
     training,
 )
 from .compile import compile_step
+from .playground import playground  # the function (it shadows the package nn.playground)
 from .layers import *  # noqa: F403
 from .losses import *  # noqa: F403
 from .metrics import *  # noqa: F403
@@ -57,6 +59,7 @@ __all__ = [
     *torch_bridge.__all__,
     "compile_step",
     "datasets",
+    "playground",
 ]
 
 # The modules' names before the tree was arranged by concern, kept importable so that objects
