@@ -109,14 +109,15 @@ class Playground:
         self.apply(self.setup, rebuild=True)
 
     def load(self, text: str) -> bool:
-        """Use the setup string ``text``; on a bad one, show the problem and change nothing.
-        Returns whether it was used."""
+        """Start a new network for the setup string ``text`` (the fields it leaves out take
+        their defaults); on a bad one, show the problem and change nothing. Returns whether it
+        was used."""
         try:
             setup = Setup.parse(text, base=Setup())
         except SetupError as error:
             self._show_message(f"setup string: {error}")
             return False
-        self.apply(setup)
+        self.apply(setup, rebuild=True)
         return True
 
     def apply(self, setup: Setup, rebuild: bool = False) -> None:

@@ -159,8 +159,10 @@ class Trainer:
         for _ in range(epochs):
             if self.diverged:
                 return
-            self._epoch()
-            self._record()
+            # a diverging run overflows on its way to the non-finite loss _check stops at
+            with np.errstate(over="ignore", invalid="ignore"):
+                self._epoch()
+                self._record()
 
     def _epoch(self) -> None:
         order = self.rng.permutation(len(self.F_train))
