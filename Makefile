@@ -13,7 +13,7 @@ export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 
-.PHONY: install test demo docs test-docs notebooks bench lint graphviz chromium clean
+.PHONY: install test demo docs test-docs notebooks bench lint graphviz chromium clean playground
 
 install: $(STAMP) graphviz
 
@@ -84,6 +84,12 @@ bench: install
 	$(PY) benchmarks/bench_scalar.py
 	$(PY) benchmarks/bench_tensor.py
 	$(PY) benchmarks/bench_search.py
+	$(PY) benchmarks/bench_playground.py
+
+# The live playground as a local web app on http://127.0.0.1:$(PORT)/ (Voila; Ctrl+C stops it).
+PORT ?= 8866
+playground: $(STAMP)
+	$(PY) -m nn.playground --port $(PORT)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -158,6 +158,16 @@ class Playground:
             if t.diverged:
                 self._show_message(t.diverged)
 
+    def snapshot(self) -> str:
+        """The pictures as they are now (network, boundary, curves, counters) as one HTML
+        string: what a static page can show, e.g. ``IPython.display.HTML(app.snapshot())``."""
+        with self._lock:
+            return (
+                '<div class="chainrule-playground-snapshot" style="display:flex;gap:16px;'
+                f'align-items:flex-start">{self._network.value}<div>{self._boundary.value}'
+                f"<br>{self._curves.value}<br>{self._status.value}</div></div>"
+            )
+
     # ------------------------------------------------------------------- displaying
     @property
     def widget(self) -> Any:
