@@ -25,12 +25,12 @@ from . import (
     training,
 )
 from .compile import compile_step
-from .playground import playground  # the function (it shadows the package nn.playground)
 from .layers import *  # noqa: F403
 from .losses import *  # noqa: F403
 from .metrics import *  # noqa: F403
 from .module import *  # noqa: F403
 from .optim import *  # noqa: F403
+from .playground import playground  # the function (it shadows the package nn.playground)
 from .plots import *  # noqa: F403
 from .scalar import *  # noqa: F403
 from .schedules import *  # noqa: F403

@@ -291,8 +291,9 @@ def test_png_is_a_valid_image_of_the_colours():
     values = np.array([[-1.0, 0.0], [1.0, 0.5]])
     data = png(heat_rgb(values))
     assert data.startswith(b"\x89PNG\r\n\x1a\n")
-    from matplotlib.image import imread
     import io
+
+    from matplotlib.image import imread
 
     image = (imread(io.BytesIO(data)) * 255).round().astype(int)
     np.testing.assert_array_equal(image[0, 0], [245, 147, 34])  # orange: negative

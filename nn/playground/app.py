@@ -9,8 +9,9 @@ nn.playground`` serves (Voila runs the package's notebook). It is also the progr
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from html import escape
-from typing import Any, Callable
+from typing import Any
 
 import ipywidgets as widgets
 
@@ -218,7 +219,7 @@ class Playground:
         self._features = {
             f: W.ToggleButton(description=f, layout=W.Layout(width="62px")) for f in FEATURES
         }
-        for f, button in self._features.items():
+        for button in self._features.values():
             button.observe(self._on_features, names="value")
         self._layers = W.VBox()
         self._play = W.Button(description="Play", button_style="primary")

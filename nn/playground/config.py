@@ -190,18 +190,20 @@ def _number(
 ) -> float:
     if not isinstance(value, numbers.Real) or isinstance(value, bool) or math.isnan(value):
         raise SetupError(key, f"must be a number, got {value!r}")
+    value = float(value)
     if value < low or value > high or (open_low and value == low):
         where = f"({low:g}, {high:g}]" if open_low else f"[{low:g}, {high:g}]"
         raise SetupError(key, f"must be in {where}, got {value!r}")
-    return float(value)
+    return value
 
 
 def _integer(key: str, value: Any, low: int, high: int) -> int:
     if not isinstance(value, numbers.Integral) or isinstance(value, bool):
         raise SetupError(key, f"must be a whole number, got {value!r}")
+    value = int(value)
     if not low <= value <= high:
         raise SetupError(key, f"must be from {low} to {high}, got {value!r}")
-    return int(value)
+    return value
 
 
 def _features(value: Any) -> tuple[str, ...]:
@@ -230,7 +232,7 @@ def _hidden(value: Any) -> tuple[int, ...]:
         if not isinstance(n, numbers.Integral) or isinstance(n, bool):
             raise SetupError("layers", f"hidden layer {i + 1}: neurons must be a whole number, "
                                        f"got {n!r}")
-        if not 1 <= n <= MAX_NEURONS:
+        if not 1 <= int(n) <= MAX_NEURONS:
             raise SetupError("layers", f"hidden layer {i + 1} needs 1 to {MAX_NEURONS} "
                                        f"neurons, got {n}")
     return tuple(int(n) for n in layers)

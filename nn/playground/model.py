@@ -7,11 +7,13 @@ reads back what the page draws: the losses, every neuron's output on a grid, the
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
-from autograd import Tensor, no_grad
+from autograd import no_grad
+from autograd.tensor import Tensor
 
 from .. import datasets
 from ..layers import Dropout, Linear, ReLU, Sequential, Sigmoid, Tanh
@@ -47,10 +49,11 @@ def make_data(setup: Setup) -> tuple[np.ndarray, np.ndarray]:
     n, noise, seed = setup.points, setup.noise, setup.seed
     if setup.dataset == "spirals":
         return datasets.spirals(n, n_classes=2, noise=noise, seed=seed)
-    return {
+    makers: dict[str, Callable[..., tuple[np.ndarray, np.ndarray]]] = {
         "moons": datasets.moons, "circles": datasets.circles,
         "xor": datasets.xor, "gaussians": datasets.gaussians,
-    }[setup.dataset](n, noise=noise, seed=seed)
+    }
+    return makers[setup.dataset](n, noise=noise, seed=seed)
 
 
 def feature_matrix(X: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
@@ -129,15 +132,17 @@ class Trainer:
 
     def _loss(self, out: Any, target: Any) -> Any:
         """The batch's cross-entropy plus the regularization term of the weights."""
-        loss = binary_cross_entropy_with_logits(out, target)
+        loss: Any = binary_cross_entropy_with_logits(out, target)
         setup = self.setup
         if setup.regularization == "none" or setup.reg_rate == 0:
             return loss
+        penalty: Any
         if setup.regularization == "l2":
-            return loss + setup.reg_rate * l2_penalty(self.weights)
-        penalty = self.weights[0].abs().sum()
-        for w in self.weights[1:]:
-            penalty = penalty + w.abs().sum()
+            penalty = l2_penalty(self.weights)
+        else:
+            penalty = self.weights[0].abs().sum()
+            for w in self.weights[1:]:
+                penalty = penalty + w.abs().sum()
         return loss + setup.reg_rate * penalty
 
     def retune(self, setup: Setup) -> None:
@@ -171,7 +176,7 @@ class Trainer:
             rows = order[start : start + size]
             try:
                 self.train_step(self.F_train[rows], self.t_train[rows], self._check)
-            except _Stop:  # the check refused the update: training stops here
+            except _StopError:  # the check refused the update: training stops here
                 return
             self.iteration += 1
         self.epoch += 1
@@ -186,7 +191,7 @@ class Trainer:
                 f"training diverged at epoch {self.epoch + 1}, iteration {self.iteration + 1} "
                 f"(loss {value:.3g}): lower the learning rate and press Reset"
             )
-            raise _Stop()
+            raise _StopError()
 
     # ------------------------------------------------------------------------- reading
     def _record(self) -> None:
@@ -229,6 +234,6 @@ class Trainer:
         return maps
 
 
-class _Stop(Exception):
+class _StopError(Exception):
     """Raised before an update to leave it out (see ``Trainer._check``)."""
 
