@@ -279,6 +279,34 @@ def test_play_trains_in_the_background_until_pause(app):
     assert app.history.history["val_loss"][-1] < app.history.history["val_loss"][0]
 
 
+def test_a_diverged_run_is_a_message_and_play_stops_by_itself(app, recwarn):
+    assert app.load("act=linear&layers=8,8,8,8&lr=10&features=x1,x2,x1^2,x2^2")
+    app.play()
+    deadline = time.monotonic() + 30
+    while app.playing and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not app.playing and app._play.description == "Play"
+    assert "training diverged at epoch" in app.message and "lower the learning rate" in app.message
+    assert app._boundary.value.startswith("<svg")
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+    assert app.load("lr=0.03") and app.message == ""  # a new run: works again
+    app.step(2)
+    assert app.trainer.epoch == 2 and app.trainer.diverged is None
+
+
+def test_an_error_in_the_play_loop_is_shown_not_lost(app, monkeypatch):
+    def broken(epochs=1):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(app.trainer, "step", broken)
+    app.play()
+    deadline = time.monotonic() + 10
+    while app.playing and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert app.message == "training stopped: RuntimeError: disk on fire"
+    assert app._play.description == "Play"
+
+
 def test_every_dataset_draws(app):
     for name in DATASETS:
         app._controls["dataset"].value = name

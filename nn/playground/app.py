@@ -92,9 +92,9 @@ class Playground:
         if self.playing:
             return
         self._stop.clear()
+        self._play.description = "Pause"  # before the start: a loop that ends at once says Play
         self._thread = threading.Thread(target=self._run, name="playground", daemon=True)
         self._thread.start()
-        self._play.description = "Pause"
 
     def pause(self) -> None:
         """Stop the play loop (after the epoch it is in)."""
@@ -180,16 +180,19 @@ class Playground:
 
     # ------------------------------------------------------------------- the loop
     def _run(self) -> None:
-        while not self._stop.is_set():
-            with self._lock:
-                if self._stop.is_set():
-                    break
-                self.trainer.step(1)
-                self.redraw()
-                if self.trainer.diverged:
-                    break
-            self._stop.wait(self.interval)
-        if not self._stop.is_set():  # stopped by itself (diverged): show Play again
+        try:
+            while not self._stop.is_set():
+                with self._lock:
+                    if self._stop.is_set():
+                        break
+                    self.trainer.step(1)
+                    self.redraw()
+                    if self.trainer.diverged:
+                        break
+                self._stop.wait(self.interval)
+        except Exception as error:  # a thread's error is seen by nobody: show it in the app
+            self._show_message(f"training stopped: {type(error).__name__}: {error}")
+        if not self._stop.is_set():  # stopped by itself: show Play again
             self._play.description = "Play"
 
     # ----------------------------------------------------------------- the controls

@@ -25,8 +25,10 @@ CSS_ORANGE, CSS_BLUE = "#f59322", "#0877bd"
 
 
 def heat_rgb(values: np.ndarray) -> np.ndarray:
-    """Values in [-1, 1] (clipped) as uint8 RGB: -1 orange, 0 light grey, +1 blue."""
-    v = np.clip(np.asarray(values, dtype=np.float64), -1.0, 1.0)[..., None]
+    """Values in [-1, 1] (clipped) as uint8 RGB: -1 orange, 0 light grey, +1 blue; a value
+    that is not a number (a diverged network's) as 0."""
+    v = np.asarray(values, dtype=np.float64)
+    v = np.clip(np.nan_to_num(v, nan=0.0, posinf=1.0, neginf=-1.0), -1.0, 1.0)[..., None]
     rgb = np.where(v < 0, MIDDLE + (MIDDLE - ORANGE) * v, MIDDLE + (BLUE - MIDDLE) * v)
     return rgb.astype(np.uint8)
 
@@ -80,6 +82,7 @@ def boundary_svg(
 def _normalized(layer: np.ndarray, activation: str) -> np.ndarray:
     """A layer's outputs scaled into [-1, 1] for display (tanh as it is, sigmoid from
     (0, 1), relu and linear by their largest magnitude on the grid)."""
+    layer = np.nan_to_num(layer.astype(np.float64), nan=0.0, posinf=1e300, neginf=-1e300)
     if activation == "tanh":
         return layer
     if activation == "sigmoid":
@@ -129,7 +132,7 @@ def network_svg(
     for col, layer in enumerate(maps):
         last = col == n_cols - 1
         if col == 0:
-            shown = layer / np.maximum(np.abs(layer).max(axis=(1, 2), keepdims=True), 1e-9)
+            shown = _normalized(layer, "linear")
         elif last:
             shown = 2 * layer - 1
         else:

@@ -213,8 +213,8 @@ class Trainer:
         (after its activation) and the output logits; eval mode, no graph."""
         was_training = self.model.training
         self.model.eval()
-        try:
-            with no_grad():
+        try:  # (a diverged network's outputs overflow: they are drawn as they are)
+            with no_grad(), np.errstate(over="ignore", invalid="ignore"):
                 x = Tensor(F)
                 outs = [F]
                 for group in self.layers:
@@ -230,7 +230,8 @@ class Trainer:
         the last one is the probability of class 1 (the decision boundary)."""
         outs = self.outputs(self.grid)
         maps = [o.T.reshape(-1, GRID, GRID) for o in outs]
-        maps[-1] = 1.0 / (1.0 + np.exp(-np.clip(maps[-1], -50, 50)))
+        with np.errstate(invalid="ignore"):
+            maps[-1] = 1.0 / (1.0 + np.exp(-np.clip(maps[-1], -50, 50)))
         return maps
 
 
