@@ -5,6 +5,7 @@ The browser test (tests/test_playground_browser.py) drives the same app through 
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -336,6 +337,26 @@ def test_module_command_rejects_a_bad_setup_and_port_before_serving():
                              capture_output=True, text=True, timeout=60,
                              env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
         assert run.returncode == 2 and words in run.stderr, run.stderr
+
+
+def test_the_served_notebook_takes_the_setup_and_the_server_s_kernel(monkeypatch):
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    from nn.playground.__main__ import NOTEBOOK, SETUP_VARIABLE, SHARE, voila_arguments
+
+    cells = json.loads(NOTEBOOK.read_text())["cells"]
+    code = "".join("".join(c["source"]) + "\n" for c in cells if c["cell_type"] == "code")
+    monkeypatch.setenv(SETUP_VARIABLE, "data=xor&layers=3")
+    namespace: dict = {}
+    exec(compile(code, str(NOTEBOOK), "exec"), namespace)
+    assert namespace["app"].setup == Setup(dataset="xor", hidden=(3,))
+    monkeypatch.setenv("JUPYTER_PATH", str(SHARE))
+    spec = KernelSpecManager().get_kernel_spec("python3")
+    assert Path(spec.resource_dir) == SHARE / "kernels" / "python3"
+    assert spec.argv[0] == "python"  # jupyter_client runs it as sys.executable
+    assert (SHARE / "voila" / "templates" / "chainrule" / "index.html.j2").is_file()
+    assert "--template=chainrule" in voila_arguments(8866)
+    assert "--Voila.ip=127.0.0.1" in voila_arguments(8866)
 
 
 def test_the_function_shadows_the_package_but_its_modules_import():

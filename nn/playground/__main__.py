@@ -17,7 +17,10 @@ from .config import Setup, SetupError
 
 HERE = Path(__file__).resolve().parent
 NOTEBOOK = HERE / "playground.ipynb"
-SHARE = HERE / "share"  # a Jupyter data folder: voila/templates/chainrule
+# A Jupyter data folder, first on the server's JUPYTER_PATH: the template voila/templates/
+# chainrule, and a kernel spec python3 that wins over any other of that name (a user's own
+# may start another interpreter): "python" in its command is the server's sys.executable.
+SHARE = HERE / "share"
 SETUP_VARIABLE = "NN_PLAYGROUND_SETUP"  # how the setup reaches the notebook's kernel
 
 
@@ -59,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 1
     os.environ[SETUP_VARIABLE] = args.setup
-    # the template's folder first on Jupyter's data path (read when Voila collects templates)
+    # the package's data folder first on Jupyter's data path (templates and kernel specs)
     os.environ["JUPYTER_PATH"] = os.pathsep.join(
         [str(SHARE), *filter(None, [os.environ.get("JUPYTER_PATH")])]
     )
