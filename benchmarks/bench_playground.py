@@ -4,11 +4,11 @@ matplotlib instead.
 One update of the default network (2 inputs, 2 hidden layers of 4 tanh neurons, 200 points of
 moons, half for training, batches of 10) is ``app.step(1)``: one epoch of 10 iterations on
 chainrule's tensor engine, the losses of both sets, then the redraw of the decision boundary
-with its 200 points, the loss curves, every neuron's map (11 heatmaps on a 40 x 40 grid) and
-the 24 weighted edges, as the SVG the widgets carry. Printed: the median and 90th percentile
-of the update and of its two halves, the bytes the widgets send per update, the same for the
-largest network the controls allow (6 x 8), and the peer: the same pictures drawn by
-matplotlib into one PNG (the other way the issue names). Target: update <= 100 ms.
+(a 100 x 100 grid) with its 200 points, the loss curves, every neuron's map (11 heatmaps of
+40 x 40) and the 24 weighted edges, as the SVG the widgets carry. Printed: the median and 90th
+percentile of the update and of its two halves, the bytes the widgets send per update, the
+same for the largest network the controls allow (6 x 8), and the peer: the same pictures drawn
+by matplotlib into one PNG (the other way the issue names). Target: update <= 100 ms.
 
 Usage: ``python benchmarks/bench_playground.py``
 """

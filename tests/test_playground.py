@@ -20,7 +20,7 @@ from autograd import Tensor
 from nn import datasets
 from nn.playground.config import DATASETS, FEATURES, Setup, SetupError
 from nn.playground.draw import heat_rgb, png
-from nn.playground.model import GRID, Trainer, feature_matrix
+from nn.playground.model import FINE_GRID, GRID, Trainer, feature_matrix
 
 pytest.importorskip("ipywidgets")
 ROOT = Path(__file__).resolve().parents[1]
@@ -129,6 +129,10 @@ def test_trainer_builds_the_network_of_the_setup_and_learns():
     assert [m.shape for m in maps] == [(4, GRID, GRID), (3, GRID, GRID), (5, GRID, GRID),
                                        (1, GRID, GRID)]
     assert 0 <= maps[-1].min() and maps[-1].max() <= 1 and np.abs(maps[1]).max() <= 1
+    fine = t.boundary()  # the same output on a finer grid over the same square
+    assert fine.shape == (FINE_GRID, FINE_GRID)
+    for corner in [(0, 0), (0, -1), (-1, 0), (-1, -1)]:
+        assert fine[corner] == pytest.approx(maps[-1][0][corner], abs=1e-6)
 
 
 def test_one_epoch_is_the_backprop_of_torch_on_the_same_batches():

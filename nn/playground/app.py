@@ -141,7 +141,7 @@ class Playground:
             t = self.trainer
             maps = t.maps()
             self._boundary.value = boundary_svg(
-                maps[-1][0], t.extent, (t.X_train, t.y_train), (t.X_val, t.y_val)
+                t.boundary(), t.extent, (t.X_train, t.y_train), (t.X_val, t.y_val)
             )
             weights = [w.data for w in t.weights]
             self._network.value = network_svg(t.setup.features, maps, weights,

@@ -26,9 +26,10 @@ from ..training.history import History
 from ..training.predict import engine_of
 from .config import Setup
 
-__all__ = ["GRID", "Trainer", "build_layers", "feature_matrix", "make_data"]
+__all__ = ["FINE_GRID", "GRID", "Trainer", "build_layers", "feature_matrix", "make_data"]
 
-GRID = 40  # the boundary and every neuron map are drawn from a GRID x GRID grid of points
+GRID = 40  # every neuron's map is drawn from a GRID x GRID grid of points
+FINE_GRID = 100  # the decision boundary from a finer one
 
 _FEATURES: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
     "x1": lambda a, b: a,
@@ -117,11 +118,16 @@ class Trainer:
         lo, hi = X.min(axis=0), X.max(axis=0)
         pad = 0.1 * (hi - lo).max()
         self.extent = (lo[0] - pad, hi[0] + pad, lo[1] - pad, hi[1] + pad)  # x0, x1, y0, y1
-        xs = np.linspace(self.extent[0], self.extent[1], GRID)
-        ys = np.linspace(self.extent[3], self.extent[2], GRID)  # top row first, as an image
-        gx, gy = np.meshgrid(xs, ys)
-        self.grid = feature_matrix(np.column_stack([gx.ravel(), gy.ravel()]), setup.features)
+        self.grid = self._grid(GRID)  # the neurons' maps
+        self.fine_grid = self._grid(FINE_GRID)  # the decision boundary
         self._record()
+
+    def _grid(self, n: int) -> np.ndarray:
+        """The features of an ``n`` x ``n`` grid over ``extent``, row by row from the top."""
+        xs = np.linspace(self.extent[0], self.extent[1], n)
+        ys = np.linspace(self.extent[3], self.extent[2], n)  # top row first, as an image
+        gx, gy = np.meshgrid(xs, ys)
+        return feature_matrix(np.column_stack([gx.ravel(), gy.ravel()]), self.setup.features)
 
     # ------------------------------------------------------------------------ training
     def _optimizer(self) -> Optimizer:
@@ -230,9 +236,18 @@ class Trainer:
         the last one is the probability of class 1 (the decision boundary)."""
         outs = self.outputs(self.grid)
         maps = [o.T.reshape(-1, GRID, GRID) for o in outs]
-        with np.errstate(invalid="ignore"):
-            maps[-1] = 1.0 / (1.0 + np.exp(-np.clip(maps[-1], -50, 50)))
+        maps[-1] = _sigmoid(maps[-1])
         return maps
+
+    def boundary(self) -> np.ndarray:
+        """The probability of class 1 on the ``FINE_GRID`` x ``FINE_GRID`` grid (top row
+        first): the decision boundary as the page draws it."""
+        return _sigmoid(self.logits(self.fine_grid).reshape(FINE_GRID, FINE_GRID))
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore"):  # nan stays nan (a diverged network's)
+        return 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
 
 
 class _StopError(Exception):
