@@ -84,10 +84,16 @@ def run(setup, epochs):
 
 
 print(f"{'lr':>5s} {'lowest val loss':>16s} {'final val loss':>15s} {'final accuracy':>15s}")
+curves = {}
 for lr in [0.03, 0.3, 3, 10]:
-    h = run(f"data=circles&lr={lr}", 100).history.history
+    h = curves[lr] = run(f"data=circles&lr={lr}", 100).history.history
     print(f"{lr:5g} {min(h['val_loss']):16.3f} {h['val_loss'][-1]:15.3f} "
           f"{h['val_accuracy'][-1]:15.0%}")
+# what the text says, checked: too small barely moves, too large ends far above its best,
+# far too large ends above the untrained network
+assert curves[0.03]["val_loss"][-1] > 0.9 * curves[0.03]["val_loss"][0]
+assert curves[3]["val_loss"][-1] > 2 * min(curves[3]["val_loss"])
+assert curves[10]["val_loss"][-1] > curves[10]["val_loss"][0]
 
 # %%
 HTML(run("data=circles&lr=3", 100).snapshot())
@@ -100,10 +106,13 @@ HTML(run("data=circles&lr=3", 100).snapshot())
 # *spirals*, remove neurons with **-** until one is left, Play; then add them back.
 
 # %%
+accuracy = {}
 for layers in ["1", "2", "8,8"]:
     h = run(f"data=spirals&layers={layers}&opt=adam&lr=0.03", 300).history.history
+    accuracy[layers] = h["val_accuracy"][-1]
     print(f"hidden layers {layers:5s}: validation accuracy {h['val_accuracy'][-1]:.0%}, "
           f"loss {h['val_loss'][-1]:.3f}")
+assert accuracy["1"] < 0.85 and accuracy["2"] < 0.85 and accuracy["8,8"] > 0.95
 
 # %%
 HTML(run("data=spirals&layers=2&opt=adam&lr=0.03", 300).snapshot())
@@ -122,10 +131,15 @@ HTML(run("data=spirals&layers=2&opt=adam&lr=0.03", 300).snapshot())
 
 # %%
 noisy = "data=moons&noise=0.5&points=100&layers=8,8,8&opt=adam&lr=0.03"
+final = {}
 for reg in ["reg=none", "reg=l2&reg_rate=0.01", "reg=l1&reg_rate=0.003"]:
     h = run(f"{noisy}&{reg}", 300).history.history
+    final[reg] = (h["loss"][-1], h["val_loss"][-1])
     print(f"{reg:22s} training loss {h['loss'][-1]:.3f}, validation loss "
           f"{h['val_loss'][-1]:.3f}")
+# without regularization: the lowest training loss and the highest validation loss
+assert min(final, key=lambda r: final[r][0]) == "reg=none"
+assert max(final, key=lambda r: final[r][1]) == "reg=none"
 
 # %%
 HTML(run(f"{noisy}&reg=none", 300).snapshot())
