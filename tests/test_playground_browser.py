@@ -168,3 +168,45 @@ def test_play_trains_live_and_the_page_stays_on_this_machine(server, browser, tm
     assert requests, "no request was recorded"
     off = [url for url in requests if urlsplit(url).hostname not in LOCAL]
     assert off == [] and problems == [], (off, problems)
+
+
+def test_bad_input_is_a_message_on_the_page_and_breaks_nothing(server, browser):
+    problems: list[str] = []
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.route("**/*", lambda r: r.continue_() if urlsplit(r.request.url).hostname in LOCAL
+               else (problems.append(r.request.url), r.abort()))
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    message = page.locator(".pg-message")
+    try:
+        page.goto(server)
+        page.locator("button.pg-play").wait_for(timeout=90_000)
+        box = page.locator(".pg-setup input")
+        for text, words in [("this is not a setup", "is not key=value"),
+                            ("lr=-1", "lr: must be in (0, 10], got -1.0"),
+                            ("layers=4,0", "hidden layer 2 needs 1 to 8 neurons, got 0")]:
+            box.fill(text)
+            box.press("Enter")  # the box's value reaches the kernel, then Load
+            page.locator("button.pg-load").click()
+            page.wait_for_function(
+                "(words) => document.querySelector('.pg-message').textContent.includes(words)",
+                arg=words, timeout=20_000,
+            )
+        # the neuron buttons: down to 1 in the first layer, then once more
+        remove = page.locator("button.pg-neuron-remove").first
+        for _ in range(4):
+            remove.click()
+        page.wait_for_function(
+            "document.querySelector('.pg-message').textContent.includes('got 0')",
+            timeout=20_000,
+        )
+        assert "hidden layer 1 needs 1 to 8 neurons, got 0" in message.text_content()
+        page.locator("button.pg-step").click()  # still trains: one epoch
+        page.wait_for_function(
+            "document.querySelector('.pg-epoch').textContent.trim() === 'Epoch 1'",
+            timeout=20_000,
+        )
+        assert "layers=1,4" in box.input_value()
+    finally:
+        context.close()
+    assert problems == []
