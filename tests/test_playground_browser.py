@@ -4,7 +4,9 @@ browser, Debian's headless chromium driven by playwright.
 Load the page, change the learning rate, press Play, watch ``Epoch <n>`` advance and the
 validation loss go down, press Pause. Every request the page makes is recorded (websockets
 too); one that leaves 127.0.0.1 / localhost is refused and fails the test, as does a console
-error or a page error. A screenshot goes to the test's temporary folder.
+error or a page error. A screenshot goes to the test's temporary folder. Then bad input typed
+as a user would (garbage in the setup box, a negative learning rate, a layer pressed down to
+0 neurons) shows its message on the page, and the app still trains.
 """
 
 from __future__ import annotations
@@ -174,8 +176,15 @@ def test_bad_input_is_a_message_on_the_page_and_breaks_nothing(server, browser):
     problems: list[str] = []
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
-    page.route("**/*", lambda r: r.continue_() if urlsplit(r.request.url).hostname in LOCAL
-               else (problems.append(r.request.url), r.abort()))
+
+    def route(request_route):
+        if urlsplit(request_route.request.url).hostname in LOCAL:
+            request_route.continue_()
+        else:
+            problems.append(f"request off the machine: {request_route.request.url}")
+            request_route.abort()
+
+    page.route("**/*", route)
     page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
     message = page.locator(".pg-message")
     try:
