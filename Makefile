@@ -13,7 +13,7 @@ export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 
-.PHONY: install test demo docs test-docs notebooks exercises bench lint graphviz chromium clean
+.PHONY: install test demo docs test-docs notebooks exercises bench lint graphviz chromium clean playground
 
 install: $(STAMP) graphviz
 
@@ -89,6 +89,12 @@ bench: install
 	$(PY) benchmarks/bench_scalar.py
 	$(PY) benchmarks/bench_tensor.py
 	$(PY) benchmarks/bench_search.py
+	$(PY) benchmarks/bench_playground.py
+
+# The live playground as a local web app on http://127.0.0.1:$(PORT)/ (Voila; Ctrl+C stops it).
+PORT ?= 8866
+playground: $(STAMP)
+	$(PY) -m nn.playground --port $(PORT)
 
 # ruff; no import circle in either package; mypy and pyright on both packages and on the
 # README's code blocks (extracted by .ci/readme_snippets.py). pyright runs on the system's node.

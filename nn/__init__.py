@@ -3,8 +3,9 @@
 ``Module`` and the scalar ``Neuron``/``Layer``/``MLP`` (micrograd's), the tensor layers
 (``Linear``, ``Sequential``, activations, ``Dropout``, ``Flatten``), losses, optimizers and
 learning-rate schedules, data helpers and datasets, the training loop (``fit``), plots
-(matplotlib, imported only when a plot is drawn) and the bridge to PyTorch (``to_torch``,
-``from_torch``; torch imported only when they are called).
+(matplotlib, imported only when a plot is drawn), the bridge to PyTorch (``to_torch``,
+``from_torch``; torch imported only when they are called) and the live ``playground``
+(ipywidgets imported only when one is made).
 """
 
 import importlib
@@ -30,6 +31,7 @@ from .losses import *  # noqa: F403
 from .metrics import *  # noqa: F403
 from .module import *  # noqa: F403
 from .optim import *  # noqa: F403
+from .playground import playground  # the function (it shadows the package nn.playground)
 from .plots import *  # noqa: F403
 from .scalar import *  # noqa: F403
 from .schedules import *  # noqa: F403
@@ -51,8 +53,8 @@ __all__ = [
     "hinge_loss", "History", "IncompatibleKeys", "l2_penalty", "LambdaLR", "Layer", "Linear",
     "LRScheduler", "mae", "manual_seed", "MLP", "Module", "mse", "mse_loss", "Neuron",
     "num_batches", "Optimizer", "plot_decision_boundary", "plot_history", "plot_loss_surface",
-    "predict", "random_search", "ReLU", "RMSprop", "SearchResult", "Sequential", "SGD",
-    "Sigmoid", "StepLR", "Tanh", "to_torch", "torch_state_dict", "train_test_split",
+    "playground", "predict", "random_search", "ReLU", "RMSprop", "SearchResult", "Sequential",
+    "SGD", "Sigmoid", "StepLR", "Tanh", "to_torch", "torch_state_dict", "train_test_split",
     "train_val_test_split",
 ]
 

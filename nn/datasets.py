@@ -1,4 +1,4 @@
-"""Small offline datasets for learning: three generated 2-D sets and the 8x8 digits.
+"""Small offline datasets for learning: five generated 2-D sets and the 8x8 digits.
 
 Every loader returns ``(X, y)``: ``X`` a float64 array of shape ``(n_samples, n_features)``,
 ``y`` an int64 array of class indices ``0 .. n_classes - 1``. The generated sets are drawn from
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["circles", "digits", "moons", "spirals"]
+__all__ = ["circles", "digits", "gaussians", "moons", "spirals", "xor"]
 
 
 def _check_count(name: str, value: int, minimum: int) -> int:
@@ -107,6 +107,46 @@ def spirals(
         xs.append(np.column_stack([r * np.sin(t), r * np.cos(t)]))
         ys.append(np.full(count, k, dtype=np.int64))
     return np.concatenate(xs), np.concatenate(ys)
+
+
+def xor(
+    n_samples: int = 200, noise: float = 0.0, seed: int | None = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """The exclusive-or pattern in 2-D: points uniform in the square ``[-1, 1]^2`` (kept a
+    margin of 0.05 away from the axes), class 1 where ``x1 * x2 > 0`` (first and third
+    quadrants), class 0 elsewhere. No straight line separates them; the product feature
+    ``x1 * x2`` alone does. Gaussian noise of standard deviation ``noise`` is added to every
+    coordinate after the labels are drawn, so noisy points cross into the wrong quadrant.
+    """
+    n_samples = _check_count("n_samples", n_samples, 2)
+    noise = _check_noise(noise)
+    rng = np.random.RandomState(seed)
+    X = rng.uniform(-1.0, 1.0, size=(n_samples, 2))
+    X += np.where(X >= 0, 0.05, -0.05)  # the margin: no point sits on an axis
+    X *= 1.0 / 1.05
+    y = (X[:, 0] * X[:, 1] > 0).astype(np.int64)
+    X += rng.normal(scale=noise, size=X.shape)
+    return X, y
+
+
+def gaussians(
+    n_samples: int = 200, noise: float = 0.1, spread: float = 0.3, seed: int | None = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Two round Gaussian blobs in 2-D: class 0 around ``(-0.5, -0.5)``, class 1 around
+    ``(0.5, 0.5)``, each of standard deviation ``spread`` per coordinate, half the points each;
+    then Gaussian noise of standard deviation ``noise`` on every coordinate (as ``moons``).
+    A straight line separates them well: a network without hidden layers is enough.
+    """
+    n_samples = _check_count("n_samples", n_samples, 2)
+    noise = _check_noise(noise)
+    if not isinstance(spread, (int, float)) or isinstance(spread, bool) or not spread > 0:
+        raise ValueError(f"spread must be a number > 0, got {spread!r}")
+    rng = np.random.RandomState(seed)
+    n_first = n_samples // 2
+    n_second = n_samples - n_first
+    first = rng.normal(-0.5, spread, size=(2, n_first))
+    second = rng.normal(0.5, spread, size=(2, n_second))
+    return _two_classes((first[0], first[1]), (second[0], second[1]), noise, rng)
 
 
 def digits(scale: bool = True) -> tuple[np.ndarray, np.ndarray]:
