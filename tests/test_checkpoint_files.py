@@ -173,7 +173,7 @@ def test_a_save_killed_mid_write_is_cleaned_by_the_next_save(tmp_path):
         nn.Linear(2, 1).save({str(path)!r})
         """
     )
-    env = {**os.environ, "PYTHONPATH": os.getcwd()}
+    env = {**os.environ, "PYTHONPATH": os.path.dirname(os.path.dirname(nn.__file__))}
     p = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, env=env)
     assert p.stdout.readline() == b"writing\n"
     p.send_signal(signal.SIGKILL)
