@@ -15,13 +15,16 @@ engine, which imports neither: ``tensor/`` (``Tensor``, its functions and its op
 
 import sys
 
-from . import check, core, functional, tensor, value, viz
+from . import check, core, functional, origin, tensor, value, viz
 from .check import *  # noqa: F403
 from .core import *  # noqa: F403
 from .functional import hessian, hvp, jacfwd, jacobian, jacrev, jvp, value_and_grad, vjp
 from .tensor import *  # noqa: F403
 from .value import *  # noqa: F403
 from .viz import *  # noqa: F403
+
+__version__ = origin.package_version()
+__chainrule__ = True  # nn checks it: HIPS autograd, installed over this package, has no such name
 
 # Written in the forms type checkers read (a py.typed package exports what __all__ lists).
 __all__: list[str] = []

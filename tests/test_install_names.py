@@ -1,0 +1,87 @@
+"""The import name ``autograd`` is shared with HIPS autograd (PyPI ``autograd``): each way of
+mixing the two raises an ImportError saying what happened and how to fix it (issue 28, item
+15); the version comes from the package metadata (item 16). Each case runs in a fresh
+interpreter whose ``sys.path`` starts with a folder laid out as pip would leave it."""
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from importlib import metadata
+
+import pytest
+
+import autograd
+import nn
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(nn.__file__)))
+HIPS_INIT = "from .differential_operators import grad\n"  # what HIPS's __init__ starts with
+
+
+def _dist_info(site, files):
+    info = site / "autograd-1.7.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: autograd\nVersion: 1.7.0\n")
+    (info / "RECORD").write_text("".join(f"{f},,\n" for f in files))
+
+
+def _run(site, code):
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), ROOT])}
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        env=env,
+        cwd=site,
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_hips_installed_over_ours_makes_import_nn_say_so(tmp_path):
+    pkg = tmp_path / "autograd"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text(HIPS_INIT)
+    (pkg / "differential_operators.py").write_text("def grad(fun): return fun\n")
+    _dist_info(tmp_path, ["autograd/__init__.py", "autograd/differential_operators.py"])
+    result = _run(tmp_path, "import nn")
+    assert result.returncode == 1
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("ImportError: nn needs chainrule's autograd")
+    assert str(pkg / "__init__.py") in last and "HIPS autograd 1.7.0" in last
+    assert "pip uninstall -y autograd chainrule && pip install chainrule" in last
+    assert "cannot import name" not in result.stderr
+
+
+def test_ours_installed_over_hips_makes_import_autograd_say_so(tmp_path):
+    shutil.copytree(os.path.join(ROOT, "autograd"), tmp_path / "autograd")
+    (tmp_path / "autograd" / "numpy").mkdir()  # HIPS's leftovers
+    (tmp_path / "autograd" / "numpy" / "__init__.py").write_text("")
+    _dist_info(tmp_path, ["autograd/__init__.py", "autograd/numpy/__init__.py"])
+    result = _run(tmp_path, "import autograd")
+    assert result.returncode == 1
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("ImportError: chainrule's autograd was installed over HIPS autograd")
+    assert "1.7.0" in last and str(tmp_path / "autograd") in last
+    assert "virtual environment" in last and "pip uninstall -y autograd chainrule" in last
+
+
+def test_hips_metadata_elsewhere_on_the_path_is_not_a_collision(tmp_path):
+    _dist_info(tmp_path, ["autograd/__init__.py"])  # HIPS's metadata, its package not here
+    result = _run(tmp_path, "import autograd, nn; print(autograd.Value(2.0) * 3)")
+    assert result.returncode == 0, result.stderr
+    assert "6" in result.stdout
+
+
+def test_versions_come_from_the_package_metadata():
+    try:
+        expected = metadata.version("chainrule")
+    except metadata.PackageNotFoundError:
+        pytest.skip("chainrule is not installed (only on sys.path): no metadata to compare")
+    assert autograd.__version__ == nn.__version__ == expected
+    assert autograd.__chainrule__ is True
+
+
+def test_version_without_metadata_is_marked_unknown():
+    from autograd.origin import package_version
+
+    assert package_version("no-such-distribution-xyz") == "0+unknown"
