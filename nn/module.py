@@ -252,6 +252,14 @@ def _convert(key: str, value: Any, p: Node, convert: bool = True) -> tuple[np.nd
     array, uncopied), or a description of the problem."""
     if isinstance(value, Node):
         value = value.data
+    if type(value).__module__.startswith("torch") and hasattr(value, "detach"):  # torch.Tensor
+        if str(value.dtype) == "torch.bfloat16":
+            return (
+                np.zeros(0),
+                f"{key!r} holds torch.bfloat16 data, which NumPy has no dtype "
+                "for: convert the state dict first ({k: v.float() for k, v in sd.items()})",
+            )
+        value = value.detach().cpu().numpy()  # keep_vars=True gives Parameters
     array = np.asarray(value)
     if array.dtype.kind not in "biuf":
         return array, f"{key!r} holds {array.dtype} data, not numbers"
