@@ -79,7 +79,7 @@ def to_torch(model: Module) -> Any:
     torch = _torch("to_torch")
     if type(model) is MLP:
         return _mlp_to_torch(torch, model)
-    dtypes = {}
+    dtypes: dict[np.dtype, str] = {}
     for name, p in model.named_parameters():
         dtypes.setdefault(np.asarray(p.data).dtype, name)
     if len(dtypes) > 1:
@@ -207,12 +207,15 @@ def _layer_from_torch(torch: Any, m: Any, position: str) -> Module:
             setattr(out, name, _layer_from_torch(torch, child, f"{dot}{name}"))
     elif kind is tnn.Linear:
         weight = _numpy(torch, m.weight, position)
-        out = Linear(m.in_features, m.out_features, m.bias is not None, seed=0, dtype=weight.dtype)
-        out.weight.data = weight
-        out.weight.requires_grad_(m.weight.requires_grad)
-        if m.bias is not None:
-            out.bias.data = _numpy(torch, m.bias, position)
-            out.bias.requires_grad_(m.bias.requires_grad)
+        linear = Linear(
+            m.in_features, m.out_features, m.bias is not None, seed=0, dtype=weight.dtype
+        )
+        linear.weight.data = weight
+        linear.weight.requires_grad_(m.weight.requires_grad)
+        if m.bias is not None and linear.bias is not None:
+            linear.bias.data = _numpy(torch, m.bias, position)
+            linear.bias.requires_grad_(m.bias.requires_grad)
+        out = linear
     elif kind in (tnn.ReLU, tnn.Tanh, tnn.Sigmoid):
         out = {tnn.ReLU: ReLU, tnn.Tanh: Tanh, tnn.Sigmoid: Sigmoid}[kind]()
     elif kind is tnn.Dropout:
