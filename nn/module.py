@@ -239,6 +239,19 @@ def _keys(kind: str, keys: list, shown: int = 5) -> str:
     return f"{kind} keys{count}: {names}{more}"
 
 
+def seed_rng(seed: Any, name: str = "seed") -> np.random.Generator:
+    """``np.random.default_rng(seed)`` for ``seed`` None, an int >= 0 (Python's or NumPy's) or
+    a ``Generator`` (returned as it is); ``TypeError``/``ValueError`` naming ``name`` instead of
+    NumPy's ``SeedSequence`` messages."""
+    if seed is None or isinstance(seed, np.random.Generator):
+        return seed if seed is not None else np.random.default_rng()
+    if not isinstance(seed, numbers.Integral) or isinstance(seed, (bool, np.bool_)):
+        raise TypeError(f"{name} must be an int >= 0 or None, got {type(seed).__name__} {seed!r}")
+    if seed < 0:
+        raise ValueError(f"{name} must be an int >= 0 or None, got {seed}")
+    return np.random.default_rng(int(seed))
+
+
 def positive_int(name: str, value: Any) -> int:
     """``value`` as an int (a layer size, a count); ``ValueError`` naming ``name`` unless it is a
     positive integer (Python's or NumPy's, not a bool)."""
