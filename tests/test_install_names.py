@@ -85,3 +85,27 @@ def test_version_without_metadata_is_marked_unknown():
     from autograd.origin import package_version
 
     assert package_version("no-such-distribution-xyz") == "0+unknown"
+
+
+def test_the_package_config_ships_every_subpackage_and_the_license():
+    """What .ci/install_check.py proves by building, checked here in the source tree: a wheel
+    of only "autograd" and "nn" once lacked every subpackage."""
+    import fnmatch
+    from pathlib import Path
+
+    tomllib = pytest.importorskip("tomllib")
+    repo = Path(__file__).resolve().parents[1]
+    config = tomllib.loads((repo / "pyproject.toml").read_text(encoding="utf-8"))
+    include = config["tool"]["setuptools"]["packages"]["find"]["include"]
+    for package in ("autograd", "nn"):
+        for init in (repo / package).rglob("__init__.py"):
+            dotted = ".".join(init.parent.relative_to(repo).parts)
+            assert any(fnmatch.fnmatchcase(dotted, pattern) for pattern in include), dotted
+    project = config["project"]
+    assert project["license"] == "MIT" and project["license-files"] == ["LICENSE"]
+    assert (repo / "LICENSE").read_text().startswith("MIT License")
+    assert "Typing :: Typed" in project["classifiers"]
+    assert not any(c.startswith("License ::") for c in project["classifiers"])  # PEP 639
+    assert "numpy>=2.0" in project["dependencies"]
+    assert not any("playwright" in d for d in project["optional-dependencies"]["docs"])
+    assert any("playwright" in d for d in project["optional-dependencies"]["test"])
