@@ -109,3 +109,28 @@ def test_the_package_config_ships_every_subpackage_and_the_license():
     assert "numpy>=2.0" in project["dependencies"]
     assert not any("playwright" in d for d in project["optional-dependencies"]["docs"])
     assert any("playwright" in d for d in project["optional-dependencies"]["test"])
+
+
+def test_the_pre_commit_hook_runs_ruff_check(tmp_path):
+    """The hook's command, run as pre-commit runs it (the file names appended), passes a clean
+    file and fails one with an unused import."""
+    from pathlib import Path
+
+    yaml = pytest.importorskip("yaml")
+    repo = Path(__file__).resolve().parents[1]
+    if not (repo / ".venv" / "bin" / "ruff").exists():
+        pytest.skip("no .venv/bin/ruff (the dev extra) in this tree")
+    config = yaml.safe_load((repo / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
+    (hook,) = [h for r in config["repos"] for h in r["hooks"] if h["id"] == "ruff-check"]
+    assert hook["language"] == "system" and "python" in hook["types_or"]
+    clean, dirty = tmp_path / "clean.py", tmp_path / "dirty.py"
+    clean.write_text('"""A module."""\n\nX = 1\n')
+    dirty.write_text("import os\n")
+    command = hook["entry"].split()
+
+    def run(path):
+        return subprocess.run([*command, str(path)], cwd=repo, capture_output=True, text=True)
+
+    assert run(clean).returncode == 0
+    result = run(dirty)
+    assert result.returncode == 1 and "F401" in result.stdout
