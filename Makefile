@@ -30,7 +30,7 @@ $(DEMO_STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[plots,datasets]'
 	touch $(DEMO_STAMP)
 
-# The site's tools: MkDocs, Material, mkdocstrings, mkdocs-jupyter, playwright.
+# The site's tools: MkDocs, Material, mkdocstrings, mkdocs-jupyter (playwright is in [test]).
 $(DOCS_STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[docs]'
 	touch $(DOCS_STAMP)

@@ -17,7 +17,7 @@ only then: ``exercises.check(name, your_code)``).
 
 import sys
 
-from . import check, core, functional, modes, tensor, value, viz
+from . import check, core, functional, modes, origin, tensor, value, viz
 from .check import *  # noqa: F403
 from .core import *  # noqa: F403
 from .functional import hessian, hvp, jacfwd, jacobian, jacrev, jvp, value_and_grad, vjp
@@ -25,6 +25,9 @@ from .modes import *  # noqa: F403
 from .tensor import *  # noqa: F403
 from .value import *  # noqa: F403
 from .viz import *  # noqa: F403
+
+__version__ = origin.package_version()
+__chainrule__ = True  # nn checks it: HIPS autograd, installed over this package, has no such name
 
 # Literal, so type checkers read it (a py.typed package exports what __all__ lists);
 # tests/test_layout.py checks it equals the modules' own.

@@ -64,11 +64,18 @@ def as_node(x: Node, g: Any) -> Node:
 def check_argnums(argnums: Argnums, n_args: int, who: str) -> tuple[int, ...]:
     """``argnums`` as a tuple of argument positions; ``ValueError`` naming ``who`` if it is
     empty or names an argument ``f`` was not called with."""
+    if isinstance(argnums, (bool, str, bytes)) or not isinstance(argnums, (int, Sequence)):
+        raise TypeError(
+            f"{who}: argnums must be an int or a tuple of ints (argument positions), got "
+            f"{type(argnums).__name__} {argnums!r}"
+        )
     picked = (argnums,) if isinstance(argnums, int) else tuple(argnums)
     if not picked:
         raise ValueError(f"{who}: argnums is empty; name at least one argument to differentiate")
     for k in picked:
-        if not isinstance(k, int) or not 0 <= k < n_args:
+        if not isinstance(k, int) or isinstance(k, bool):
+            raise TypeError(f"{who}: argnums must hold ints (argument positions), got {k!r}")
+        if not 0 <= k < n_args:
             raise ValueError(
                 f"{who}: argnums={argnums!r} but the function was called with {n_args} "
                 "positional argument(s)"

@@ -9,6 +9,7 @@ checks second derivatives the same way.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -181,6 +182,20 @@ def _compare(
     return True
 
 
+def _check_settings(who: str, f: Any, eps: Any, atol: Any, rtol: Any) -> None:
+    """``TypeError``/``ValueError`` naming the argument when ``f`` is not a function or a
+    tolerance is not a number >= 0 (``eps`` > 0)."""
+    if not callable(f):
+        raise TypeError(f"{who}: f must be a function of the inputs, got {type(f).__name__} {f!r}")
+    for name, value in (("eps", eps), ("atol", atol), ("rtol", rtol)):
+        if not isinstance(value, numbers.Real) or isinstance(value, bool):
+            raise TypeError(f"{who}: {name} must be a number, got {type(value).__name__} {value!r}")
+        if not (float(value) > 0 if name == "eps" else float(value) >= 0):
+            raise ValueError(
+                f"{who}: {name} must be {'> 0' if name == 'eps' else '>= 0'}, got {value}"
+            )
+
+
 def gradcheck(
     f: Callable,
     inputs: Node | Sequence[Node],
@@ -194,6 +209,7 @@ def gradcheck(
     every input. Returns True, or raises :class:`GradcheckError` listing each disagreeing input
     with both values and the error.
     """
+    _check_settings("gradcheck", f, eps, atol, rtol)
     xs = _checked_inputs(inputs)
     names = [f"input {i}" for i in range(len(xs))]
     return _compare("gradcheck", f, xs, names, (eps, atol, rtol))
@@ -218,6 +234,7 @@ def gradgradcheck(
     the rules' derivatives, not the rules: a first derivative that is wrong but differentiated
     consistently passes, so run :func:`gradcheck` too.
     """
+    _check_settings("gradgradcheck", f, eps, atol, rtol)
     xs = _checked_inputs(inputs)
     n = len(xs)
     with enable_grad():

@@ -11,6 +11,27 @@ learning-rate schedules, data helpers and datasets, the training loop (``fit``),
 import importlib
 import sys
 
+import autograd
+
+if not getattr(autograd, "__chainrule__", False):  # HIPS autograd, installed over chainrule's
+    from importlib import metadata as _metadata
+
+    try:
+        _hips = f" {_metadata.version('autograd')}"
+    except _metadata.PackageNotFoundError:
+        _hips = ""
+    raise ImportError(
+        f"nn needs chainrule's autograd, but 'import autograd' found another package of that "
+        f"name at {getattr(autograd, '__file__', None) or autograd}: HIPS autograd{_hips} (PyPI "
+        "package 'autograd'), installed over chainrule's or before it on sys.path. The two "
+        "packages cannot share one environment. Keep chainrule in a virtual environment of its "
+        "own (python -m venv .venv && .venv/bin/pip install chainrule), or remove both and "
+        "reinstall it: pip uninstall -y autograd chainrule && pip install chainrule (packages "
+        "that need HIPS autograd, e.g. lifelines, then stop working in this environment)."
+    )
+
+from autograd.origin import package_version
+
 from . import (
     compile,
     datasets,
@@ -42,6 +63,8 @@ from .training.data import *  # noqa: F403
 from .training.fit import *  # noqa: F403
 from .training.predict import *  # noqa: F403
 from .training.search import *  # noqa: F403
+
+__version__ = package_version()
 
 # Literal, so type checkers read it; tests/test_layout.py checks it equals the modules' own.
 __all__ = [

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .module import seed_rng
+
 __all__ = ["circles", "digits", "gaussians", "moons", "spirals", "xor"]
 
 
@@ -98,7 +100,7 @@ def spirals(
     n_classes = _check_count("n_classes", n_classes, 2)
     n_samples = _check_count("n_samples", n_samples, n_classes)
     noise = _check_noise(noise)
-    rng = np.random.default_rng(seed)
+    rng = seed_rng(seed)
     counts = [n_samples // n_classes + (k < n_samples % n_classes) for k in range(n_classes)]
     xs, ys = [], []
     for k, count in enumerate(counts):

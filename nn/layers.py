@@ -22,9 +22,10 @@ import numpy as np
 
 from autograd import Node
 from autograd.tensor import Tensor, linear
+from autograd.tensor.args import bool_arg, int_arg
 from autograd.tensor.nn_ops import Linear as _LinearOp
 
-from .module import Module, positive_int
+from .module import Module, positive_int, seed_rng
 
 __all__ = [
     "Dropout",
@@ -43,13 +44,13 @@ _GLOBAL = {"rng": np.random.default_rng()}
 def manual_seed(seed: int) -> None:
     """Seed the generator used by layers built without their own ``seed`` (PyTorch's
     ``torch.manual_seed``)."""
-    _GLOBAL["rng"] = np.random.default_rng(seed)
+    _GLOBAL["rng"] = seed_rng(seed)
 
 
 def _layer_rng(seed: int | None) -> np.random.Generator:
     """A layer's own generator: from ``seed``, or drawn from the global one."""
     if seed is not None:
-        return np.random.default_rng(seed)
+        return seed_rng(seed)
     return np.random.default_rng(_GLOBAL["rng"].integers(2**63))
 
 
@@ -95,6 +96,16 @@ class Linear(Module):
     ) -> None:
         self.in_features = positive_int("in_features", in_features)
         self.out_features = positive_int("out_features", out_features)
+        bias = bool_arg("Linear", "bias", bias)
+        try:
+            kind = np.dtype(dtype).kind
+        except TypeError:
+            kind = ""
+        if kind != "f":
+            raise TypeError(
+                f"Linear: dtype must be a floating type (np.float16, np.float32, np.float64), "
+                f"got {dtype!r}"
+            )
         rng = _layer_rng(seed)
         bound = 1.0 / math.sqrt(self.in_features)
         w = rng.uniform(-bound, bound, (self.out_features, self.in_features))
@@ -212,25 +223,36 @@ def _linear_relu(module: Linear, x: Any, label: str) -> Tensor | None:
     return Tensor._apply(op, (x, w) if b is None else (x, w, b))
 
 
+def node_input(who: str, x: Any) -> Any:
+    """``x`` if it is a ``Tensor`` or ``Value``; a ``TypeError`` naming the layer and the fix
+    otherwise (an activation has no weight dtype to convert a list or an array to)."""
+    if not isinstance(x, Node):
+        raise TypeError(
+            f"{who}() takes a Tensor or a Value, got {type(x).__name__}: wrap the data first, "
+            f"e.g. {who}()(Tensor(x))"
+        )
+    return x
+
+
 class ReLU(Module):
     """``max(x, 0)`` elementwise."""
 
     def forward(self, x: Tensor) -> Tensor:
-        return x.relu()
+        return node_input("ReLU", x).relu()
 
 
 class Tanh(Module):
     """``tanh(x)`` elementwise."""
 
     def forward(self, x: Tensor) -> Tensor:
-        return x.tanh()
+        return node_input("Tanh", x).tanh()
 
 
 class Sigmoid(Module):
     """``1 / (1 + exp(-x))`` elementwise."""
 
     def forward(self, x: Tensor) -> Tensor:
-        return x.sigmoid()
+        return node_input("Sigmoid", x).sigmoid()
 
 
 class Dropout(Module):
@@ -268,8 +290,8 @@ class Flatten(Module):
     ``(n, 64)`` with the defaults (the batch axis is kept)."""
 
     def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
-        self.start_dim = start_dim
-        self.end_dim = end_dim
+        self.start_dim = int_arg("Flatten", "start_dim", start_dim)
+        self.end_dim = int_arg("Flatten", "end_dim", end_dim)
 
     def forward(self, x: Tensor) -> Tensor:
         return x.flatten(self.start_dim, self.end_dim)

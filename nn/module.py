@@ -19,7 +19,12 @@ import numpy as np
 
 from autograd import Node, mark_dirty
 
-from .checkpoint import CheckpointError, read_checkpoint, write_checkpoint
+from .checkpoint import (
+    CheckpointError,
+    read_checkpoint,
+    read_checkpoint_headers,
+    write_checkpoint,
+)
 from .labels import Labelled, walk
 
 __all__ = ["CheckpointError", "IncompatibleKeys", "Module"]
@@ -135,6 +140,19 @@ class Module(Labelled):
         raises ``ValueError`` naming the key and both shapes. Everything is checked before
         anything is copied, so a failed load leaves the model unchanged.
         """
+        converted, missing, unexpected = self._check_state(state_dict, strict)
+        params = dict(self.named_parameters())
+        for key, array in converted.items():
+            p = params[key]
+            p.data = array if isinstance(p.data, np.ndarray) else float(array)
+            mark_dirty(p)
+        return IncompatibleKeys(missing, unexpected)
+
+    def _check_state(
+        self, state_dict: Mapping[str, Any], strict: bool, convert: bool = True
+    ) -> tuple[dict[str, np.ndarray], list[str], list[str]]:
+        """The arrays ``load_state_dict`` would copy in (``convert=False``: none, only the
+        checks), the missing and the unexpected keys; a ``ValueError`` listing every problem."""
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"load_state_dict needs a dict of arrays, got {type(state_dict)}")
         params = dict(self.named_parameters())
@@ -149,17 +167,13 @@ class Module(Labelled):
         for key, p in params.items():
             if key not in state_dict:
                 continue
-            array, problem = _convert(key, state_dict[key], p)
+            array, problem = _convert(key, state_dict[key], p, convert)
             if problem:
                 problems.append(problem)
             converted[key] = array
         if problems:
             raise ValueError(f"load_state_dict into {type(self).__name__}: " + "; ".join(problems))
-        for key, array in converted.items():
-            p = params[key]
-            p.data = array if isinstance(p.data, np.ndarray) else float(array)
-            mark_dirty(p)
-        return IncompatibleKeys(missing, unexpected)
+        return converted, missing, unexpected
 
     def save(self, path: str | os.PathLike) -> None:
         """Write the parameters to ``path`` as an ``.npz`` checkpoint (name kept as given), under
@@ -175,12 +189,18 @@ class Module(Labelled):
         that does not fit the model raises ``ValueError`` (see ``load_state_dict``). Either way
         the model is left unchanged.
         """
-        state = read_checkpoint(path)
+        # Names, dtypes and shapes from the member headers first (zero-size stand-ins for the
+        # arrays); then only the members the model has are read, each its parameter's size.
+        headers = read_checkpoint_headers(path)
+        stand_ins = {k: np.broadcast_to(np.zeros((), dt), sh) for k, (sh, dt) in headers.items()}
         try:
-            self.load_state_dict(state, strict=strict)
+            self._check_state(stand_ins, strict, convert=False)
         except ValueError as e:
-            path = os.fspath(path)
-            raise ValueError(f"checkpoint {path!r} does not fit the model: {e}") from None
+            raise ValueError(
+                f"checkpoint {os.fspath(path)!r} does not fit the model: {e}"
+            ) from None
+        shapes = {name: np.shape(p.data) for name, p in self.named_parameters()}
+        self.load_state_dict(read_checkpoint(path, expected=shapes), strict=strict)
         return self
 
     # ------------------------------------------------------------------ display
@@ -220,6 +240,19 @@ def _keys(kind: str, keys: list, shown: int = 5) -> str:
     return f"{kind} keys{count}: {names}{more}"
 
 
+def seed_rng(seed: Any, name: str = "seed") -> np.random.Generator:
+    """``np.random.default_rng(seed)`` for ``seed`` None, an int >= 0 (Python's or NumPy's) or
+    a ``Generator`` (returned as it is); ``TypeError``/``ValueError`` naming ``name`` instead of
+    NumPy's ``SeedSequence`` messages."""
+    if seed is None or isinstance(seed, np.random.Generator):
+        return seed if seed is not None else np.random.default_rng()
+    if not isinstance(seed, numbers.Integral) or isinstance(seed, (bool, np.bool_)):
+        raise TypeError(f"{name} must be an int >= 0 or None, got {type(seed).__name__} {seed!r}")
+    if seed < 0:
+        raise ValueError(f"{name} must be an int >= 0 or None, got {seed}")
+    return np.random.default_rng(int(seed))
+
+
 def positive_int(name: str, value: Any) -> int:
     """``value`` as an int (a layer size, a count); ``ValueError`` naming ``name`` unless it is a
     positive integer (Python's or NumPy's, not a bool)."""
@@ -228,15 +261,26 @@ def positive_int(name: str, value: Any) -> int:
     return int(value)
 
 
-def _convert(key: str, value: Any, p: Node) -> tuple[np.ndarray, str]:
-    """The array to store in parameter ``p`` from ``value``, or a description of the problem."""
+def _convert(key: str, value: Any, p: Node, convert: bool = True) -> tuple[np.ndarray, str]:
+    """The array to store in parameter ``p`` from ``value`` (``convert=False``: ``value`` as an
+    array, uncopied), or a description of the problem."""
     if isinstance(value, Node):
         value = value.data
+    if type(value).__module__.startswith("torch") and hasattr(value, "detach"):  # torch.Tensor
+        if str(value.dtype) == "torch.bfloat16":
+            return (
+                np.zeros(0),
+                f"{key!r} holds torch.bfloat16 data, which NumPy has no dtype "
+                "for: convert the state dict first ({k: v.float() for k, v in sd.items()})",
+            )
+        value = value.detach().cpu().numpy()  # keep_vars=True gives Parameters
     array = np.asarray(value)
     if array.dtype.kind not in "biuf":
         return array, f"{key!r} holds {array.dtype} data, not numbers"
     shape = np.shape(p.data)
     if array.shape != shape:
         return array, f"shape mismatch for {key!r}: checkpoint {array.shape}, model {shape}"
+    if not convert:
+        return array, ""
     dtype = p.data.dtype if isinstance(p.data, np.ndarray) else np.float64
     return np.array(array, dtype=dtype, copy=True), ""

@@ -105,15 +105,14 @@ class Optimizer:
                 "no parameter requires grad: parameter 0 does not require grad, so nothing "
                 "can be trained (frozen parameters are skipped)"
             )
-        if not _is_number(lr) or not lr > 0:
-            raise ValueError(f"lr must be a positive number, got {lr!r}")
-        self.lr = lr
+        self.lr = lr  # a number >= 0 (0 freezes the weights, as PyTorch allows), checked
         self.state: list[dict[str, Any]] = [{} for _ in self.params]
         self.step_count = 0
 
     @property
     def lr(self) -> float:
-        """The learning rate (step size): positive when given, never negative."""
+        """The learning rate (step size): a finite number >= 0 (0: the weights stay put, the
+        running averages still update, as in PyTorch)."""
         return self._lr
 
     @lr.setter
@@ -281,7 +280,7 @@ class RMSprop(Optimizer):
         weight_decay: float = 0.0,
     ) -> None:
         super().__init__(params, lr)
-        self.alpha = _check_range("alpha", alpha, 0.0, 1.0, False)
+        self.alpha = _check_range("alpha", alpha, 0.0, 1.0, True)  # 1.0: s stays 0, as torch
         self.eps = _check_range("eps", eps, 0.0, math.inf, True)
         self.weight_decay = _check_range("weight_decay", weight_decay, 0.0, math.inf, True)
 

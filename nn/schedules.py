@@ -129,7 +129,7 @@ def planned_lrs(schedule: Any, optimizer: Optimizer, epochs: int) -> list[float]
         raise TypeError(
             f"schedule must be an LRScheduler or a function epoch -> lr, got {schedule!r}"
         )
-    lrs = [schedule(epoch) for epoch in range(epochs)]
+    lrs: list[Any] = [schedule(epoch) for epoch in range(epochs)]
     for epoch, lr in enumerate(lrs):
         if not _is_number(lr) or not 0 <= lr < math.inf:
             raise ValueError(f"schedule({epoch}) returned {lr!r}; a learning rate is a number >= 0")

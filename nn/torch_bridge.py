@@ -12,7 +12,8 @@ Checkpoints: the tensor layers already use PyTorch's names and shapes (``0.weigh
 tensors: ``torch_model.load_state_dict(torch_state_dict("model.npz"))`` loads a checkpoint
 written by ``Module.save`` (strict). The scalar MLP stores one number per weight
 (``layers.0.neurons.3.w.1``); ``torch_state_dict`` packs those into the torch layers' matrices.
-The other way needs no helper: ``model.load_state_dict(torch_model.state_dict())``.
+The other way needs no helper: ``model.load_state_dict(torch_model.state_dict())`` (also with
+``keep_vars=True``; a bfloat16 tensor, which NumPy cannot hold, is refused with the fix).
 
 PyTorch is not a dependency of chainrule: it is imported inside these functions only.
 """
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
@@ -67,14 +69,26 @@ def to_torch(model: Module) -> Any:
     ``Sequential`` of float64 ``Linear`` layers with its hidden activation after each but the
     last (``MLP(64, [32, 10])`` -> ``Linear(64, 32), ReLU(), Linear(32, 10)``); the torch
     model takes a batch, and a single output comes back as a tensor of shape ``(..., 1)``, not
-    bare. Weight dtypes, ``requires_grad`` flags and train/eval modes are copied, so the
-    torch model's parameters, ``state_dict`` keys and outputs match ``model``'s (for the MLP
+    bare. Weight dtypes (one for the whole model: mixed dtypes raise ``ValueError``), the
+    names of a ``Sequential``'s layers, ``requires_grad`` flags and train/eval modes are
+    copied, so the torch model's parameters, ``state_dict`` keys and outputs match
+    ``model``'s (for the MLP
     see :func:`torch_state_dict`). A layer of another type (a subclass too, since it may
     compute something else) raises ``TypeError`` naming it and its position.
     """
     torch = _torch("to_torch")
     if type(model) is MLP:
         return _mlp_to_torch(torch, model)
+    dtypes: dict[np.dtype, str] = {}
+    for name, p in model.named_parameters():
+        dtypes.setdefault(np.asarray(p.data).dtype, name)
+    if len(dtypes) > 1:
+        found = ", ".join(f"{dt} ({name})" for dt, name in dtypes.items())
+        raise ValueError(
+            f"to_torch: the model mixes weight dtypes: {found}; torch's layers need one dtype "
+            "(cast the weights first, e.g. p.data = p.data.astype(np.float64) for each "
+            "parameter)"
+        )
     return _layer_to_torch(torch, model, "")
 
 
@@ -83,8 +97,9 @@ def _layer_to_torch(torch: Any, m: Any, position: str) -> Any:
     kind = type(m)
     if kind is Sequential:
         dot = f"{position}." if position else ""
+        children = list(m.named_children())
         out = torch.nn.Sequential(
-            *(_layer_to_torch(torch, child, f"{dot}{i}") for i, child in enumerate(m))
+            OrderedDict((n, _layer_to_torch(torch, c, f"{dot}{n}")) for n, c in children)
         )
     elif kind is Linear:
         bias = None if m.bias is None else m.bias.data
@@ -155,9 +170,10 @@ def from_torch(module: Any) -> Module:
 
     ``module`` is a ``torch.nn.Sequential`` of ``Linear``, ``ReLU``, ``Tanh``, ``Sigmoid``,
     ``Dropout``, ``Flatten`` (and nested ``Sequential``), or one of those layers alone; the
-    result is the same structure of chainrule layers (``nn.Sequential`` ...), so its
-    ``state_dict`` keys are the torch ones. float32 and float64 weights keep their dtype
-    (another dtype raises ``ValueError``), and ``requires_grad`` flags and train/eval modes
+    result is the same structure of chainrule layers (``nn.Sequential`` ...), with the torch
+    names (``Sequential(OrderedDict(fc1=...))`` gives ``fc1.weight``), so its ``state_dict``
+    keys are the torch ones. float16, float32 and float64 weights keep their dtype (another,
+    bfloat16 say, raises ``ValueError``), and ``requires_grad`` flags and train/eval modes
     are copied. Any other layer raises ``TypeError`` naming it and its position.
     """
     torch = _torch("from_torch")
@@ -165,11 +181,11 @@ def from_torch(module: Any) -> Module:
 
 
 def _numpy(torch: Any, t: Any, position: str) -> np.ndarray:
-    """A NumPy copy of the torch parameter ``t``, which must be float32 or float64."""
-    if t.dtype not in (torch.float32, torch.float64):
+    """A NumPy copy of the torch parameter ``t``, which must be float16, float32 or float64."""
+    if t.dtype not in (torch.float16, torch.float32, torch.float64):
         raise ValueError(
             f"from_torch: Linear{_where(position)} holds {t.dtype} weights; chainrule takes "
-            "float32 or float64 (convert with module.double() or module.float())"
+            "float16, float32 or float64 (convert with module.double() or module.float())"
         )
     return t.detach().cpu().numpy().copy()
 
@@ -181,15 +197,25 @@ def _layer_from_torch(torch: Any, m: Any, position: str) -> Module:
     out: Module
     if kind is tnn.Sequential:
         dot = f"{position}." if position else ""
-        out = Sequential(*(_layer_from_torch(torch, c, f"{dot}{i}") for i, c in enumerate(m)))
+        out = Sequential()
+        for name, child in m.named_children():  # torch's names kept: '0', or 'fc1' ...
+            if hasattr(out, name):
+                raise ValueError(
+                    f"from_torch: the layer named {f'{dot}{name}'!r} would hide the "
+                    f"Sequential attribute {name!r}; rename it in the torch model"
+                )
+            setattr(out, name, _layer_from_torch(torch, child, f"{dot}{name}"))
     elif kind is tnn.Linear:
         weight = _numpy(torch, m.weight, position)
-        out = Linear(m.in_features, m.out_features, m.bias is not None, seed=0, dtype=weight.dtype)
-        out.weight.data = weight
-        out.weight.requires_grad_(m.weight.requires_grad)
-        if m.bias is not None:
-            out.bias.data = _numpy(torch, m.bias, position)
-            out.bias.requires_grad_(m.bias.requires_grad)
+        linear = Linear(
+            m.in_features, m.out_features, m.bias is not None, seed=0, dtype=weight.dtype
+        )
+        linear.weight.data = weight
+        linear.weight.requires_grad_(m.weight.requires_grad)
+        if m.bias is not None and linear.bias is not None:
+            linear.bias.data = _numpy(torch, m.bias, position)
+            linear.bias.requires_grad_(m.bias.requires_grad)
+        out = linear
     elif kind in (tnn.ReLU, tnn.Tanh, tnn.Sigmoid):
         out = {tnn.ReLU: ReLU, tnn.Tanh: Tanh, tnn.Sigmoid: Sigmoid}[kind]()
     elif kind is tnn.Dropout:

@@ -21,6 +21,12 @@ CONFIGS = [
     ("Adam", {"lr": 0.02, "betas": (0.8, 0.95), "eps": 1e-7, "weight_decay": 0.05}),
     ("AdamW", {"lr": 0.01}),
     ("AdamW", {"lr": 0.03, "betas": (0.5, 0.9), "weight_decay": 0.2}),
+    # lr=0 (the weights stay, the state moves) and RMSprop's alpha=1.0, as PyTorch accepts them
+    ("SGD", {"lr": 0.0, "momentum": 0.9}),
+    ("Adam", {"lr": 0.0}),
+    ("AdamW", {"lr": 0, "weight_decay": 0.1}),
+    ("RMSprop", {"lr": 0.0}),
+    ("RMSprop", {"lr": 0.01, "alpha": 1.0}),
 ]
 
 
@@ -105,13 +111,12 @@ def test_step_skips_parameters_without_gradient_and_zero_grad_resets():
 @pytest.mark.parametrize(
     ("make", "message"),
     [
-        (lambda p: nn.SGD(p, lr=0), "lr must be a positive number"),
-        (lambda p: nn.SGD(p, lr=-0.1), "lr must be a positive number"),
-        (lambda p: nn.Adam(p, lr=0.0), "lr must be a positive number"),
+        (lambda p: nn.SGD(p, lr=-0.1), r"lr must be in \[0.0, inf\), got -0.1"),
+        (lambda p: nn.Adam(p, lr=float("inf")), r"lr must be in \[0.0, inf\), got inf"),
         (lambda p: nn.Adam(p, betas=(1.0, 0.999)), r"beta1 must be in \[0.0, 1.0\)"),
         (lambda p: nn.Adam(p, betas=(0.9, -0.1)), r"beta2 must be in \[0.0, 1.0\)"),
         (lambda p: nn.AdamW(p, betas=(0.9,)), "betas must be a pair"),
-        (lambda p: nn.RMSprop(p, lr=0.1, alpha=1.5), r"alpha must be in \[0.0, 1.0\)"),
+        (lambda p: nn.RMSprop(p, lr=0.1, alpha=1.5), r"alpha must be in \[0.0, 1.0\]"),
         (lambda p: nn.SGD(p, lr=0.1, momentum=-1), "momentum must be in"),
         (lambda p: nn.SGD(p, lr=0.1, nesterov=True), "nesterov=True needs a positive momentum"),
         (lambda p: nn.SGD([], lr=0.1), "empty list of parameters"),
@@ -131,6 +136,16 @@ def test_bad_types_raise():
         nn.SGD(Value(1.0), lr=0.1)
     with pytest.raises(TypeError, match="lr must be a number"):
         nn.SGD([Value(1.0)], lr=0.1).lr = "fast"
+    with pytest.raises(TypeError, match="lr must be a number, got str: 'fast'"):
+        nn.SGD([Value(1.0)], lr="fast")
+
+
+def test_a_zero_rate_is_accepted_everywhere_alike():
+    opt = nn.SGD([Value(1.0)], lr=0)
+    opt.lr = 0.0
+    opt.load_state_dict(opt.state_dict())
+    nn.ExponentialLR(opt, gamma=0.5).step()
+    assert opt.lr == 0.0
 
 
 def _schedule_pair(name, kwargs, epochs=12):

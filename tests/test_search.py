@@ -71,6 +71,37 @@ def test_diverging_config_is_a_row_marked_diverged_and_last():
     assert not r.rows[0]["diverged"]
 
 
+def test_arrays_and_ranges_are_value_lists_and_numpy_numbers_come_out_plain():
+    r = _grid({"lr": np.array([0.05, 0.1]), "width": range(4, 9, 4)}, epochs=2)
+    assert {(row["lr"], row["width"]) for row in r.rows} == {
+        (a, b) for a in (0.05, 0.1) for b in (4, 8)
+    }
+    assert all(type(row["lr"]) is float and type(row["width"]) is int for row in r.rows)
+    X, y, Xv, yv = _data()
+    d = nn.random_search(
+        build,
+        {"lr": np.geomspace(1e-3, 1e-1, 3)},
+        X,
+        y,
+        n_iter=2,
+        validation_data=(Xv, yv),
+        epochs=1,
+    )
+    assert all(type(row["lr"]) is float for row in d.rows)
+    with pytest.raises(ValueError, match=r"param_grid\['lr'\] must be a 1-d array.*\(2, 2\)"):
+        _grid({"lr": np.ones((2, 2))})
+    with pytest.raises(TypeError, match=r"param_grid\['act'\] must be a list.*got 'relu'"):
+        _grid({"act": "relu"})
+
+
+def test_zero_rate_and_diverged_configurations_are_rows_not_aborts():
+    r = _grid({"lr": [0.0, 0.05, 1e12]}, epochs=3)
+    assert [row["lr"] for row in r.rows] == [0.05, 0.0, 1e12]
+    assert [row["diverged"] for row in r.rows] == [False, False, True]
+    zero = r.rows[1]
+    assert zero["best_val_loss"] == zero["final_val_loss"]  # lr=0: the weights never moved
+
+
 def test_random_search_n_iter_and_reproducible():
     X, y, Xv, yv = _data()
     dist = {"lr": lambda g: 10 ** g.uniform(-3, -1), "width": [4, 8, 16]}

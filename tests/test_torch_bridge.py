@@ -123,18 +123,67 @@ def test_scalar_mlp_through_torch_back_to_a_tensor_sequential():
     assert isinstance(model[1], nn.Tanh) and model[0].weight.data.dtype == F64
 
 
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
 def test_dtype_follows_the_source_both_ways(dtype):
     converted = nn.to_torch(every_layer(dtype))
-    want = {np.float32: torch.float32, np.float64: torch.float64}[dtype]
-    assert {p.dtype for p in converted.parameters()} == {want}
+    want = {np.float16: torch.float16, np.float32: torch.float32, np.float64: torch.float64}
+    assert {p.dtype for p in converted.parameters()} == {want[dtype]}
     back = nn.from_torch(converted)
     assert {p.data.dtype for p in back.parameters()} == {np.dtype(dtype)}
+    for a, b in zip(every_layer(dtype).parameters(), back.parameters()):
+        np.testing.assert_array_equal(a.data, b.data)  # the float16 round trip is exact
 
 
-def test_torch_float16_is_refused_with_a_hint():
-    with pytest.raises(ValueError, match=r"Linear at position 1 holds torch.float16.*double\(\)"):
-        nn.from_torch(torch.nn.Sequential(torch.nn.ReLU(), torch.nn.Linear(2, 2).half()))
+def test_torch_bfloat16_is_refused_with_a_hint():
+    bf16 = torch.nn.Sequential(torch.nn.ReLU(), torch.nn.Linear(2, 2).to(torch.bfloat16))
+    with pytest.raises(ValueError, match=r"Linear at position 1 holds torch.bfloat16.*double\(\)"):
+        nn.from_torch(bf16)
+    model = nn.Sequential(nn.ReLU(), nn.Linear(2, 2))
+    before = model[1].weight.data.copy()
+    with pytest.raises(ValueError, match=r"'1.weight' holds torch.bfloat16.*v.float\(\)"):
+        model.load_state_dict(bf16.state_dict())
+    np.testing.assert_array_equal(model[1].weight.data, before)
+
+
+def test_named_torch_layers_keep_their_names_both_ways():
+    from collections import OrderedDict
+
+    named = torch.nn.Sequential(
+        OrderedDict(fc1=torch.nn.Linear(3, 4), act=torch.nn.ReLU(), fc2=torch.nn.Linear(4, 2))
+    ).double()
+    ours = nn.from_torch(named)
+    assert (
+        list(ours.state_dict())
+        == list(named.state_dict())
+        == ["fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"]
+    )
+    x = np.random.default_rng(0).normal(size=(5, 3))
+    np.testing.assert_allclose(ours(Tensor(x)).data, named(torch.tensor(x)).detach(), **TOL)
+    back = nn.to_torch(ours)
+    assert list(back.state_dict()) == list(named.state_dict())
+    back.load_state_dict(named.state_dict())  # strict
+    ours.load_state_dict(named.state_dict())
+
+
+def test_a_torch_layer_name_that_would_hide_an_attribute_is_refused():
+    from collections import OrderedDict
+
+    with pytest.raises(ValueError, match=r"layer named 'save' would hide.*rename it"):
+        nn.from_torch(torch.nn.Sequential(OrderedDict(save=torch.nn.ReLU())))
+
+
+def test_mixed_dtypes_are_refused_by_to_torch_naming_them():
+    mixed = nn.Sequential(nn.Linear(3, 4, dtype=np.float64), nn.ReLU(), nn.Linear(4, 2))
+    with pytest.raises(ValueError, match=r"mixes weight dtypes: float64 \(0.weight\), float32 "):
+        nn.to_torch(mixed)
+
+
+def test_a_keep_vars_state_dict_loads():
+    theirs = torch.nn.Sequential(torch.nn.Linear(3, 2)).double()
+    ours = nn.Sequential(nn.Linear(3, 2, dtype=np.float64, seed=5))
+    ours.load_state_dict(theirs.state_dict(keep_vars=True))
+    np.testing.assert_array_equal(ours[0].weight.data, theirs[0].weight.detach().numpy())
+    assert ours[0].weight.data is not theirs[0].weight.detach().numpy()
 
 
 # ---------------------------------------------------------------------- gradients

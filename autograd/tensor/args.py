@@ -27,6 +27,24 @@ def describe(data: Any) -> str:
     return f"{type(data).__name__} {text if len(text) <= 60 else text[:57] + '...'}"
 
 
+def bool_arg(who: str, name: str, value: Any) -> bool:
+    """``value`` if it is a bool (Python's or NumPy's); ``TypeError`` naming ``who`` and
+    ``name`` otherwise (``keepdims='yes'`` is a mistake, not True)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{who}: {name} must be True or False, got {describe(value)}")
+    return bool(value)
+
+
+def int_arg(who: str, name: str, value: Any, low: int | None = None) -> int:
+    """``value`` as an int (Python's or NumPy's, not a bool), at least ``low`` if given;
+    ``TypeError``/``ValueError`` naming ``who`` and ``name`` otherwise."""
+    if not isinstance(value, numbers.Integral) or isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{who}: {name} must be an int, got {describe(value)}")
+    if low is not None and value < low:
+        raise ValueError(f"{who}: {name} must be an int >= {low}, got {value}")
+    return int(value)
+
+
 def shape_error(name: str, a: tuple, b: tuple) -> ValueError:
     """The error for operands of op ``name`` whose shapes ``a`` and ``b`` do not broadcast."""
     return ValueError(f"{name!r}: operand shapes {a} and {b} do not broadcast")
@@ -53,7 +71,13 @@ def as_array(data: Any, dtype: Any) -> np.ndarray:
     if isinstance(data, Node):
         data = data.data
     if dtype is not None:
-        dtype = np.dtype(dtype)
+        try:
+            dtype = np.dtype(dtype)
+        except TypeError:
+            raise TypeError(
+                f"Tensor(): dtype must be a NumPy number type (np.float32, 'float64', ...), "
+                f"got {describe(dtype)}"
+            ) from None
         if dtype.kind not in "biuf":
             raise TypeError(f"Tensor(): dtype must be a real number type, got {dtype}")
     try:
@@ -157,6 +181,11 @@ def index_key(key: Any) -> tuple[Any, bool]:
     for k in items:
         if isinstance(k, Node):
             k = k.data
+        elif isinstance(k, (float, np.floating)):
+            raise IndexError(
+                f"a tensor index must be an int, a slice, None, ... or an int/bool array, got "
+                f"float {k!r} (use int({k!r}) if you meant position {int(k)})"
+            )
         elif isinstance(k, list):
             k = np.asarray(k)
             if k.size == 0:

@@ -23,7 +23,7 @@ import numpy as np
 
 from ..core import Function
 from ..ops import Elementwise
-from .args import kept_shape
+from .args import bool_arg, int_arg, kept_shape
 
 __all__: list[str] = []
 
@@ -87,7 +87,7 @@ class Reduction(Function):
 
     def __init__(self, axis: Any = None, keepdims: bool = False) -> None:
         self.axis = tuple(axis) if isinstance(axis, list) else axis
-        self.keepdims = keepdims
+        self.keepdims = bool_arg(type(self).__name__.lower(), "keepdims", keepdims)
 
     @property
     def name(self) -> str:  # type: ignore[override]
@@ -150,7 +150,7 @@ class Var(Reduction):
 
     def __init__(self, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> None:
         super().__init__(axis, keepdims)
-        self.ddof = ddof
+        self.ddof = int_arg("var", "ddof", ddof)
 
     def forward(self, F: Any, a: np.ndarray) -> np.ndarray:
         wide = np.float32 if a.dtype == np.float16 else None  # float16 accumulates in float32

@@ -223,7 +223,7 @@ class Tensor(ops.Operators):
         if axis is not None:
             axis = normal_axes(name, axis, self.data.shape)
         try:
-            return Tensor._apply(cls(axis, bool(keepdims)), (self,))
+            return Tensor._apply(cls(axis, keepdims), (self,))
         except ValueError:  # from NumPy: no max or min over an axis of length 0
             raise ValueError(
                 f"{name}: an axis reduced over has length 0 in shape {self.data.shape} "

@@ -169,7 +169,9 @@ def save_steps_html(
         raise FileNotFoundError(f"save_steps_html(): no folder {str(path.parent)!r} to write into")
     frames = _frames(root, grad, max_steps, draw_options)
     title = title if title is not None else f"Backward pass of {_namer(root)(root)}"
-    text = _page(frames, title, int(interval))
+    if isinstance(interval, bool) or not isinstance(interval, int) or interval < 1:  # issue 28
+        raise ValueError(f"save_steps_html: interval must be an int >= 1 (ms), got {interval!r}")
+    text = _page(frames, title, interval)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:

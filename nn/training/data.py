@@ -12,6 +12,8 @@ from typing import Any, Union
 
 import numpy as np
 
+from ..module import seed_rng
+
 __all__ = ["batches", "num_batches", "train_test_split", "train_val_test_split"]
 
 Seed = Union[int, np.random.Generator, None]
@@ -47,9 +49,7 @@ def take(data: Any, indices: Sequence[int] | np.ndarray) -> Any:
 
 
 def _as_generator(seed: Seed) -> np.random.Generator:
-    if isinstance(seed, np.random.Generator):
-        return seed
-    return np.random.default_rng(seed)
+    return seed_rng(seed)
 
 
 def _check_batch_size(batch_size: int | None, n: int) -> int:
@@ -116,6 +116,7 @@ def train_test_split(
             "both parts must be non-empty"
         )
     if shuffle:
+        seed_rng(seed)  # the check (sklearn's RandomState draws the order)
         order = np.random.RandomState(seed).permutation(n)
         test, train = order[:n_test], order[n_test:]
     else:
@@ -183,7 +184,7 @@ def train_val_test_split(
             f"val_size={val_size} and test_size={test_size} give {n_val} validation and "
             f"{n_test} test samples of {n}; all three parts must be non-empty"
         )
-    rng = np.random.default_rng(seed)
+    rng = seed_rng(seed)
     if stratify is not None:
         labels = np.asarray(stratify)
         if len(labels) != n:

@@ -23,7 +23,7 @@ from autograd import Node
 
 from ..compile.step import compile_step
 from ..metrics import Metric, resolve_metrics, scores, to_numpy
-from ..module import Module
+from ..module import Module, seed_rng
 from ..optim import Optimizer
 from ..schedules import LRScheduler, planned_lrs
 from .callbacks import Callback, ProgressBar
@@ -32,6 +32,7 @@ from .history import History
 from .predict import Engine, Loss, engine_of, evaluate_all, forward, loss_value, prepare
 
 __all__ = ["DivergenceError", "History", "fit"]  # History: history.py
+
 
 class DivergenceError(FloatingPointError):
     """The loss or a gradient became nan or inf during ``fit``; the step was not taken.
@@ -129,7 +130,7 @@ def fit(
     for data in (X, y), validation_data:  # a bad label or shape fails here, before any update
         if data is not None:
             evaluate_all(engine, model, *data, loss, [], batch_size)
-    rng = np.random.default_rng(seed)
+    rng = seed_rng(seed)
     history = History()
     per_epoch = num_batches(len(X), batch_size)
     history.params = {

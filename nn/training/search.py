@@ -4,7 +4,8 @@ Each configuration is built with ``build(**params)`` (which returns ``(model, op
 trained with ``fit`` from the same ``seed`` and scored on the validation data; the test set
 never enters (there is no argument for it: evaluate the winner once, at the end, with
 ``nn.evaluate``). ``batch_size`` and ``epochs`` in the grid go to ``fit``, everything else to
-``build``. A configuration whose loss goes nan/inf is a row marked ``diverged``, sorted last.
+``build``. A configuration whose loss goes nan/inf is a row marked ``diverged``, sorted last; one
+with ``lr=0`` is a row like any other (its weights stay put).
 """
 
 from __future__ import annotations
@@ -37,7 +38,9 @@ class _Snapshot(Callback):
 
     def __init__(self, monitor: str, mode: str) -> None:
         self.monitor, self.mode = monitor, mode
-        self.best, self.best_epoch, self.weights = None, None, None
+        self.best: float | None = None
+        self.best_epoch: int | None = None
+        self.weights: dict[str, np.ndarray] | None = None
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> None:
         if self.monitor not in logs:
@@ -76,8 +79,9 @@ class SearchResult:
 
         def order(i: int) -> tuple:
             v = rows[i][key]
-            bad = rows[i]["diverged"] or v is None or not math.isfinite(v)
-            return (bad, sign * v if not bad else 0.0, i)
+            if rows[i]["diverged"] or v is None or not math.isfinite(v):
+                return (True, 0.0, i)
+            return (False, sign * v, i)
 
         idx = sorted(range(len(rows)), key=order)
         self.rows = [rows[i] for i in idx]
@@ -188,11 +192,28 @@ def _check_space(space: Any, what: str) -> dict[str, Any]:
             raise TypeError(f"{what} keys must be parameter names (str), got {name!r}")
         if what == "distributions" and callable(values):
             continue
-        if not isinstance(values, (list, tuple)):
-            raise TypeError(f"{what}[{name!r}] must be a list of values, got {values!r}")
-        if not values:
+        if isinstance(values, np.ndarray) and values.ndim != 1:
+            raise ValueError(
+                f"{what}[{name!r}] must be a 1-d array of values, got shape {values.shape}"
+            )
+        if isinstance(values, (str, bytes, Mapping)) or not isinstance(
+            values, (Sequence, np.ndarray)
+        ):
+            raise TypeError(
+                f"{what}[{name!r}] must be a list, tuple, range or 1-d array of values, "
+                f"got {values!r}"
+            )
+        if len(values) == 0:
             raise ValueError(f"{what}[{name!r}] is empty")
-    return dict(space)
+    return {
+        name: values if callable(values) else [_plain(v) for v in values]
+        for name, values in space.items()
+    }
+
+
+def _plain(v: Any) -> Any:
+    """A NumPy scalar as the Python number it holds (shown and passed on as such)."""
+    return v.item() if isinstance(v, np.generic) else v
 
 
 def _run(
@@ -200,7 +221,7 @@ def _run(
     configs: list[dict[str, Any]],
     X: Any,
     y: Any,
-    validation_data: tuple[Any, Any],
+    validation_data: tuple[Any, Any] | None,
     loss: Callable,
     epochs: int,
     metrics: Sequence[Any],
@@ -304,7 +325,8 @@ def grid_search(
     mode: str = "auto",
     progress: bool = False,
 ) -> SearchResult:
-    """Train one model per point of the cartesian product of ``param_grid`` (name -> list).
+    """Train one model per point of the cartesian product of ``param_grid`` (name -> values:
+    a list, tuple, ``range`` or 1-d NumPy array; NumPy numbers are passed on as Python ones).
 
     ``build(**params)`` returns ``(model, optimizer)`` (it also gets ``seed`` when it takes
     one), after ``nn.manual_seed(seed)`` so every configuration starts from the same draws;
@@ -348,8 +370,7 @@ def random_search(
     def draw(v: Any) -> Any:
         if callable(v):
             return v(rng)
-        x = v[int(rng.integers(len(v)))]
-        return x.item() if isinstance(x, np.generic) else x
+        return v[int(rng.integers(len(v)))]
 
     configs = [{k: draw(v) for k, v in space.items()} for _ in range(n_iter)]
     fit_args = (validation_data, loss, epochs, metrics, callbacks, seed, monitor, mode, progress)
