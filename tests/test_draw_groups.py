@@ -157,4 +157,6 @@ def test_the_stepper_page_draws_expanded(tmp_path):
     o, _ = _micrograd_neuron()
     page = save_steps_html(o, tmp_path / "steps.html", expand=True)
     text = page.read_text(encoding="utf-8")
-    assert "w1*x1 + w2*x2" in text and "node intermediate step&#45;current" in text  # SVG escapes -
+    assert "w1*x1 + w2*x2" in text and text.count("<svg") == 1
+    units = re.search(r'"units":(\[.*?\]\]),', text).group(1)
+    assert '"grad ?"' not in units  # the expanded partial sums show their sum's gradient

@@ -29,6 +29,7 @@ from .names import (
     _inputs,
     _num,
     _value_text,
+    grad_of,
     grad_text,
     html_cells,
 )
@@ -72,7 +73,7 @@ def expand_nary(nodes: list[Node], ctx: SimpleNamespace) -> None:
 
 def _extra(new: N, node: Node, ctx: SimpleNamespace, name: str) -> N:
     """A drawing-only node inside ``node``'s sum: named, with the sum's gradient."""
-    new.grad = node.grad
+    ctx.grad_as[id(new)] = node  # drawn with the sum's gradient (the record's, at a step)
     ctx.labels[id(new)] = name
     ctx.keep.append(new)  # alive while drawing: ids stay unique
     return new
@@ -195,11 +196,11 @@ def group_label(group: Group, ctx: SimpleNamespace) -> str:
         out = group.outputs[0]
         rows.append("out: " + _html(f"{_nm(out, ctx)} {_data_text(out.data)}"))
         if ctx.show_grad and out.requires_grad:
-            rows.append(grad_text(out))
+            rows.append(grad_text(out, grad_of(out, ctx)))
     elif group.outputs:
         rows.append("out: " + _html(_few([_nm(o, ctx) for o in group.outputs])))
         if ctx.show_grad and any(o.requires_grad for o in group.outputs):
-            rows.append(_outputs_grad(group.outputs))
+            rows.append(outputs_grad(group.outputs, [grad_of(o, ctx) for o in group.outputs]))
     return html_cells(rows, vertical=True)
 
 
@@ -230,9 +231,17 @@ def _data_text(data: Any) -> str:
     return f"data {_value_text(data)}" if np.size(data) == 1 else f"shape {np.shape(data)}"
 
 
-def _outputs_grad(outputs: list[Node]) -> str:
-    grads = [o.grad.data if isinstance(o.grad, Node) else o.grad for o in outputs]
+def outputs_grad(outputs: list[Node], grads: list[Any]) -> str:
+    """The norm of a group's output gradients (``grads``, one per output), greyed ``grad ?``
+    while any is not computed yet."""
+    plain = outputs_grad_plain(grads)
+    return _NOT_YET if plain is None else plain
+
+
+def outputs_grad_plain(grads: list[Any]) -> str | None:
+    """``grad norm 1.5`` for the gradients ``grads`` together; ``None`` while any is missing."""
+    grads = [g.data if isinstance(g, Node) else g for g in grads]
     if any(g is None for g in grads):
-        return _NOT_YET
+        return None
     norm = float(np.sqrt(sum(float(np.sum(np.square(g))) for g in grads)))
     return f"grad norm {_num(norm)}"

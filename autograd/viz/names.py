@@ -124,15 +124,32 @@ def node_label(node: Node, ctx: SimpleNamespace) -> str:
         if np.size(data) == 1:
             cells.append(f"data {_value_text(data)}")
     if ctx.show_grad and node.requires_grad:  # a constant has no gradient to show
-        cells.append(grad_text(node))
+        cells.append(grad_text(node, grad_of(node, ctx)))
     return html_cells(cells, ctx.vertical)
 
 
-def grad_text(node: Node) -> str:
-    """``grad 0.25`` (a Tensor: ``grad norm 1.5``), or a greyed ``grad ?`` if none yet."""
-    grad = node.grad.data if isinstance(node.grad, Node) else node.grad
+def grad_of(node: Node, ctx: SimpleNamespace) -> Any:
+    """The gradient a drawing shows for ``node``: from ``ctx.grads`` when given (a step's: as
+    of that step, not the live ``.grad``), else ``.grad``; a drawing-only node (an expanded
+    partial sum, in ``ctx.grad_as``) shows the gradient of the sum it stands in."""
+    node = ctx.grad_as.get(id(node), node)
+    if ctx.grads is None:
+        return node.grad
+    return ctx.grads.get(id(node))
+
+
+def grad_text(node: Node, grad: Any) -> str:
+    """``grad 0.25`` (a Tensor: ``grad norm 1.5``), or a greyed ``grad ?`` if ``grad`` is None
+    (none computed yet); ``grad`` is ``node``'s gradient (data or a node)."""
+    plain = grad_plain(node, grad)
+    return _NOT_YET if plain is None else plain
+
+
+def grad_plain(node: Node, grad: Any) -> str | None:
+    """The text of ``grad_text`` without markup; ``None`` where no gradient is computed yet."""
+    grad = grad.data if isinstance(grad, Node) else grad
     if grad is None:
-        return _NOT_YET
+        return None
     if isinstance(node.data, float):
         return f"grad {_num(grad)}"
     return f"grad norm {_num(float(np.linalg.norm(grad)))}"

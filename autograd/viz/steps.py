@@ -16,7 +16,7 @@ import numpy as np
 
 from ..core import Node, backward_walk, needs_of
 from ..math import unbroadcast
-from .names import _inputs, _num, local_derivatives, node_names
+from .names import _creation_order, _inputs, _num, local_derivatives, node_names
 
 __all__ = ["BackwardStep", "BackwardSteps", "as_latex", "backward_steps"]
 
@@ -34,6 +34,8 @@ class BackwardStep:
     - ``contributions``: upstream x local, the amount added to each parent's gradient (``None``
       for a parent that needs no gradient)
     - ``accumulated``: each parent's gradient gathered so far, after this step
+    - ``grads`` (a property): every node's gradient as it was right after this step, whatever
+      happened to ``.grad`` since (``record.grad_of(node)`` for one node; ``None``: none yet)
 
     ``str(step)`` writes the chain rule of this step; ``step.nodes`` is the node and its parents,
     ready for ``draw_dot(root, highlight=step.nodes)``; ``draw_dot(root, step=step)`` marks the
@@ -50,6 +52,19 @@ class BackwardStep:
     accumulated: tuple
     _walked: list = field(default_factory=list, repr=False)  # shared by the walk's records
     _names: dict = field(default_factory=dict, repr=False)  # node_names(root), shared too
+    _trace: GradTrace | None = field(default=None, repr=False)  # the walk's gradients, shared
+
+    @property
+    def grads(self) -> dict[int, Any]:
+        """``{id(node): gradient}`` right after this step, for every node needing a gradient
+        (``None`` where none was computed yet): read from the walk's trace, not from ``.grad``."""
+        if self._trace is None:
+            raise ValueError("this record was not made by backward_steps(): it has no trace")
+        return self._trace.at(self.index)
+
+    def grad_of(self, node: Node) -> Any:
+        """``node``'s gradient right after this step (``None``: not computed yet)."""
+        return self.grads.get(id(node))
 
     @property
     def done(self) -> tuple:
@@ -129,6 +144,26 @@ class BackwardStep:
         return as_latex([self])
 
 
+class GradTrace:
+    """The gradients of one walk, step by step: the state before the first rule ran (step 0:
+    the root holds its seed, the other op nodes nothing yet, the leaves what they held), then
+    the gradients each step changed (its node's, final by then, and its parents'). Shared by the
+    walk's records, so each can say what every gradient was at its step."""
+
+    def __init__(self, initial: dict[int, Any]) -> None:
+        self.initial = initial
+        self.changes: list[dict[int, Any]] = []  # changes[k - 1]: what step k changed
+
+    def at(self, index: int) -> dict[int, Any]:
+        """``{id(node): gradient}`` right after step ``index`` (0: before any rule ran)."""
+        if not 0 <= index <= len(self.changes):
+            raise IndexError(f"the walk has steps 0 to {len(self.changes)}, not {index}")
+        state = dict(self.initial)
+        for change in self.changes[:index]:
+            state.update(change)
+        return state
+
+
 class BackwardSteps(list):
     """A list of :class:`BackwardStep` records that Jupyter shows as typeset math
     (``BackwardSteps(backward_steps(root))``); ``str()`` writes every step's chain rule."""
@@ -176,6 +211,9 @@ def _steps(root: Node, seed: Any, retain_graph: bool | None) -> Generator[Backwa
     walk = backward_walk([root], [seed], retain_graph, create_graph=False)
     walked: list = []
     names = node_names(root)  # before the walk: a Tensor graph is freed at its end
+    needing = [n for n in _creation_order(root) if n.requires_grad]
+    trace = GradTrace({id(n): _snapshot(n.grad) if n._fn is None else None for n in needing})
+    trace.initial[id(root)] = _snapshot(seed)  # an op node's grad holds this pass only
     try:
         for index, (node, upstream, contributions) in enumerate(walk, 1):
             walked.append(node)
@@ -184,6 +222,9 @@ def _steps(root: Node, seed: Any, retain_graph: bool | None) -> Generator[Backwa
                 needs = needs_of(node._parents)
                 contributions = node._fn.gradients(node._math, upstream, node.data, inputs, needs)
             parents = tuple(_inputs(node, {}))  # constants as constant nodes, as drawn
+            change = {id(p): _snapshot(p.grad) for p in parents if p.requires_grad}
+            change[id(node)] = _snapshot(node.grad)
+            trace.changes.append(change)
             yield BackwardStep(
                 index=index,
                 root=root,
@@ -195,6 +236,7 @@ def _steps(root: Node, seed: Any, retain_graph: bool | None) -> Generator[Backwa
                 accumulated=tuple(_snapshot(p.grad) if p.requires_grad else None for p in parents),
                 _walked=walked,
                 _names=names,
+                _trace=trace,
             )
     finally:
         walk.close()

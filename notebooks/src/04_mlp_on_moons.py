@@ -52,7 +52,8 @@ draw_dot(big_score, collapse="layer")
 
 # %%
 draw_dot(big_score, collapse="neuron")
-#
+
+# %% [markdown]
 # ## The data
 #
 # 200 noisy points of the two moons, with labels $-1$ and $+1$ (what the loss below expects).
