@@ -35,6 +35,8 @@ README = ROOT / "README.md"
 PACKAGES = ("autograd", "nn")
 API_PAGE = "api.md"
 MATHJAX = "assets/javascripts/mathjax/tex-svg-full.js"
+PANZOOM_JS = "assets/javascripts/panzoom.js"  # written by on_post_build (autograd.viz)
+GRAPHS_JS = "assets/javascripts/graphs.js"
 
 
 # ------------------------------------------------------------------------- public names
@@ -118,6 +120,9 @@ def on_config(config):
         raise PluginError("mkdocs.yml: the nav has no 'Notebooks' section to fill")
     if not notebooks():
         raise PluginError(f"no notebooks found in {NOTEBOOKS}")
+    for script in (PANZOOM_JS, GRAPHS_JS):  # pan and zoom for the large drawings
+        if script not in config.extra_javascript:
+            config.extra_javascript.append(script)
     return config
 
 
@@ -173,9 +178,36 @@ def public_references(markdown: str) -> list[str]:
     return re.findall(r"^:::\s+([\w.]+)", markdown, re.MULTILINE)
 
 
+def home_picture() -> str:
+    """The home page's picture: micrograd's lecture neuron after backward(), drawn by
+    ``draw_dot`` at build time (an inline SVG, nothing to keep in sync), with a caption."""
+    from autograd import Value, draw_dot
+
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
+    b = Value(6.8813735870195432, label="b")
+    n = x1 * w1 + x2 * w2 + b
+    n.label = "n"
+    o = n.tanh()
+    o.label = "o"
+    o.backward()
+    svg = draw_dot(o, edge_labels=True).pipe(format="svg", encoding="utf-8")
+    svg = "\n".join(line for line in svg[svg.index("<svg") :].splitlines()
+                    if line.strip() and not line.startswith("<!--"))  # fmt: skip
+    return (
+        f'<figure class="chainrule-home">\n{svg}\n<figcaption>A neuron, o = tanh(x1*w1 + '
+        "x2*w2 + b), after <code>o.backward()</code>: each box holds a value and its gradient, "
+        "each edge the local derivative the chain rule multiplies by (<code>draw_dot(o, "
+        "edge_labels=True)</code>).</figcaption>\n</figure>"
+    )
+
+
 def on_page_markdown(markdown, page, config, files):
-    """README sections in; on the API page, public names only, and every one of them."""
+    """README sections in; the home page's picture; on the API page, public names only, and
+    every one of them."""
     markdown = _PLACEHOLDER.sub(lambda m: readme_section(m.group(1)), markdown)
+    if "<!-- picture: neuron -->" in markdown:
+        markdown = markdown.replace("<!-- picture: neuron -->", home_picture())
     if page.file.src_uri == API_PAGE:
         public = dict(public_names())
         used = public_references(markdown)
@@ -210,7 +242,8 @@ def on_page_content(html, page, config, files):
 
 # ------------------------------------------------------------------------- MathJax
 def on_post_build(config):
-    """Copy MathJax (one file: TeX input, SVG output, every extension) into the site."""
+    """Copy MathJax (one file: TeX input, SVG output, every extension) into the site, and write
+    the drawings' pan and zoom (the step page's script) beside it."""
     try:
         package = importlib.import_module("mathjax")
     except ImportError as error:
@@ -223,3 +256,6 @@ def on_post_build(config):
     target = Path(config["site_dir"]) / MATHJAX
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source, target)
+    from autograd.viz.pagescript import PANZOOM  # the step page's pan and zoom, one copy
+
+    (Path(config["site_dir"]) / PANZOOM_JS).write_text(PANZOOM, encoding="utf-8")

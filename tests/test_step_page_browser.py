@@ -163,7 +163,7 @@ def test_neuron_text_is_readable_at_1280x720(browser, neuron_page):
         for k in (0, len(page.steps) - 1):
             page.go(k)
             sizes = page.page.evaluate("""() => [...document.querySelectorAll(
-                "#viewport g.node:not([id$='_op']) text")].map((t) =>
+                "#viewport g.node text")].map((t) =>
                 parseFloat(t.getAttribute("font-size")) * t.getScreenCTM().a)""")
             assert sizes and min(sizes) >= 12, sizes
         assert page.problems == []
@@ -244,3 +244,60 @@ def test_mlp_page_is_one_drawing_and_every_step_finds_its_boxes(browser, tmp_pat
         assert page.problems == []
     finally:
         page.close()
+
+
+# ------------------------------------------------------------ the site's large drawings
+SITE_SCRIPT = Path(__file__).resolve().parent.parent / "docs/assets/javascripts/graphs.js"
+
+
+def test_a_site_drawing_wider_than_its_column_pans_and_zooms_at_a_readable_scale(
+    browser, tmp_path
+):
+    """docs/assets/javascripts/graphs.js with the step page's pan and zoom, on a page laid out
+    as the site's notebook pages are (a 630 px column): the lecture neuron's drawing opens with
+    its node text at 12 CSS px or more, wider than the column inside a viewport, and its zoom
+    buttons and dragging work; a small drawing keeps its natural size."""
+    from autograd import Value, draw_dot
+    from autograd.viz.pagescript import PANZOOM
+
+    o = micrograd_neuron()
+    o.backward()
+    big = draw_dot(o, edge_labels=True).pipe(format="svg", encoding="utf-8")
+    small_root = Value(2.0, label="a") * 3.0
+    small = draw_dot(small_root).pipe(format="svg", encoding="utf-8")
+    cell = '<div class="jp-RenderedSVG jp-OutputArea-output">{}</div>'.format
+    page = tmp_path / "site.html"
+    page.write_text(
+        "<!DOCTYPE html><html><head><meta charset='utf-8'></head><body>"
+        '<div class="md-content" style="width: 630px">'
+        + cell(big[big.index("<svg") :]) + cell(small[small.index("<svg") :])
+        + f"</div><script>{PANZOOM}</script><script>{SITE_SCRIPT.read_text()}</script>"
+        "</body></html>",
+        encoding="utf-8",
+    )
+    view = Page.__new__(Page)
+    view.problems = []
+    view.context = browser.new_context(viewport={"width": 1280, "height": 720})
+    view.page = view.context.new_page()
+    view.page.on("pageerror", lambda error: view.problems.append(f"page error: {error}"))
+    view.page.goto(page.as_uri())
+    try:
+        sizes = view.page.evaluate("""() => [...document.querySelectorAll(
+            ".md-content svg g.node text")].map((t) =>
+            parseFloat(t.getAttribute("font-size")) * t.getScreenCTM().a)""")
+        assert sizes and min(sizes) >= 12, sizes
+        assert view.page.locator(".chainrule-viewport").count() == 1  # the big one only
+        scale = lambda: float(view.page.get_attribute(".chainrule-viewport", "data-scale"))  # noqa: E731
+        start = scale()
+        view.page.click(".chainrule-zoombar button[data-zoom='+']")
+        assert scale() == pytest.approx(start * 1.25, rel=1e-3)
+        view.page.click(".chainrule-zoombar button[data-zoom='fit']")
+        assert scale() < start
+        small_width = view.page.evaluate(
+            "() => document.querySelectorAll('.md-content svg')[1].getBoundingClientRect().width"
+        )
+        natural = float(re.search(r'<svg width="(\d+)pt"', small).group(1)) * 4 / 3
+        assert small_width == pytest.approx(natural, abs=1)
+        assert view.problems == []
+    finally:
+        view.context.close()

@@ -11,7 +11,7 @@ __all__ = ["PAGE_STYLE", "PANZOOM", "STEPPER"]
 # zoomBy / fit / actual / follow for buttons and keys. The SVG keeps its own coordinates; its
 # size and place are set in CSS pixels, so text stays crisp at every scale. At scale 1 a
 # graphviz point is 4/3 CSS px (its natural size). ``readable`` is the smallest scale at which
-# the drawing's main text is 12 CSS px; ``start`` the scale it opens at (fit, but readable).
+# every box's and op's text is 12 CSS px; ``start`` the scale it opens at (fit, but readable).
 PANZOOM = r"""
 window.chainrulePanZoom = function (viewport, opts) {
   opts = opts || {};
@@ -19,7 +19,7 @@ window.chainrulePanZoom = function (viewport, opts) {
   var W = box.width * 4 / 3, H = box.height * 4 / 3, s = 1, x = 0, y = 0;
   var sizes = [].map.call(svg.querySelectorAll("g.node text, g.node_text text"), function (t) {
     return parseFloat(t.getAttribute("font-size")) || 14; });
-  var font = (sizes.length ? Math.max.apply(null, sizes) : 14) * 4 / 3;
+  var font = (sizes.length ? Math.min.apply(null, sizes) : 14) * 4 / 3;  // boxes' and ops' text
   var pz = {readable: 12.4 / font, maxScale: 8};  // 12 CSS px, rounding aside
   svg.removeAttribute("style");
   svg.style.position = "absolute"; svg.style.maxWidth = "none"; svg.style.transformOrigin = "0 0";
