@@ -68,8 +68,8 @@ def main() -> None:
     ]:
         root = build()
         path = folder / "page.html"
-        write = best(lambda: save_steps_html(root, path, **options))
-        layout = best(lambda: draw_dot(root, edge_labels=True, **options).pipe(format="svg"))
+        write = best(lambda r=root, o=options: save_steps_html(r, path, **o))
+        layout = best(lambda r=root, o=options: draw_dot(r, edge_labels=True, **o).pipe("svg"))
         size = path.stat().st_size
         print(f"{name:<28}{size / 1000:>9.1f}{write:>9.3f}{layout:>10.3f}{write / layout:>13.2f}")
     print("targets (MLP): page <= 1000 kB, write < 1 s")

@@ -6,7 +6,8 @@ page shows the k-th backward_steps record's equation and that record's node is t
 in the drawing; play runs to the last step and stops (tests/test_step_page_browser.py checks
 the rest of the page). A console error, a page error or any request off the file fails the
 test; a screenshot of each run goes to the test's temporary folder. playwright never
-downloads a browser here: it drives /usr/bin/chromium (`make chromium` installs it; `make test` does so when it is missing).
+downloads a browser here: it drives /usr/bin/chromium (`make chromium` installs it; `make
+test` does so when it is missing).
 """
 
 from __future__ import annotations
