@@ -67,8 +67,8 @@ def main() -> None:
         ("  collapse='neuron'", mlp_loss, {"collapse": "neuron"}),
     ]:
         root = build()
-        path = folder / "page.html"
-        write = best(lambda r=root, o=options: save_steps_html(r, path, **o))
+        path = folder / "page.html"  # the same file each time
+        write = best(lambda r=root, o=options, p=path: save_steps_html(r, p, **o))
         layout = best(lambda r=root, o=options: draw_dot(r, edge_labels=True, **o).pipe("svg"))
         size = path.stat().st_size
         print(f"{name:<28}{size / 1000:>9.1f}{write:>9.3f}{layout:>10.3f}{write / layout:>13.2f}")
