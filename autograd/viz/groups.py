@@ -127,12 +127,16 @@ def group_units(
             if raw is not p:
                 made_here.add(id(p))
     group: dict[int, str | None] = {}
+    order = _creation_order(root, lambda n: _inputs(n, ctx.made))
+    sample = samples(order, ctx)
     # each node after every node that uses it: the creation order reversed
-    for node in reversed(_creation_order(root, lambda n: _inputs(n, ctx.made))):
+    for node in reversed(order):
         g = _own_group(node, key)
-        if g is None and node is not root and not node.label and (
-            node._fn is not None or id(node) in made_here
-        ):
+        if g is not None and node._fn is not None and id(node) in sample:
+            g = f"{g} · sample {sample[id(node)]}"  # a batch: one box per sample
+        elif g is None and node is root:  # the root's tail (a loss: sub, pow, add) one box
+            g = node.label or ctx.labels.get(id(node))
+        elif g is None and not node.label and (node._fn is not None or id(node) in made_here):
             around = {group[id(c)] for c in consumers[id(node)]}
             g = around.pop() if len(around) == 1 else None
         group[id(node)] = g
@@ -164,6 +168,24 @@ def group_units(
     return units, list(edges)
 
 
+def samples(order: list[Node], ctx: SimpleNamespace) -> dict[int, int]:
+    """``{id(node): sample}`` (1, 2, ...) for the nodes whose label the graph holds more than
+    once: a model run on each sample of a batch labels each pass alike (``L1.N1.a``), so the
+    k-th node of a label (inputs first) belongs to the k-th sample. Their names in the drawing
+    (``ctx.labels``) say so: ``s2:L1.N1.a``, ``s2:x1``."""
+    seen: dict[str, list[Node]] = {}
+    for node in order:
+        if node.label and not (node._fn is None and node.requires_grad):  # not a parameter
+            seen.setdefault(node.label, []).append(node)
+    found = {}
+    for label, nodes in seen.items():
+        if len(nodes) > 1:
+            for k, node in enumerate(nodes, 1):
+                found[id(node)] = k
+                ctx.labels[id(node)] = f"s{k}:{label}"
+    return found
+
+
 def _own_group(node: Node, key: Callable) -> str | None:
     """The group a node's label (or its op's ``display``: the module a fused op stands for, as
     ``Sequential`` runs a Linear and a ReLU) puts it in."""
@@ -187,11 +209,17 @@ def group_label(group: Group, ctx: SimpleNamespace) -> str:
     modules = [name for names in shown for name in names if re.match(r"^\d+:\w", name or "")]
     title = " + ".join(modules) if modules else group.name
     rows = [f"<B>{_html(title)}</B>"]
-    if group.inputs:
-        rows.append("in: " + _html(_few([_nm(p, ctx) for p in group.inputs])))
+    shared = [p for p in group.inputs if p._fn is None and p.requires_grad]  # a batch's params
+    inputs = [p for p in group.inputs if not any(p is q for q in shared)]
+    if inputs:
+        rows.append("in: " + _html(_few([_nm(p, ctx) for p in inputs])))
+    if shared:
+        rows.append(_html(f"uses {len(shared)} params of {group.name.split(' · ')[0]}"))
     params = [m for m in group.members if m._fn is None and m.requires_grad]
     if params:
         rows.append(_html(_params_text(params, group.name, ctx)))
+    if all(o._fn is None for o in group.outputs):  # parameters only (a batch's, shared)
+        return html_cells(rows, vertical=True)
     if len(group.outputs) == 1:
         out = group.outputs[0]
         rows.append("out: " + _html(f"{_nm(out, ctx)} {_data_text(out.data)}"))

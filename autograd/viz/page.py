@@ -148,6 +148,9 @@ def _units(ctx: SimpleNamespace) -> list[Unit]:
                 continue
             outs = unit.outputs
             u = Unit(name, None, list(unit.members), data_of=list(outs))
+            if all(o._fn is None for o in outs):  # a batch's shared parameters: no cells
+                units.append(u)
+                continue
             if len(outs) == 1 and _data_cell(outs[0]) is not None:
                 shown = ctx.labels.get(id(outs[0])) or outs[0].label or _value_text(outs[0].data)
                 u.data = f"out: {shown} {_data_cell(outs[0])}"
