@@ -159,13 +159,14 @@ nn.plot_decision_boundary(model, X, y, resolution=60, title="MLP(2, [16, 16, 1])
 #
 # `nn.BoundaryRecorder` is a `fit` callback that stores the predicted class on a fixed grid
 # after every epoch (the regions, not the model); `nn.animate_decision_boundary` plays them
-# back, one frame per epoch. A fresh model, 20 epochs, a coarse grid to keep it quick:
+# back. A fresh model, 20 epochs, on the grid of the figure above (60 x 60), one frame every
+# second epoch (each frame is a forward pass per grid point):
 
 # %%
 from IPython.display import HTML
 
 fresh = nn.MLP(2, [16, 16, 1], seed=1337)
-recorder = nn.BoundaryRecorder(X, resolution=20)
+recorder = nn.BoundaryRecorder(X, resolution=60, every=2)  # the grid of the figure above
 optimizer = nn.SGD(fresh.parameters(), lr=1.0)
 nn.fit(fresh, X_train, y_train, loss=loss_fn, optimizer=optimizer, epochs=20, batch_size=None,
        callbacks=[recorder], progress=False)
