@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from autograd import is_grad_enabled, no_grad
 from autograd.value import FloatMath, Value, dot, sum_of
-from autograd.viz.draw import _collect, draw_dot
+from autograd.viz.draw import collect_nodes, draw_dot
 from autograd.viz.steps import BackwardStep, backward_steps
 from nn.scalar import MLP
 
@@ -71,7 +71,7 @@ GRAPHS = [micrograd_example, reuse, diamond, deep_chain, every_op, mlp_loss]
 def grads_after(build, run):
     root = build()
     run(root)
-    return [n.grad for n in _collect(root)]
+    return [n.grad for n in collect_nodes(root)]
 
 
 def take_all_steps(root, **kwargs):
@@ -124,7 +124,7 @@ def test_random_expressions_match_backward(xs, seed):
 def test_steps_go_from_the_root_to_the_leaves_once_per_op():
     L = micrograd_example()
     steps = take_all_steps(L)
-    ops = [n for n in _collect(L) if n._fn is not None and n.requires_grad]
+    ops = [n for n in collect_nodes(L) if n._fn is not None and n.requires_grad]
     assert [s.index for s in steps] == list(range(1, len(ops) + 1))
     assert {id(s.node) for s in steps} == {id(n) for n in ops}
     assert steps[0].node is L and steps[0].upstream == 1.0
@@ -292,7 +292,7 @@ TENSOR_GRAPHS = [tensor_mlp, tensor_reuse_and_broadcast, tensor_diamond_chain]
 
 def tensor_grads_after(build, run):
     root = build()
-    nodes = _collect(root)  # before backward frees the graph
+    nodes = collect_nodes(root)  # before backward frees the graph
     run(root)
     return [n.grad for n in nodes]
 
@@ -310,7 +310,7 @@ def test_tensor_grads_after_the_last_step_equal_backward(build):
 @pytest.mark.parametrize("build", TENSOR_GRAPHS, ids=[g.__name__ for g in TENSOR_GRAPHS])
 def test_tensor_contributions_add_up_to_the_gradients(build):
     root = build()
-    leaves = [n for n in _collect(root) if n.is_leaf and n.requires_grad]
+    leaves = [n for n in collect_nodes(root) if n.is_leaf and n.requires_grad]
     total = {id(leaf): None for leaf in leaves}
     for s in backward_steps(root):
         for parent, c in zip(s.parents, s.contributions):
@@ -363,12 +363,12 @@ def test_each_record_carries_the_gradients_as_of_its_step(build):
     root = build()
     live = []
     for _ in backward_steps(root):
-        live.append({id(n): n.grad for n in _collect(root) if n.requires_grad})
+        live.append({id(n): n.grad for n in collect_nodes(root) if n.requires_grad})
     root = build()
     records = list(backward_steps(root))
-    final = {id(n): n.grad for n in _collect(root) if n.requires_grad}
+    final = {id(n): n.grad for n in collect_nodes(root) if n.requires_grad}
     assert len(records) == len(live)
-    order = [n for n in _collect(root) if n.requires_grad]
+    order = [n for n in collect_nodes(root) if n.requires_grad]
     for record, then in zip(records, live):
         ours = [record.grad_of(n) for n in order]
         assert ours == list(then.values())  # same nodes, same order in both graphs
@@ -389,8 +389,8 @@ def test_draw_dot_of_a_collected_record_shows_that_steps_gradients():
     step 2 (its rule, e = a * b, runs later), not its final one."""
     L = micrograd_example()
     steps = list(backward_steps(L))
-    b = next(n for n in _collect(L) if n.label == "b")
-    e = next(n for n in _collect(L) if n.label == "e")
+    b = next(n for n in collect_nodes(L) if n.label == "b")
+    e = next(n for n in collect_nodes(L) if n.label == "e")
     assert b.grad != 0 and steps[2].grad_of(b) == 0.0  # a fresh leaf's 0.0: nothing added yet
     at_2 = _boxes(draw_dot(L, step=steps[2]).source)
     assert "grad 0<" in at_2["b"] + "<" and f"grad {b.grad:.4g}" not in at_2["b"]

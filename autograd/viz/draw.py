@@ -20,10 +20,10 @@ from ..core import Node
 from .dotcheck import Drawing, GraphvizNotFoundError, check_graphviz
 from .groups import COLLAPSE_LEVELS, Group, expand_nary, group_label, group_units
 from .names import (
-    _collect,
-    _inputs,
-    _kind,
-    _num,
+    collect_nodes,
+    drawn_inputs,
+    fmt_num,
+    kind_of,
     local_derivatives,
     node_label,
     node_names,
@@ -164,10 +164,10 @@ def layout(
 # ----------------------------------------------------------------------------------- helpers
 def _draw_all(dot: Drawing, ctx: SimpleNamespace, max_nodes: int, overflow: str) -> None:
     """Every node (or the ``max_nodes`` nearest the root) with its op and edges."""
-    nodes = _collect(ctx.root, ctx.made)
+    nodes = collect_nodes(ctx.root, ctx.made)
     if ctx.expand:
         expand_nary(nodes, ctx)
-        nodes = _collect(ctx.root, ctx.made)
+        nodes = collect_nodes(ctx.root, ctx.made)
     total = len(nodes)
     if total > max_nodes and overflow == "error":
         raise ValueError(
@@ -190,7 +190,7 @@ def _draw_all(dot: Drawing, ctx: SimpleNamespace, max_nodes: int, overflow: str)
 
 def node_attrs(node: Node, ctx: SimpleNamespace) -> dict:
     """The graphviz attributes of a node's box: its kind's style, highlight and step state."""
-    kind = "root" if node is ctx.root else _kind(node)
+    kind = "root" if node is ctx.root else kind_of(node)
     attrs = {"shape": "box", "margin": "0", "style": "filled", "class": kind, **_STYLE[kind]}
     if id(node) in ctx.marked:
         attrs.update(_HIGHLIGHT, **{"class": f"{kind} highlight"})
@@ -215,7 +215,7 @@ def _draw_op(dot: Drawing, ctx: SimpleNamespace, node: Node, name: str) -> int:
     stepped = _is_step_node(ctx, node) and id(node) not in ctx.op_names  # not an expanded +
     received = ctx.step.contributions if stepped else ()
     hidden = 0
-    for i, parent in enumerate(_inputs(node, ctx.made)):
+    for i, parent in enumerate(drawn_inputs(node, ctx.made)):
         if id(parent) not in ctx.ids:
             hidden += 1
             dot.edge("more", op, style="dashed")
@@ -247,7 +247,7 @@ def _op_ellipse(dot: Drawing, ctx: SimpleNamespace, node: Node, name: str, label
 
 
 def _lit(ctx: SimpleNamespace, node: Node) -> bool:
-    return id(node) in ctx.marked and any(id(p) in ctx.marked for p in _inputs(node, ctx.made))
+    return id(node) in ctx.marked and any(id(p) in ctx.marked for p in drawn_inputs(node, ctx.made))
 
 
 def _is_step_node(ctx: SimpleNamespace, node: Node) -> bool:
@@ -290,7 +290,7 @@ def edge_locals(node: Node, ctx: SimpleNamespace) -> list:
             local = local_derivatives(node, inputs)
         except Exception:  # noqa: BLE001 - a label is an extra: never fail the drawing for it
             return []
-    return [None if d is None or np.size(d) != 1 else _num(float(np.ravel(d)[0])) for d in local]
+    return [None if d is None or np.size(d) != 1 else fmt_num(float(np.ravel(d)[0])) for d in local]
 
 
 def _highlight_ids(highlight: Node | Iterable[Node] | None) -> set[int]:

@@ -22,16 +22,16 @@ import numpy as np
 from ..core import Node, enable_grad
 from ..value import Dot, Sum
 from .names import (
-    _NOT_YET,
-    _collect,
-    _creation_order,
-    _html,
-    _inputs,
-    _num,
-    _value_text,
+    NOT_YET,
+    collect_nodes,
+    creation_order,
+    drawn_inputs,
+    fmt_num,
     grad_of,
     grad_text,
     html_cells,
+    html_text,
+    value_text,
 )
 
 COLLAPSE_LEVELS = ("neuron", "layer", "module")
@@ -49,7 +49,7 @@ def expand_nary(nodes: list[Node], ctx: SimpleNamespace) -> None:
             fn = node._fn
             if not isinstance(fn, (Dot, Sum)) or node._parents is None:
                 continue
-            inputs = _inputs(node, ctx.made)
+            inputs = drawn_inputs(node, ctx.made)
             bias = inputs[-1] if isinstance(fn, Dot) and fn.bias else None
             if isinstance(fn, Sum):
                 terms = list(inputs)
@@ -80,7 +80,7 @@ def _extra(new: N, node: Node, ctx: SimpleNamespace, name: str) -> N:
 
 
 def _nm(node: Node, ctx: SimpleNamespace) -> str:
-    return ctx.labels.get(id(node)) or node.label or _value_text(node.data)
+    return ctx.labels.get(id(node)) or node.label or value_text(node.data)
 
 
 @dataclass(eq=False)
@@ -118,16 +118,16 @@ def group_units(
     """The boxes to draw, root's first (a ``Group``, or a node drawn as itself), and the edges
     between them as ``(from, to)`` indices into that list, each once."""
     key = group_key(collapse)
-    nodes = _collect(root, ctx.made)
+    nodes = collect_nodes(root, ctx.made)
     consumers: dict[int, list[Node]] = {id(n): [] for n in nodes}
     made_here = set()  # constants that are numbers inside an op, made for the drawing
     for node in nodes:
-        for raw, p in zip(node._parents or (), _inputs(node, ctx.made)):
+        for raw, p in zip(node._parents or (), drawn_inputs(node, ctx.made)):
             consumers[id(p)].append(node)
             if raw is not p:
                 made_here.add(id(p))
     group: dict[int, str | None] = {}
-    order = _creation_order(root, lambda n: _inputs(n, ctx.made))
+    order = creation_order(root, lambda n: drawn_inputs(n, ctx.made))
     sample = samples(order, ctx)
     # each node after every node that uses it: the creation order reversed
     for node in reversed(order):
@@ -155,7 +155,7 @@ def group_units(
     for node in nodes:
         here = index[id(node)]
         unit = units[here]
-        for p in _inputs(node, ctx.made):
+        for p in drawn_inputs(node, ctx.made):
             there = index[id(p)]
             if there != here:
                 edges[(there, here)] = None
@@ -208,25 +208,25 @@ def group_label(group: Group, ctx: SimpleNamespace) -> str:
     shown = [(m._fn.display if m._fn is not None else "", m.label) for m in reversed(group.members)]
     modules = [name for names in shown for name in names if re.match(r"^\d+:\w", name or "")]
     title = " + ".join(modules) if modules else group.name
-    rows = [f"<B>{_html(title)}</B>"]
+    rows = [f"<B>{html_text(title)}</B>"]
     shared = [p for p in group.inputs if p._fn is None and p.requires_grad]  # a batch's params
     inputs = [p for p in group.inputs if not any(p is q for q in shared)]
     if inputs:
-        rows.append("in: " + _html(_few([_nm(p, ctx) for p in inputs])))
+        rows.append("in: " + html_text(_few([_nm(p, ctx) for p in inputs])))
     if shared:
-        rows.append(_html(f"uses {len(shared)} params of {group.name.split(' · ')[0]}"))
+        rows.append(html_text(f"uses {len(shared)} params of {group.name.split(' · ')[0]}"))
     params = [m for m in group.members if m._fn is None and m.requires_grad]
     if params:
-        rows.append(_html(_params_text(params, group.name, ctx)))
+        rows.append(html_text(_params_text(params, group.name, ctx)))
     if all(o._fn is None for o in group.outputs):  # parameters only (a batch's, shared)
         return html_cells(rows, vertical=True)
     if len(group.outputs) == 1:
         out = group.outputs[0]
-        rows.append("out: " + _html(f"{_nm(out, ctx)} {_data_text(out.data)}"))
+        rows.append("out: " + html_text(f"{_nm(out, ctx)} {_data_text(out.data)}"))
         if ctx.show_grad and out.requires_grad:
             rows.append(grad_text(out, grad_of(out, ctx)))
     elif group.outputs:
-        rows.append("out: " + _html(_few([_nm(o, ctx) for o in group.outputs])))
+        rows.append("out: " + html_text(_few([_nm(o, ctx) for o in group.outputs])))
         if ctx.show_grad and any(o.requires_grad for o in group.outputs):
             rows.append(outputs_grad(group.outputs, [grad_of(o, ctx) for o in group.outputs]))
     return html_cells(rows, vertical=True)
@@ -256,14 +256,14 @@ def _params_text(params: list[Node], prefix: str, ctx: SimpleNamespace) -> str:
 
 
 def _data_text(data: Any) -> str:
-    return f"data {_value_text(data)}" if np.size(data) == 1 else f"shape {np.shape(data)}"
+    return f"data {value_text(data)}" if np.size(data) == 1 else f"shape {np.shape(data)}"
 
 
 def outputs_grad(outputs: list[Node], grads: list[Any]) -> str:
     """The norm of a group's output gradients (``grads``, one per output), greyed ``grad ?``
     while any is not computed yet."""
     plain = outputs_grad_plain(grads)
-    return _NOT_YET if plain is None else plain
+    return NOT_YET if plain is None else plain
 
 
 def outputs_grad_plain(grads: list[Any]) -> str | None:
@@ -272,4 +272,4 @@ def outputs_grad_plain(grads: list[Any]) -> str | None:
     if any(g is None for g in grads):
         return None
     norm = float(np.sqrt(sum(float(np.sum(np.square(g))) for g in grads)))
-    return f"grad norm {_num(norm)}"
+    return f"grad norm {fmt_num(norm)}"

@@ -24,9 +24,9 @@ from ..core import Node, grads_put_back, topological_order
 from .dotcheck import check_graphviz
 from .draw import layout
 from .groups import Group, outputs_grad_plain
-from .names import _creation_order, _inputs, _num, _value_text, grad_plain, node_names
+from .names import creation_order, drawn_inputs, fmt_num, grad_plain, node_names, value_text
 from .pagescript import PAGE_STYLE, PANZOOM, STEPPER
-from .steps import BackwardStep, _expression, _show, backward_steps
+from .steps import BackwardStep, backward_steps, expression_text, show_value
 
 __all__ = ["fresh_walk", "namer", "step_page"]
 
@@ -40,7 +40,7 @@ LEGEND = {
 def namer(root: Node) -> Callable[[Any], str]:
     """Each node's name in drawings and step records; a constant's is its value."""
     names = node_names(root)
-    return lambda node: names.get(id(node)) or _show(node)
+    return lambda node: names.get(id(node)) or show_value(node)
 
 
 def fresh_walk(root: Node, grad: Any, max_steps: int) -> list[BackwardStep]:
@@ -63,7 +63,7 @@ def fresh_walk(root: Node, grad: Any, max_steps: int) -> list[BackwardStep]:
                 "step through a smaller expression"
             )
         check_graphviz()  # before the first step
-        with grads_put_back([n for n in _creation_order(root) if n.requires_grad]):
+        with grads_put_back([n for n in creation_order(root) if n.requires_grad]):
             return list(walk)
 
 
@@ -84,8 +84,7 @@ class Unit:
 def step_page(root: Node, records: list[BackwardStep], title: str, interval: int,
               options: dict) -> str:  # fmt: skip
     """The whole HTML document for ``records`` (of :func:`fresh_walk`)."""
-    trace = records[0]._trace
-    assert trace is not None
+    trace = records[0].trace
     states = [trace.initial]
     for change in trace.changes:
         states.append({**states[-1], **change})
@@ -127,14 +126,14 @@ def _longest(states: list[dict]) -> dict[int, Any]:
 def _plain_text(g: Any) -> str:
     if g is None:
         return ""  # shorter than any number: a known gradient wins
-    return _num(float(g)) if np.size(g) == 1 else "norm " + _num(float(np.linalg.norm(g)))
+    return fmt_num(float(g)) if np.size(g) == 1 else "norm " + fmt_num(float(np.linalg.norm(g)))
 
 
 def _data_cell(node: Node) -> str | None:
     data = node.data
     if isinstance(data, float):
-        return f"data {_num(data)}"
-    return f"data {_value_text(data)}" if np.size(data) == 1 else None
+        return f"data {fmt_num(data)}"
+    return f"data {value_text(data)}" if np.size(data) == 1 else None
 
 
 def _units(ctx: SimpleNamespace) -> list[Unit]:
@@ -152,11 +151,11 @@ def _units(ctx: SimpleNamespace) -> list[Unit]:
                 units.append(u)
                 continue
             if len(outs) == 1 and _data_cell(outs[0]) is not None:
-                shown = ctx.labels.get(id(outs[0])) or outs[0].label or _value_text(outs[0].data)
+                shown = ctx.labels.get(id(outs[0])) or outs[0].label or value_text(outs[0].data)
                 u.data = f"out: {shown} {_data_cell(outs[0])}"
             wanted = [o for o in outs if o.requires_grad]
             if ctx.show_grad and len(outs) == 1 and wanted:
-                u.grads_of, u.text = outs, lambda gs, o=outs[0]: grad_plain(o, gs[0])
+                u.grads_of, u.text = outs, _one_grad(outs[0])
             elif ctx.show_grad and wanted:
                 u.grads_of, u.text = list(outs), outputs_grad_plain
             units.append(u)
@@ -170,8 +169,16 @@ def _node_unit(node: Node, name: str, ctx: SimpleNamespace) -> Unit:
     if node._fn is not None:
         u.data_of, u.data = [owner], _data_cell(node)
     if ctx.show_grad and node.requires_grad:
-        u.grads_of, u.text = [owner], lambda gs: grad_plain(node, gs[0])
+        u.grads_of, u.text = [owner], _one_grad(node)
     return u
+
+
+def _one_grad(node: Node) -> Callable[[list], str | None]:
+    """The text of a gradient cell showing ``node``'s gradient (the one in the list given)."""
+    def text(grads: list) -> str | None:
+        return grad_plain(node, grads[0])
+
+    return text
 
 
 def _where(units: list[Unit], attr: str) -> dict[int, list[int]]:
@@ -189,7 +196,7 @@ def _edges(ctx: SimpleNamespace, node: Node, which: list[bool] | None) -> list[s
     if ctx.units or id(node) not in ctx.ids:
         return []
     op = ctx.ids[id(node)] + "_op"
-    inputs = _inputs(node, ctx.made)
+    inputs = drawn_inputs(node, ctx.made)
     if id(node) in ctx.op_names or which is None:  # an expanded sum: its inputs were redrawn
         which = [True] * len(inputs)
     return [f"{op}_in{i}" for i, p in enumerate(inputs)
@@ -199,8 +206,9 @@ def _edges(ctx: SimpleNamespace, node: Node, which: list[bool] | None) -> list[s
 def _forward_steps(root: Node, ctx: SimpleNamespace, units: list[Unit]) -> list[dict]:
     """Forward 0 (the inputs, nothing computed) and one step per op node, in creation order."""
     marks, data_at = _where(units, "nodes"), _where(units, "data_of")
-    ops = [n for n in _creation_order(root) if n._fn is not None and id(n) in marks]
-    first = {"t": f"forward 0 of {len(ops)}", "ph": "f", "cur": [], "in": [], "e": [],
+    ops = [n for n in creation_order(root) if n._fn is not None and id(n) in marks]
+    first: dict[str, Any] = {
+             "t": f"forward 0 of {len(ops)}", "ph": "f", "cur": [], "in": [], "e": [],
              "eq": "forward pass: the inputs and parameters are set; nothing computed yet",
              "d": {i: UNKNOWN_DATA for i, u in enumerate(units) if u.data and u.data_of},
              "g": {i: UNKNOWN_GRAD for i, u in enumerate(units) if u.grads_of}}  # fmt: skip
@@ -213,11 +221,11 @@ def _forward_steps(root: Node, ctx: SimpleNamespace, units: list[Unit]) -> list[
                                             for n in units[i].data_of)}  # fmt: skip
         cur = sorted(set(marks[id(node)]))
         ins = sorted({i for p in node.parents for i in marks.get(id(p), [])} - set(cur))
-        values = ", ".join(f"{name_of(p)} = {_show(p)}" for p in node._parents)
+        values = ", ".join(f"{name_of(p)} = {show_value(p)}" for p in node._parents)
         steps.append({
             "t": f"forward {j} of {len(ops)}", "ph": "f", "cur": cur, "in": ins,
             "e": _edges(ctx, node, None), "d": changed, "g": {},
-            "eq": f"forward {j}: {_expression(node, node_names(root))} = {_show(node)}"
+            "eq": f"forward {j}: {expression_text(node, node_names(root))} = {show_value(node)}"
                   f"   ({values})",
         })  # fmt: skip
     return steps
@@ -234,9 +242,10 @@ def _backward_steps(ctx: SimpleNamespace, units: list[Unit], records: list[Backw
         return {i: units[i].text([state.get(id(n)) for n in units[i].grads_of]) or UNKNOWN_GRAD
                 for i in indices}  # fmt: skip
 
-    seed = {"t": f"backward step 0 of {len(records)}", "ph": "b", "cur": [], "in": [], "e": [],
+    seed: dict[str, Any] = {
+            "t": f"backward step 0 of {len(records)}", "ph": "b", "cur": [], "in": [], "e": [],
             "d": {}, "g": texts(states[0], range(len(units))),
-            "eq": f"step 0: the seed, d{name}/d{name} = {_show(states[0].get(id(root)))}; "
+            "eq": f"step 0: the seed, d{name}/d{name} = {show_value(states[0].get(id(root)))}; "
                   "every other gradient is still unknown"}  # fmt: skip
     seed["cur"] = sorted(set(marks.get(id(root), [])))
     steps = [seed]

@@ -54,9 +54,9 @@ def animate_descent(
     if not named:
         raise ValueError("animate_descent(): no paths given")
     dims = _dimensions(bounds, named, "animate_descent()")
-    names = ("w",) if dims == 1 else ("w1", "w2")
+    names: list[str] = ["w"] if dims == 1 else ["w1", "w2"]
     if axis_labels is not None:
-        names = tuple(axis_labels) if not isinstance(axis_labels, str) else (axis_labels,)
+        names = list(axis_labels) if not isinstance(axis_labels, str) else [axis_labels]
         if len(names) != dims or not all(isinstance(n, str) for n in names):
             raise ValueError(
                 f"animate_descent(): axis_labels must be {dims} string(s), one per parameter, "
@@ -76,6 +76,7 @@ def animate_descent(
     fig, (ax,) = _new_figure(figsize=(5.5, 4.2))
     grid = [np.linspace(lo, hi, resolution) for lo, hi in box]
     lines = {}
+    heights: dict[str, Any] = {}
     if dims == 1:
         ax.plot(grid[0], _evaluate(loss_fn, [grid[0]]), color="0.3", label="loss")
         ax.set_xlabel(names[0])
