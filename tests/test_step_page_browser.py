@@ -304,3 +304,28 @@ def test_a_site_drawing_wider_than_its_column_pans_and_zooms_at_a_readable_scale
         assert view.problems == []
     finally:
         view.context.close()
+
+
+def test_a_tensor_graph_page_finds_its_cells_and_shows_grad_norms(browser, tmp_path):
+    import numpy as np
+
+    from autograd import Tensor
+
+    x = Tensor(np.array([[1.0, -2.0], [0.5, 3.0]]), requires_grad=True, label="x")
+    y = (x * x).tanh().sum()
+    y.label = "y"
+    path = save_steps_html(y, tmp_path / "tensor.html")
+    assert x.grad is None  # as found
+    page = Page(browser, path)
+    try:
+        assert page.shown()["missing"] == "0"
+        page.page.keyboard.press("End")
+        shown = page.shown()
+        y.backward()
+        assert shown["texts"]["x"][-1] == f"grad norm {float(np.linalg.norm(x.grad)):.4g}"
+        assert shown["texts"]["y"][-1] == "grad norm 1"
+        page.go(0)
+        assert page.shown()["texts"]["x"][-1] == "grad ?"
+        assert page.problems == []
+    finally:
+        page.close()

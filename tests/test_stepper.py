@@ -279,3 +279,23 @@ def test_page_in_a_missing_folder_fails_before_the_walk(tmp_path):
     with pytest.raises(FileNotFoundError, match="folder"):
         save_steps_html(root, tmp_path / "no" / "such" / "steps.html")
     assert leaves[0].grad == 0.0
+
+
+def test_page_options_the_page_sets_itself_are_refused_before_the_walk(tmp_path):
+    leaves, root = diamond()
+    with pytest.raises(TypeError, match="step= is set by the page"):
+        save_steps_html(root, tmp_path / "p.html", step=None)
+    with pytest.raises(TypeError, match="highlight= is set by the page"):
+        save_steps_html(root, tmp_path / "p.html", highlight=leaves[0])
+    assert leaves[0].grad == 0.0 and list(tmp_path.iterdir()) == []
+
+
+def test_a_record_reads_the_gradients_of_any_step_of_its_walk():
+    (x1, *_), root = micrograd_neuron()
+    records = list(backward_steps(root))
+    trace = records[0].trace
+    assert trace is records[-1].trace
+    assert trace.at(0)[id(root)] == 1.0 and trace.at(0)[id(x1)] == 0.0  # the seed; x1 as found
+    assert trace.at(len(records))[id(x1)] == pytest.approx(-1.5)
+    with pytest.raises(IndexError, match="steps 0 to 5"):
+        trace.at(6)
