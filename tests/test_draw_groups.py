@@ -194,3 +194,11 @@ def test_a_single_sample_keeps_its_plain_names():
     _, out = _mlp_out()
     source = draw_dot(out, collapse="layer").source
     assert " · sample" not in source and "s1:" not in source
+
+
+def test_an_unlabelled_root_of_a_network_is_named_loss_not_by_its_op():
+    model = nn.Sequential(nn.Linear(2, 4, seed=0), nn.ReLU(), nn.Linear(4, 1, seed=1))
+    out = ((model(Tensor(np.ones((4, 2)))) - 1.0) ** 2).mean()
+    source = draw_dot(out, collapse="module").source
+    assert re.findall(r"<B>([^<]+)</B>", source)[0] == "loss"
+    assert not re.search(r"\w+#\d", source)  # no mean#1, pow#1, sub#1 anywhere
