@@ -198,11 +198,13 @@ h1 { font-size: 1.15em; margin: 0 0 0.4em; }
 pre.equation { background: #f6f6f6; padding: 0.5em; margin: 0.4em 0 0; overflow-x: auto;
   font-size: 14px; white-space: pre; }
 .viewport.no-locals g.edge text { display: none; }
-g.step-done > polygon, g.step-done > path { fill: #cfe3f7; stroke: #5b8fc7; }
-g.step-receiving > polygon, g.step-receiving > path { fill: #ffe8a3; stroke: #e67e22;
-  stroke-width: 2.5; stroke-dasharray: 5 2; }
-g.step-current > polygon, g.step-current > path, g.step-current > ellipse { fill: #ff9f43;
-  stroke: #c0392b; stroke-width: 3.5; }
+/* a box's outline is its first polygon (or path, when rounded); later ones rule its cells */
+g.step-done > polygon:first-of-type, g.step-done > path:first-of-type {
+  fill: #cfe3f7; stroke: #5b8fc7; }
+g.step-receiving > polygon:first-of-type, g.step-receiving > path:first-of-type {
+  fill: #ffe8a3; stroke: #e67e22; stroke-width: 2.5; stroke-dasharray: 5 2; }
+g.step-current > polygon:first-of-type, g.step-current > path:first-of-type,
+g.step-current > ellipse { fill: #ff9f43; stroke: #c0392b; stroke-width: 3.5; }
 g.edge.step-edge > path { stroke: #c0392b; stroke-width: 2.5; }
 g.edge.step-edge > polygon { fill: #c0392b; stroke: #c0392b; }
 """
