@@ -299,3 +299,29 @@ def test_a_record_reads_the_gradients_of_any_step_of_its_walk():
     assert trace.at(len(records))[id(x1)] == pytest.approx(-1.5)
     with pytest.raises(IndexError, match="steps 0 to 5"):
         trace.at(6)
+
+
+def test_fit_and_follow_frame_the_drawing():
+    import nn
+
+    model = nn.MLP(2, [4, 4, 1], seed=0)
+    loss = sum((model(x) - y) ** 2 for x, y in [([2.0, 3.0], 1.0), ([3.0, -1.0], -1.0)])
+    widget = step_through(loss)
+    widget.fit.value = True
+    assert 'width="100%"' in widget.graph.value and 'height="' not in widget.graph.value[:200]
+    widget.fit.value = False
+    widget.follow.value = True
+    for k in (1, widget.slider.max // 2, widget.slider.max):
+        widget.slider.value = k
+        svg = widget.graph.value
+        assert '<svg width="960px" height="440px"' in svg
+        x0, y0, w, h = map(float, re.search(r'viewBox="([^"]+)"', svg).group(1).split())
+        # the marked box's centre (graph coordinates plus the graph's translate) is inside
+        tx, ty = map(float, re.search(r"translate\(([-\d.]+) ([-\d.]+)\)", svg).groups())
+        points = re.search(r'step&#45;current[^"]*">\s*<title>[^<]*</title>\s*<polygon[^>]*'
+                           r'points="([^"]+)"', svg).group(1)  # fmt: skip
+        xs = [float(p.split(",")[0]) + tx for p in points.split()]
+        ys = [float(p.split(",")[1]) + ty for p in points.split()]
+        cx, cy = (min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2
+        assert x0 <= cx <= x0 + w and y0 <= cy <= y0 + h
+        assert w == pytest.approx(960 / (4 / 3), 0.01)  # at the zoom's scale (1)

@@ -64,14 +64,16 @@ def step_through(
     last the one nearest the leaves); below them the drawing after the chosen step and its chain
     rule (``str(record)``). All steps are run and drawn when it is built, on the graph as if
     fresh; every ``.grad`` is left as it was found (the records carry the gradients). The
-    drawing keeps its natural size in a scrolling box (drag the scroll bars to pan); the
-    zoom buttons (``-``, ``+``, ``1:1``) scale it.
+    drawing keeps its natural size in a scrolling box (scroll to pan); the zoom buttons
+    (``-``, ``+``, ``1:1``) scale it, ``fit`` fits it to the output's width and ``follow``
+    shows a window on it centred on each step's node, at the zoom's scale.
 
     ``interval`` is Play's pause between steps in milliseconds; a pass of more than ``max_steps``
     steps raises ``ValueError`` (each step is one drawing); ``draw_options`` go to
     :func:`~autograd.draw_dot` (``rankdir='TB'``, ...). Returns an ``ipywidgets.VBox`` (Jupyter
     shows it when it ends a cell) with attributes ``slider``, ``graph`` and ``equation`` (the
-    widgets), ``zoom`` (the scale, a FloatSlider) and ``records`` (the steps). Raises
+    widgets), ``zoom`` (the scale, a FloatSlider), ``fit`` and ``follow`` (a ToggleButton and
+    a Checkbox) and ``records`` (the steps). Raises
     ``ImportError`` saying what to install when ipywidgets is missing.
     """
     try:
@@ -90,15 +92,18 @@ def step_through(
                                readout_format=".2f")  # fmt: skip
     smaller, larger, actual = (widgets.Button(description=d, layout=widgets.Layout(width="3em"))
                                for d in ("-", "+", "1:1"))  # fmt: skip
+    fit = widgets.ToggleButton(value=False, description="fit", layout=widgets.Layout(width="4em"))
+    follow = widgets.Checkbox(value=False, description="follow", indent=False)
     graph = widgets.HTML(scaled(frames[0].svg, 1.0))
     equation = widgets.HTML(_pre(frames[0].equation))
 
     def show(_: Any = None) -> None:
         frame = frames[slider.value - 1]
-        graph.value, equation.value = scaled(frame.svg, zoom.value), _pre(frame.equation)
+        graph.value = scaled(frame.svg, zoom.value, fit.value, follow.value)
+        equation.value = _pre(frame.equation)
 
-    slider.observe(show, names="value")
-    zoom.observe(show, names="value")
+    for control in (slider, zoom, fit, follow):
+        control.observe(show, names="value")
     smaller.on_click(lambda _: setattr(zoom, "value", max(zoom.min, zoom.value / 1.25)))
     larger.on_click(lambda _: setattr(zoom, "value", min(zoom.max, zoom.value * 1.25)))
     actual.on_click(lambda _: setattr(zoom, "value", 1.0))
@@ -106,22 +111,58 @@ def step_through(
     following.on_click(lambda _: setattr(slider, "value", min(n, slider.value + 1)))
 
     box = widgets.VBox([widgets.HBox([play, previous, following, slider]),
-                        widgets.HBox([smaller, larger, actual, zoom]), graph, equation])
+                        widgets.HBox([smaller, larger, actual, zoom, fit, follow]), graph,
+                        equation])  # fmt: skip
     box.slider, box.graph, box.equation, box.zoom = slider, graph, equation, zoom
+    box.fit, box.follow = fit, follow
     box.records = [frame.record for frame in frames]
     return box
 
 
-def scaled(svg: str, scale: float) -> str:
-    """The drawing at ``scale`` times its natural size (a graphviz point is 4/3 CSS px), in a
-    box that scrolls rather than shrinking it."""
-    def size(match: re.Match) -> str:
-        return f'{match.group(1)}="{float(match.group(2)) * scale * 4 / 3:.1f}px"'
+FOLLOW_WINDOW = (960, 440)  # CSS px: the widget's window onto the drawing when following
 
+
+def scaled(svg: str, scale: float, fit: bool = False, follow: bool = False) -> str:
+    """The drawing at ``scale`` times its natural size (a graphviz point is 4/3 CSS px), in a
+    box that scrolls rather than shrinking it; ``fit``: as wide as the output area instead;
+    ``follow``: a window of ``FOLLOW_WINDOW`` px at that scale, centred on the step's node."""
     head, rest = svg.split(">", 1)
-    head = re.sub(r'\b(width|height)="([\d.]+)pt"', size, head)
+    px = scale * 4 / 3
+    if fit:
+        head = re.sub(r'\b(width|height)="[\d.]+pt"', "", head) + ' width="100%"'
+    elif follow and (window := _window(svg, px)) is not None:
+        head = re.sub(r'\bviewBox="[^"]*"', f'viewBox="{window}"', head)
+        head = re.sub(r'\bwidth="[\d.]+pt"', f'width="{FOLLOW_WINDOW[0]}px"', head)
+        head = re.sub(r'\bheight="[\d.]+pt"', f'height="{FOLLOW_WINDOW[1]}px"', head)
+    else:
+        def size(match: re.Match) -> str:
+            return f'{match.group(1)}="{float(match.group(2)) * px:.1f}px"'
+
+        head = re.sub(r'\b(width|height)="([\d.]+)pt"', size, head)
     return (f'<div class="chainrule-graph" style="overflow: auto; max-height: 75vh; '
             f'border: 1px solid #ddd">{head} style="max-width: none">{rest}</div>')
+
+
+def _window(svg: str, px: float) -> str | None:
+    """The viewBox of a ``FOLLOW_WINDOW`` around the box marked ``step-current`` (None when
+    the whole drawing fits in the window, or no box is marked)."""
+    box = re.search(r'viewBox="([-\d.]+) ([-\d.]+) ([\d.]+) ([\d.]+)"', svg)
+    shift = re.search(r'class="graph" transform="[^"]*translate\(([-\d.]+) ([-\d.]+)\)"', svg)
+    node = re.search(r'<g id="n\d+" class="node [^"]*step&#45;current[^"]*">\s*<title>[^<]*'
+                     r'</title>\s*<(?:polygon|path)[^>]*?(?:points|d)="([^"]+)"', svg)  # fmt: skip
+    if box is None or shift is None or node is None:
+        return None
+    width, height = float(box.group(3)), float(box.group(4))
+    w, h = FOLLOW_WINDOW[0] / px, FOLLOW_WINDOW[1] / px
+    if width <= w and height <= h:
+        return None
+    numbers = [float(v) for v in re.findall(r"-?[\d.]+", node.group(1))]
+    xs, ys = numbers[0::2], numbers[1::2]
+    cx = (min(xs) + max(xs)) / 2 + float(shift.group(1))
+    cy = (min(ys) + max(ys)) / 2 + float(shift.group(2))
+    x0 = min(max(cx - w / 2, 0.0), max(width - w, 0.0))
+    y0 = min(max(cy - h / 2, 0.0), max(height - h, 0.0))
+    return f"{x0:.1f} {y0:.1f} {w:.1f} {h:.1f}"
 
 
 def _pre(text: str) -> str:
