@@ -22,7 +22,7 @@ import math
 import tempfile
 from pathlib import Path
 
-from IPython.display import HTML
+from IPython.display import HTML, display
 
 from autograd import Value, backward_steps, dot, draw_dot, save_steps_html, step_through
 
@@ -255,13 +255,15 @@ for step in backward_steps(o):
 # right after the chosen step: the node whose rule runs, the inputs receiving a contribution
 # and the nodes already done each have their own colour (see the legend), and the step's chain
 # rule is written underneath. Watch the gradients fill in, from the output back to the leaves.
+# The zoom buttons scale the drawing, **fit** fits it to the width, **follow** keeps the
+# running node in view.
 # (It needs `ipywidgets`, `pip install chainrule[notebooks]`, and a running notebook: on a static
 # page, such as the documentation site, the web page further down stands in for it.)
 
 # %% tags=["widget"]
 leaves, o = neuron()
 stepper = step_through(o)
-stepper
+display(stepper)
 
 # %% [markdown]
 # The stepper ran the whole walk when it was built, on the graph as if fresh, and left every

@@ -54,6 +54,23 @@ draw_dot(big_score, collapse="layer")
 draw_dot(big_score, collapse="neuron")
 
 # %% [markdown]
+# A loss over a batch runs the model once per sample, and every pass labels its nodes alike.
+# Collapsed, each sample gets boxes of its own (`L1 · sample 2`; names such as `s2:L1.N1.a`),
+# the parameters the samples share one box per layer, and the loss (the squared errors and
+# their sum) one box:
+
+# %%
+def point(a, b):
+    """An input point as Values named x1, x2 (as above): data, not parameters."""
+    return [Value(a, label="x1", requires_grad=False), Value(b, label="x2", requires_grad=False)]
+
+
+batch = [(point(0.5, -1.0), 1.0), (point(1.5, 0.2), -1.0), (point(-0.3, 0.8), 1.0)]
+batch_loss = sum((tiny(xb) - yb) ** 2 for xb, yb in batch)
+batch_loss.backward()
+draw_dot(batch_loss, collapse="layer")
+
+# %% [markdown]
 # ## The data
 #
 # 200 noisy points of the two moons, with labels $-1$ and $+1$ (what the loss below expects).
