@@ -197,7 +197,9 @@ def backward_steps(
 
     Gradients gather in ``.grad`` as the steps run (accumulating, as with ``backward()``), so
     ``draw_dot`` between steps shows them filling in; after the last step they are exactly
-    ``backward()``'s. Stopping early leaves them partial: zero them before another backward.
+    ``backward()``'s. Each record also keeps every gradient as it was right after its step
+    (``record.grads``, ``record.grad_of(node)``), so ``draw_dot(root, step=record)`` of a record
+    collected earlier (``list(backward_steps(root))``) shows that step's gradients. Stopping early leaves them partial: zero them before another backward.
     Code between steps runs in the caller's grad mode. Take one step-through at a time. A Tensor
     graph is freed after the last step unless ``retain_graph=True`` (as with ``backward()``);
     keep it to draw the graph afterwards.
