@@ -41,9 +41,14 @@ API_PAGE = "api.md"
 MATHJAX = "assets/javascripts/mathjax/tex-svg-full.js"
 EXERCISES = NOTEBOOKS / "exercises"
 EXERCISES_PAGE = "exercises.md"
+PANZOOM_JS = "assets/javascripts/panzoom.js"  # written by on_post_build (autograd.viz)
+GRAPHS_JS = "assets/javascripts/graphs.js"
 
 
 # ------------------------------------------------------------------------- public names
+IMPORTED_ALONE = ["autograd.exercises"]  # `from autograd import exercises`
+
+
 def public_names() -> Iterator[tuple[str, object]]:
     """``(dotted public name, object)`` for every name the packages export, public modules
     included (``autograd.functional`` and then ``autograd.functional.grad``, ...)."""
@@ -55,6 +60,10 @@ def public_names() -> Iterator[tuple[str, object]]:
             if isinstance(obj, types.ModuleType):
                 for sub in getattr(obj, "__all__", ()):
                     yield f"{package}.{name}.{sub}", getattr(obj, sub)
+    for package in IMPORTED_ALONE:  # public, but not imported by its parent package
+        module = importlib.import_module(package)
+        for name in module.__all__:
+            yield f"{package}.{name}", getattr(module, name)
 
 
 def _is_ours(obj: object) -> bool:
@@ -124,6 +133,9 @@ def on_config(config):
         raise PluginError("mkdocs.yml: the nav has no 'Notebooks' section to fill")
     if not notebooks():
         raise PluginError(f"no notebooks found in {NOTEBOOKS}")
+    for script in (PANZOOM_JS, GRAPHS_JS):  # pan and zoom for the large drawings
+        if script not in config.extra_javascript:
+            config.extra_javascript.append(script)
     return config
 
 
@@ -194,10 +206,36 @@ def exercises_table() -> str:
     return "\n".join(rows) + "\n"
 
 
+def home_picture() -> str:
+    """The home page's picture: micrograd's lecture neuron after backward(), drawn by
+    ``draw_dot`` at build time (an inline SVG, nothing to keep in sync), with a caption."""
+    from autograd import Value, draw_dot
+
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
+    b = Value(6.8813735870195432, label="b")
+    n = x1 * w1 + x2 * w2 + b
+    n.label = "n"
+    o = n.tanh()
+    o.label = "o"
+    o.backward()
+    svg = draw_dot(o, edge_labels=True).pipe(format="svg", encoding="utf-8")
+    svg = "\n".join(line for line in svg[svg.index("<svg") :].splitlines()
+                    if line.strip() and not line.startswith("<!--"))  # fmt: skip
+    return (
+        f'<figure class="chainrule-home">\n{svg}\n<figcaption>A neuron, o = tanh(x1*w1 + '
+        "x2*w2 + b), after <code>o.backward()</code>: each box holds a value and its gradient, "
+        "each edge the local derivative the chain rule multiplies by (<code>draw_dot(o, "
+        "edge_labels=True)</code>).</figcaption>\n</figure>"
+    )
+
+
 def on_page_markdown(markdown, page, config, files):
-    """README sections in; on the API page, public names only, and every one of them; on the
-    exercises page, the table of exercise notebooks."""
+    """README sections in; the home page's picture; on the API page, public names only, and
+    every one of them; on the exercises page, the table of exercise notebooks."""
     markdown = _PLACEHOLDER.sub(lambda m: readme_section(m.group(1)), markdown)
+    if "<!-- picture: neuron -->" in markdown:
+        markdown = markdown.replace("<!-- picture: neuron -->", home_picture())
     if page.file.src_uri == EXERCISES_PAGE:
         if not exercise_notebooks():
             raise PluginError(f"no exercise notebooks found in {EXERCISES}")
@@ -237,7 +275,8 @@ def on_page_content(html, page, config, files):
 # ------------------------------------------------------------------------- MathJax
 def on_post_build(config):
     """Copy MathJax (one file: TeX input, SVG output, every extension) and the exercise
-    notebooks (for download) into the site."""
+    notebooks (for download) into the site, and write the drawings' pan and zoom (the step
+    page's script) beside them."""
     downloads = Path(config["site_dir"]) / "exercises"
     downloads.mkdir(parents=True, exist_ok=True)
     for path in exercise_notebooks():
@@ -254,3 +293,6 @@ def on_post_build(config):
     target = Path(config["site_dir"]) / MATHJAX
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source, target)
+    from autograd.viz.pagescript import PANZOOM  # the step page's pan and zoom, one copy
+
+    (Path(config["site_dir"]) / PANZOOM_JS).write_text(PANZOOM, encoding="utf-8")

@@ -107,13 +107,13 @@ def cross_entropy(logits: Any, target: Any, reduction: str = "mean") -> Node:
         if len(shape) != 2:
             raise ValueError(f"cross_entropy: logits must be 2-D (samples, classes), got {shape}")
         _check_not_empty("cross_entropy", shape)
-        return cross_entropy_logits(logits, _class_indices(target, shape), reduction)
+        return cross_entropy_logits(logits, class_indices(target, shape), reduction)
     rows, shape = _predictions("cross_entropy", logits)
     if len(shape) != 2:
         raise ValueError(
             f"cross_entropy: logits must be one list of class scores per sample, got shape {shape}"
         )
-    labels = _class_indices(target, shape)  # in range: the Tensor path's op checks that itself
+    labels = class_indices(target, shape)  # in range: the Tensor path's op checks that itself
     if labels.size and (labels.min() < 0 or labels.max() >= shape[1]):
         raise label_error(labels, shape)
     terms = [_row_nll(rows[i * shape[1] : (i + 1) * shape[1]], k) for i, k in enumerate(labels)]
@@ -282,7 +282,7 @@ def _reject(name: str, values: np.ndarray, bad: np.ndarray, message: str) -> Non
         raise ValueError(f"{name} " + message.format(f"{values[bad].flat[0]:g}"))
 
 
-def _class_indices(target: Any, shape: tuple) -> np.ndarray:
+def class_indices(target: Any, shape: tuple) -> np.ndarray:
     """Integer class labels, one per row of logits of ``shape`` ``(n, n_classes)`` (not yet
     checked against ``n_classes``). A float Tensor whose values are all whole numbers (integer
     labels passed through ``Tensor(y)``) becomes int64; fractional labels, and float arrays or

@@ -51,15 +51,15 @@ def _buffer(state: dict[str, Any], key: str, w: Any) -> Any:
     return _zeros_like(w) if value is None else value
 
 
-def _is_number(x: Any) -> bool:
+def is_number(x: Any) -> bool:
     """A real number (Python's or NumPy's), not a bool and not nan."""
     if not isinstance(x, numbers.Real) or isinstance(x, (bool, np.bool_)):
         return False
     return not math.isnan(x)
 
 
-def _check_range(name: str, value: Any, low: float, high: float, closed_high: bool) -> float:
-    if not _is_number(value):
+def check_range(name: str, value: Any, low: float, high: float, closed_high: bool) -> float:
+    if not is_number(value):
         raise TypeError(f"{name} must be a number, got {type(value).__name__}: {value!r}")
     ok = low <= value <= high if closed_high else low <= value < high
     if not ok:
@@ -117,7 +117,7 @@ class Optimizer:
 
     @lr.setter
     def lr(self, value: float) -> None:
-        self._lr = _check_range("lr", value, 0.0, math.inf, False)
+        self._lr = check_range("lr", value, 0.0, math.inf, False)
 
     def zero_grad(self) -> None:
         """Reset every parameter's gradient before the next backward pass."""
@@ -201,7 +201,7 @@ class Optimizer:
                         f"{name}.load_state_dict: state {key!r} of parameter {i} "
                         f"has shape {np.shape(value)}, the parameter {np.shape(p.data)}"
                     )
-        lr = _check_range("lr", state_dict.get("lr", self.lr), 0.0, math.inf, False)
+        lr = check_range("lr", state_dict.get("lr", self.lr), 0.0, math.inf, False)
         settings = {k: state_dict.get(k, getattr(self, k)) for k in self.hyperparameters}
         checked = type(self)(self.params, lr=1.0, **settings)  # the constructor's own checks
         step_count = state_dict.get("step_count", 0)
@@ -243,8 +243,8 @@ class SGD(Optimizer):
         weight_decay: float = 0.0,
     ) -> None:
         super().__init__(params, lr)
-        self.momentum = _check_range("momentum", momentum, 0.0, math.inf, True)
-        self.weight_decay = _check_range("weight_decay", weight_decay, 0.0, math.inf, True)
+        self.momentum = check_range("momentum", momentum, 0.0, math.inf, True)
+        self.weight_decay = check_range("weight_decay", weight_decay, 0.0, math.inf, True)
         self.nesterov = bool(nesterov)
         if self.nesterov and self.momentum == 0:
             raise ValueError("nesterov=True needs a positive momentum")
@@ -280,9 +280,9 @@ class RMSprop(Optimizer):
         weight_decay: float = 0.0,
     ) -> None:
         super().__init__(params, lr)
-        self.alpha = _check_range("alpha", alpha, 0.0, 1.0, True)  # 1.0: s stays 0, as torch
-        self.eps = _check_range("eps", eps, 0.0, math.inf, True)
-        self.weight_decay = _check_range("weight_decay", weight_decay, 0.0, math.inf, True)
+        self.alpha = check_range("alpha", alpha, 0.0, 1.0, True)  # 1.0: s stays 0, as torch
+        self.eps = check_range("eps", eps, 0.0, math.inf, True)
+        self.weight_decay = check_range("weight_decay", weight_decay, 0.0, math.inf, True)
 
     def update(self, w: Any, g: Any, state: dict[str, Any]) -> Any:
         """w - lr * g / (sqrt(running mean of g**2) + eps)."""
@@ -319,11 +319,11 @@ class Adam(Optimizer):
         if isinstance(betas, (str, bytes)) or np.shape(betas) != (2,):
             raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
         self.betas = (
-            _check_range("beta1", betas[0], 0.0, 1.0, False),
-            _check_range("beta2", betas[1], 0.0, 1.0, False),
+            check_range("beta1", betas[0], 0.0, 1.0, False),
+            check_range("beta2", betas[1], 0.0, 1.0, False),
         )
-        self.eps = _check_range("eps", eps, 0.0, math.inf, True)
-        self.weight_decay = _check_range("weight_decay", weight_decay, 0.0, math.inf, True)
+        self.eps = check_range("eps", eps, 0.0, math.inf, True)
+        self.weight_decay = check_range("weight_decay", weight_decay, 0.0, math.inf, True)
 
     def update(self, w: Any, g: Any, state: dict[str, Any]) -> Any:
         """w - lr * m_hat / (sqrt(v_hat) + eps)."""

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from .module import positive_int
-from .optim import Optimizer, _check_range, _is_number
+from .optim import Optimizer, check_range, is_number
 
 __all__ = ["ExponentialLR", "LRScheduler", "LambdaLR", "StepLR"]
 
@@ -40,7 +40,7 @@ class LRScheduler:
         """``base_lr * factor(epoch)``; ``ValueError`` unless it is a number >= 0."""
         factor = self.factor(epoch)
         lr = base_lr * factor
-        if not _is_number(lr) or not 0 <= lr < math.inf:
+        if not is_number(lr) or not 0 <= lr < math.inf:
             raise ValueError(
                 f"{type(self).__name__}: the learning rate for epoch {epoch} would be "
                 f"{base_lr:g} * {factor:g} = {lr:g}; a schedule must keep it a number >= 0"
@@ -64,7 +64,7 @@ class LRScheduler:
     def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
         """Restore ``base_lr`` and ``last_epoch`` and the optimizer's learning rate (checked
         first: an error changes nothing)."""
-        base_lr = _check_range("base_lr", state_dict["base_lr"], 0.0, math.inf, False)
+        base_lr = check_range("base_lr", state_dict["base_lr"], 0.0, math.inf, False)
         last_epoch = int(state_dict["last_epoch"])
         lr = self._lr_at(last_epoch, base_lr)
         self.base_lr, self.last_epoch = base_lr, last_epoch
@@ -77,7 +77,7 @@ class StepLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1) -> None:
         self.step_size = positive_int("step_size", step_size)
-        self.gamma = _check_range("gamma", gamma, 0.0, math.inf, True)
+        self.gamma = check_range("gamma", gamma, 0.0, math.inf, True)
         super().__init__(optimizer)
 
     def factor(self, epoch: int) -> float:
@@ -89,7 +89,7 @@ class ExponentialLR(LRScheduler):
     """Multiply the learning rate by ``gamma`` every epoch: ``lr = base_lr * gamma ** epoch``."""
 
     def __init__(self, optimizer: Optimizer, gamma: float) -> None:
-        self.gamma = _check_range("gamma", gamma, 0.0, math.inf, True)
+        self.gamma = check_range("gamma", gamma, 0.0, math.inf, True)
         super().__init__(optimizer)
 
     def factor(self, epoch: int) -> float:
@@ -131,6 +131,6 @@ def planned_lrs(schedule: Any, optimizer: Optimizer, epochs: int) -> list[float]
         )
     lrs: list[Any] = [schedule(epoch) for epoch in range(epochs)]
     for epoch, lr in enumerate(lrs):
-        if not _is_number(lr) or not 0 <= lr < math.inf:
+        if not is_number(lr) or not 0 <= lr < math.inf:
             raise ValueError(f"schedule({epoch}) returned {lr!r}; a learning rate is a number >= 0")
     return [float(lr) for lr in lrs]

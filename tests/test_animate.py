@@ -1,6 +1,9 @@
 """nn.plots.animate: the animations are Animation objects with one frame per step."""
 
+import re
+
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")
 
@@ -36,15 +39,29 @@ def test_descent_jshtml_and_one_parameter():
 
 
 def test_animation_html_is_offline():
-    """matplotlib's player links a CDN stylesheet; animation_html() drops it, icons as text."""
+    """matplotlib's player links a CDN stylesheet; animation_html() drops it, icons as inline
+    SVG (no font needed for the media symbols)."""
     anim = animate_descent(lambda w: w**2, [1.0, 0.5, 0.25], resolution=20)
     assert "https://" in anim.to_jshtml()
     html = animation_html(anim)
     assert "<script" in html and "anim" in html
     assert "https://" not in html and "http://" not in html
-    assert 'class="fa' not in html and "\u25b6" in html
+    assert 'class="fa' not in html and "\u25b6" not in html and "\u23f8" not in html
+    buttons = re.findall(r"<button[^>]*>(.*?)</button>", html, flags=re.S)
+    assert buttons and all('<svg width="14"' in b for b in buttons), buttons
     with pytest.raises(TypeError, match="Animation"):
         animation_html("not an animation")
+
+
+def test_descent_axis_labels_name_the_parameters():
+    anim = animate_descent(_loss, {"a": _path(3)}, resolution=10,
+                           axis_labels=("w (slope)", "b (intercept)"))  # fmt: skip
+    ax = anim._fig.axes[0]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("w (slope)", "b (intercept)")
+    default = animate_descent(_loss, {"a": _path(3)}, resolution=10)._fig.axes[0]
+    assert (default.get_xlabel(), default.get_ylabel()) == ("w1", "w2")
+    with pytest.raises(ValueError, match="axis_labels must be 2 string"):
+        animate_descent(_loss, {"a": _path(3)}, axis_labels=("w",))
 
 
 def test_descent_bad_input():
@@ -105,3 +122,16 @@ def test_the_animations_are_in_nn_plots_too():
     for name in ("animate_descent", "animate_decision_boundary", "BoundaryRecorder"):
         assert getattr(nn.plots, name) is getattr(nn, name)
         assert name in nn.plots.__all__
+
+
+def test_boundary_recorder_every_kth_epoch():
+    import nn
+
+    X, y = nn.datasets.moons(40, noise=0.1, seed=0)
+    model = nn.Sequential(nn.Linear(2, 2, seed=0, dtype=np.float64))
+    rec = nn.BoundaryRecorder(X, resolution=12, every=2)
+    nn.fit(model, X, y, nn.cross_entropy, nn.SGD(model.parameters(), lr=0.5), epochs=5,
+           callbacks=[rec], progress=False)  # fmt: skip
+    assert rec.epochs == [2, 4] and rec.regions[0].shape == (12, 12)
+    with pytest.raises(ValueError, match="every must be a positive int"):
+        nn.BoundaryRecorder(X, every=0)

@@ -157,4 +157,48 @@ def test_the_stepper_page_draws_expanded(tmp_path):
     o, _ = _micrograd_neuron()
     page = save_steps_html(o, tmp_path / "steps.html", expand=True)
     text = page.read_text(encoding="utf-8")
-    assert "w1*x1 + w2*x2" in text and "node intermediate step&#45;current" in text  # SVG escapes -
+    assert "w1*x1 + w2*x2" in text and text.count("<svg") == 1
+    units = re.search(r'"units":(\[.*?\]\]),', text).group(1)
+    assert '"grad ?"' not in units  # the expanded partial sums show their sum's gradient
+
+
+def _batch_loss():
+    """nn.MLP(2, [4, 4, 1]) and a squared-error loss over 4 samples, after backward()."""
+    model = nn.MLP(2, [4, 4, 1], seed=0)
+    xs = [[2.0, 3.0], [3.0, -1.0], [0.5, 1.0], [1.0, 1.0]]
+    ys = [1.0, -1.0, -1.0, 1.0]
+    loss = sum((model(x) - y) ** 2 for x, y in zip(xs, ys))
+    loss.label = "loss"
+    loss.backward()
+    return loss
+
+
+@pytest.mark.parametrize("level", ["layer", "neuron"])
+def test_a_batch_is_drawn_one_box_per_sample_and_the_loss_as_one_box(level):
+    source = draw_dot(_batch_loss(), collapse=level).source
+    titles = re.findall(r"<B>([^<]+)</B>", source)
+    assert "loss" in titles and not re.search(r"\b(sub|pow|add)#\d", source)  # one loss box
+    per_sample = [t for t in titles if " · sample " in t]
+    assert sorted({t.rsplit(" ", 1)[1] for t in per_sample}) == ["1", "2", "3", "4"]
+    first = "L1" if level == "layer" else "L1.N1"
+    assert {f"{first} · sample {k}" for k in range(1, 5)} <= set(titles)
+    assert first in titles  # its parameters, shared by the samples: one box
+    assert "L1.N1.a, L1.N1.a" not in source  # no box merges the samples any more
+    assert "s2:L1.N1.a" in source and "s3:x1" in source  # names say which sample
+    assert "uses " in source and "params of L1" in source
+    loss_box = next(line for line in source.splitlines() if "<B>loss</B>" in line)
+    assert all(f"s{k}:L3.N1.z" in loss_box for k in range(1, 5))
+
+
+def test_a_single_sample_keeps_its_plain_names():
+    _, out = _mlp_out()
+    source = draw_dot(out, collapse="layer").source
+    assert " · sample" not in source and "s1:" not in source
+
+
+def test_an_unlabelled_root_of_a_network_is_named_loss_not_by_its_op():
+    model = nn.Sequential(nn.Linear(2, 4, seed=0), nn.ReLU(), nn.Linear(4, 1, seed=1))
+    out = ((model(Tensor(np.ones((4, 2)))) - 1.0) ** 2).mean()
+    source = draw_dot(out, collapse="module").source
+    assert re.findall(r"<B>([^<]+)</B>", source)[0] == "loss"
+    assert not re.search(r"\w+#\d", source)  # no mean#1, pow#1, sub#1 anywhere

@@ -9,6 +9,7 @@ stable ``cell-00``, ``cell-01``, ... and that no notebook carries stale outputs 
 from __future__ import annotations
 
 import difflib
+import re
 from pathlib import Path
 
 import pytest
@@ -116,3 +117,25 @@ def test_notebook_imports_only_the_public_api(source):
         elif isinstance(node, ast.Import):
             for alias in node.names:
                 assert alias.name.split(".")[0] not in OUR_PACKAGES or alias.name in OUR_PACKAGES
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.name)
+def test_no_markdown_heading_is_swallowed_by_a_code_cell(source):
+    """A `# ## Heading` line inside a code cell is a section whose `# %% [markdown]` marker was
+    forgotten: the notebook shows it as a comment at the end of the code above."""
+    notebook = jupytext.reads(source.read_text(encoding="utf-8"), fmt="py:percent")
+    swallowed = [
+        f"cell {i}: {line.strip()!r}"
+        for i, cell in enumerate(notebook.cells)
+        if cell.cell_type == "code"
+        for line in cell.source.splitlines()
+        if re.match(r"#\s*#{1,6}\s+\S", line.strip())
+    ]
+    assert swallowed == [], f"{source.name}: add a `# %% [markdown]` line before {swallowed}"
+
+
+def test_a_swallowed_heading_is_caught():
+    text = "# %%\nx = 1\n#\n# ## A section\n#\n# Some words.\n"
+    cells = jupytext.reads(text, fmt="py:percent").cells
+    assert [c.cell_type for c in cells] == ["code"]
+    assert re.match(r"#\s*#{1,6}\s+\S", cells[0].source.splitlines()[2].strip())

@@ -1,11 +1,13 @@
 """The page save_steps_html writes, in a real browser: Debian's headless chromium via playwright.
 
-Opened from disk (file://), stepped with the next button and with the right arrow key (and back
-with the left one): after k presses the page shows the (k+1)-th backward_steps record's equation,
-that record's node is the one named and marked in the shown drawing, and exactly one step is
-visible. A console error, a page error or any request off the file fails the test; a screenshot
-of each run goes to the test's temporary folder. playwright never downloads a browser here: it
-drives /usr/bin/chromium (`make chromium` installs it; `make test` does so when it is missing).
+Opened from disk (file://), moved to step 0 of the backward pass (the seed), then stepped with
+the next button and with the right arrow key (and back with the left one): after k presses the
+page shows the k-th backward_steps record's equation and that record's node is the one marked
+in the drawing; play runs to the last step and stops (tests/test_step_page_browser.py checks
+the rest of the page). A console error, a page error or any request off the file fails the
+test; a screenshot of each run goes to the test's temporary folder. playwright never
+downloads a browser here: it drives /usr/bin/chromium (`make chromium` installs it; `make
+test` does so when it is missing).
 """
 
 from __future__ import annotations
@@ -100,26 +102,17 @@ class Page:
         page.goto(url)
 
     def shown(self) -> dict:
-        """What the page shows now: how many steps are visible, the first one's data and equation,
-    the texts of each node it marks as running, the counter."""
+        """What the page shows now: its equation, the texts of each box it marks as running,
+        the counter."""
         return self.page.evaluate(
-            """(current) => {
-                const visible = [...document.querySelectorAll("section.step")]
-                    .filter((s) => !s.hidden && s.offsetParent !== null);
-                const step = visible[0];
-                const marked = [...step.querySelectorAll("g.node")]
-                    .filter((g) => g.classList.contains(current))
-                    .filter((g) => !g.classList.contains("legend") && !g.classList.contains("op"))
-                    .map((g) => [...g.querySelectorAll("text")].map((t) => t.textContent));
-                return {
-                    count: visible.length,
-                    step: step.dataset.step,
-                    node: step.dataset.node,
-                    equation: step.querySelector("pre.equation").innerText,
-                    marked: marked,
-                    counter: document.getElementById("counter").textContent,
-                };
-            }""",
+            """(current) => ({
+                equation: document.getElementById("equation").textContent,
+                marked: [...document.querySelectorAll("#viewport g.node")]
+                    .filter((g) => g.classList.contains(current) && !g.id.endsWith("_op"))
+                    .map((g) => [...g.querySelectorAll("text")].map((t) => t.textContent)),
+                counter: document.getElementById("counter").textContent,
+                step: document.body.dataset.step,
+            })""",
             CURRENT,
         )
 
@@ -128,31 +121,32 @@ class Page:
 
 
 @pytest.mark.parametrize("how", ["button", "ArrowRight"])
-def test_pressing_next_k_times_shows_the_kth_record(browser, saved, tmp_path, how):
+def test_pressing_next_k_times_after_the_seed_shows_the_kth_record(browser, saved, tmp_path, how):
     path, records = saved
     page = Page(browser, path)
     try:
-        for k in range(len(records) + 2):  # two presses past the end: stays on the last step
-            expected = records[min(k, len(records) - 1)]
-            shown = page.shown()
-            assert shown["count"] == 1, shown
-            assert shown["equation"] == expected[0]
-            assert shown["node"] == expected[1]
-            assert len(shown["marked"]) == 1 and expected[1] in shown["marked"][0], shown
-            assert shown["counter"] == f"step {min(k, len(records) - 1) + 1} of {len(records)}"
-            if k == 2:
-                page.page.screenshot(path=str(tmp_path / f"step3-{how}.png"), full_page=True)
+        page.page.click("#seed")
+        assert page.shown()["equation"].startswith("step 0: the seed")
+        assert page.shown()["counter"] == f"backward step 0 of {len(records)}"
+        for k in range(1, len(records) + 3):  # two presses past the end: stays on the last step
             if how == "button":
                 page.page.click("#next")
             else:
                 page.page.keyboard.press("ArrowRight")
+            expected = records[min(k, len(records)) - 1]
+            shown = page.shown()
+            assert shown["equation"] == expected[0]
+            assert len(shown["marked"]) == 1 and expected[1] == shown["marked"][0][0], shown
+            assert shown["counter"] == f"backward step {min(k, len(records))} of {len(records)}"
+            if k == 2:
+                page.page.screenshot(path=str(tmp_path / f"step2-{how}.png"), full_page=True)
         page.page.keyboard.press("ArrowLeft")
         assert page.shown()["equation"] == records[-2][0]
         page.page.keyboard.press("Home")
-        assert page.shown()["equation"] == records[0][0]
+        assert page.shown()["step"] == "0"
         page.page.click("#prev")  # before the first step: stays there
-        assert page.shown()["step"] == "1"
-        assert (tmp_path / f"step3-{how}.png").stat().st_size > 1000
+        assert page.shown()["step"] == "0"
+        assert (tmp_path / f"step2-{how}.png").stat().st_size > 1000
         assert page.problems == []
     finally:
         page.close()
@@ -161,12 +155,13 @@ def test_pressing_next_k_times_shows_the_kth_record(browser, saved, tmp_path, ho
 def test_play_runs_to_the_last_step_and_stops(browser, tmp_path):
     o = micrograd_neuron()
     records = [str(r) for r in backward_steps(micrograd_neuron())]
-    path = save_steps_html(o, tmp_path / "play.html", interval=50)
+    path = save_steps_html(o, tmp_path / "play.html", interval=30)
     page = Page(browser, path)
     try:
         page.page.click("#play")
+        assert page.page.inner_text("#play") == "pause"
         page.page.wait_for_function(
-            "document.getElementById('play').textContent.includes('play')", timeout=10_000
+            "document.getElementById('play').textContent === 'play'", timeout=10_000
         )
         assert page.shown()["equation"] == records[-1]
         page.page.screenshot(path=str(tmp_path / "played.png"))

@@ -5,6 +5,7 @@ the local derivatives agree with finite differences of the op's forward."""
 
 import math
 import random
+import re
 
 import numpy as np
 import pytest
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 
 from autograd import is_grad_enabled, no_grad
 from autograd.value import FloatMath, Value, dot, sum_of
-from autograd.viz.draw import _collect
+from autograd.viz.draw import collect_nodes, draw_dot
 from autograd.viz.steps import BackwardStep, backward_steps
 from nn.scalar import MLP
 
@@ -70,7 +71,7 @@ GRAPHS = [micrograd_example, reuse, diamond, deep_chain, every_op, mlp_loss]
 def grads_after(build, run):
     root = build()
     run(root)
-    return [n.grad for n in _collect(root)]
+    return [n.grad for n in collect_nodes(root)]
 
 
 def take_all_steps(root, **kwargs):
@@ -123,7 +124,7 @@ def test_random_expressions_match_backward(xs, seed):
 def test_steps_go_from_the_root_to_the_leaves_once_per_op():
     L = micrograd_example()
     steps = take_all_steps(L)
-    ops = [n for n in _collect(L) if n._fn is not None and n.requires_grad]
+    ops = [n for n in collect_nodes(L) if n._fn is not None and n.requires_grad]
     assert [s.index for s in steps] == list(range(1, len(ops) + 1))
     assert {id(s.node) for s in steps} == {id(n) for n in ops}
     assert steps[0].node is L and steps[0].upstream == 1.0
@@ -291,7 +292,7 @@ TENSOR_GRAPHS = [tensor_mlp, tensor_reuse_and_broadcast, tensor_diamond_chain]
 
 def tensor_grads_after(build, run):
     root = build()
-    nodes = _collect(root)  # before backward frees the graph
+    nodes = collect_nodes(root)  # before backward frees the graph
     run(root)
     return [n.grad for n in nodes]
 
@@ -309,7 +310,7 @@ def test_tensor_grads_after_the_last_step_equal_backward(build):
 @pytest.mark.parametrize("build", TENSOR_GRAPHS, ids=[g.__name__ for g in TENSOR_GRAPHS])
 def test_tensor_contributions_add_up_to_the_gradients(build):
     root = build()
-    leaves = [n for n in _collect(root) if n.is_leaf and n.requires_grad]
+    leaves = [n for n in collect_nodes(root) if n.is_leaf and n.requires_grad]
     total = {id(leaf): None for leaf in leaves}
     for s in backward_steps(root):
         for parent, c in zip(s.parents, s.contributions):
@@ -352,3 +353,48 @@ def test_tensor_broadcast_operand_has_no_elementwise_local():
     assert mul.local[1] is None  # col was broadcast: its derivative is not elementwise
     np.testing.assert_array_equal(mul.contributions[1], np.full((3, 1), 2.0))  # summed back
     np.testing.assert_array_equal(col.grad, np.full((3, 1), 2.0))
+
+
+# ------------------------------------------------------------------- the gradients of a step
+@pytest.mark.parametrize("build", [micrograd_example, reuse, mlp_loss])
+def test_each_record_carries_the_gradients_as_of_its_step(build):
+    """Collected first, read afterwards: record k's grads are what .grad held right after
+    step k, not the final ones (as one reads them while stepping)."""
+    root = build()
+    live = []
+    for _ in backward_steps(root):
+        live.append({id(n): n.grad for n in collect_nodes(root) if n.requires_grad})
+    root = build()
+    records = list(backward_steps(root))
+    final = {id(n): n.grad for n in collect_nodes(root) if n.requires_grad}
+    assert len(records) == len(live)
+    order = [n for n in collect_nodes(root) if n.requires_grad]
+    for record, then in zip(records, live):
+        ours = [record.grad_of(n) for n in order]
+        assert ours == list(then.values())  # same nodes, same order in both graphs
+        for p, total in zip(record.parents, record.accumulated):
+            if total is not None:
+                assert record.grad_of(p) == total
+    assert [records[-1].grad_of(n) for n in order] == list(final.values())
+    assert records[0].grads != records[-1].grads  # not the final gradients throughout
+
+
+def _boxes(source: str) -> dict:
+    """{label: the rest of its box's cells} of a drawing's DOT text."""
+    return {m.group(1): m.group(2) for m in re.finditer(r"<TD>([^<]+)</TD>(.*?)</TR>", source)}
+
+
+def test_draw_dot_of_a_collected_record_shows_that_steps_gradients():
+    """steps = list(backward_steps(L)); draw_dot(L, step=steps[2]): b's gradient as it was at
+    step 2 (its rule, e = a * b, runs later), not its final one."""
+    L = micrograd_example()
+    steps = list(backward_steps(L))
+    b = next(n for n in collect_nodes(L) if n.label == "b")
+    e = next(n for n in collect_nodes(L) if n.label == "e")
+    assert b.grad != 0 and steps[2].grad_of(b) == 0.0  # a fresh leaf's 0.0: nothing added yet
+    at_2 = _boxes(draw_dot(L, step=steps[2]).source)
+    assert "grad 0<" in at_2["b"] + "<" and f"grad {b.grad:.4g}" not in at_2["b"]
+    assert steps[2].grad_of(e) is None and "grad ?" in at_2["e"]  # not reached by step 2
+    assert f"grad {b.grad:.4g}" in _boxes(draw_dot(L, step=steps[-1]).source)["b"]
+    b.grad = 123.0  # whatever .grad holds now, a record's drawing does not change
+    assert "123" not in draw_dot(L, step=steps[-1]).source

@@ -1,16 +1,15 @@
 """``draw_dot``: a picture of a computation graph (graphviz), for ``Value`` and ``Tensor`` alike.
 
 Each node is a box (its name, data and gradient), each op a small ellipse between its inputs and
-its output, as in micrograd's drawings. This module holds the styles, the drawing of boxes,
-ellipses and edges, and the error saying what to install when Graphviz's ``dot`` is missing; the
-boxes' text is made in :mod:`~autograd.draw_text`, ``expand``/``collapse`` in
-:mod:`~autograd.draw_groups`.
+its output, as in micrograd's drawings. This module holds the styles and the drawing of boxes,
+ellipses and edges (each with an SVG id, for a page's script: :func:`layout`); the boxes' text
+is made in :mod:`~autograd.draw_text`, ``expand``/``collapse`` in :mod:`~autograd.draw_groups`,
+the error saying what to install when Graphviz's ``dot`` is missing in ``dotcheck``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from types import SimpleNamespace
 from typing import Any
 
@@ -18,12 +17,13 @@ import graphviz
 import numpy as np
 
 from ..core import Node
+from .dotcheck import Drawing, GraphvizNotFoundError, check_graphviz
 from .groups import COLLAPSE_LEVELS, Group, expand_nary, group_label, group_units
 from .names import (
-    _collect,
-    _inputs,
-    _kind,
-    _num,
+    collect_nodes,
+    drawn_inputs,
+    fmt_num,
+    kind_of,
     local_derivatives,
     node_label,
     node_names,
@@ -33,14 +33,6 @@ __all__ = ["GraphvizNotFoundError", "check_graphviz", "draw_dot", "node_names"]
 
 RANKDIRS = ("LR", "TB", "RL", "BT")
 OVERFLOW_MODES = ("summary", "error")
-
-INSTALL_HINT = (
-    "Graphviz's `dot` program was not found on PATH, and rendering a drawing needs it (the "
-    "`graphviz` Python package only writes DOT text). Install the system package graphviz: "
-    "`sudo apt-get install graphviz` (Debian/Ubuntu), `sudo dnf install graphviz` (Fedora), "
-    "`brew install graphviz` (macOS) or `conda install graphviz`. Without it, the drawing's DOT "
-    "text is still available as `.source`."
-)
 
 # Fill colours and outline of each kind of node; the SVG also carries the kind as a CSS class.
 _STYLE = {
@@ -67,51 +59,6 @@ _STEP_LEGEND = {
 _STEP_EDGE = {"color": "#c0392b", "penwidth": "2.5"}
 _GROUP_STYLE = {"shape": "box", "style": "filled,rounded", "fillcolor": "#e8f0fb",
                 "color": "#4a6fa5", "penwidth": "1.5"}  # fmt: skip
-
-
-class GraphvizNotFoundError(graphviz.ExecutableNotFound):
-    """Raised when a drawing is rendered but Graphviz's ``dot`` program is not installed.
-
-    A subclass of ``graphviz.ExecutableNotFound`` (and so of ``RuntimeError``), with a message
-    saying which system package to install.
-    """
-
-    def __init__(self, message: str = INSTALL_HINT) -> None:
-        RuntimeError.__init__(self, message)
-
-
-class Drawing(graphviz.Digraph):
-    """The ``graphviz.Digraph`` returned by :func:`draw_dot`: rendering it (``render``, ``pipe``,
-    ``view`` or Jupyter's inline display) raises :class:`GraphvizNotFoundError` with install
-    instructions when the ``dot`` program is missing."""
-
-    def pipe(self, *args: Any, **kwargs: Any) -> Any:
-        """Graphviz's ``pipe``: the rendered bytes (or text, given ``encoding``)."""
-        with _dot_needed():
-            return super().pipe(*args, **kwargs)
-
-    def render(self, *args: Any, **kwargs: Any) -> str:
-        """Graphviz's ``render``: write the source and the rendered file; returns its path."""
-        with _dot_needed():
-            return super().render(*args, **kwargs)
-
-
-def check_graphviz() -> tuple:
-    """Return the installed Graphviz version, e.g. ``(2, 43, 0)``; raise
-    :class:`GraphvizNotFoundError` (saying what to install) if the ``dot`` program is missing."""
-    with _dot_needed():
-        return graphviz.version()
-
-
-@contextmanager
-def _dot_needed() -> Iterator[None]:
-    """Turn graphviz's missing-``dot`` error into :class:`GraphvizNotFoundError`."""
-    try:
-        yield
-    except GraphvizNotFoundError:
-        raise
-    except graphviz.ExecutableNotFound as exc:
-        raise GraphvizNotFoundError() from exc
 
 
 def draw_dot(
@@ -142,7 +89,9 @@ def draw_dot(
 
     ``step`` is a record of :func:`~autograd.backward_steps`: the drawing marks, with distinct
     styles and a legend, the node whose rule runs at that step (and its op), the parents that
-    receive a contribution now, and the nodes whose rule ran at the steps before.
+    receive a contribution now, and the nodes whose rule ran at the steps before; every
+    gradient is drawn as it was right after that step (the record's ``grads``, whatever
+    ``.grad`` holds now).
     ``edge_labels=True`` writes on each edge into an op the local derivative d(out)/d(input):
     the step's ``local`` on the step's edges, elsewhere the op's rule run with an upstream of one
     (a Tensor edge only when that derivative is a single number).
@@ -163,6 +112,20 @@ def draw_dot(
     draw them; ``overflow='error'`` raises ``ValueError`` instead. Either way the cost is linear
     in the size of the graph (no recursion, no hang).
     """
+    return layout(root, rankdir, show_grad, max_nodes, highlight, overflow, step, edge_labels,
+                  expand, collapse)[0]  # fmt: skip
+
+
+def layout(
+    root: Node, rankdir: str = "LR", show_grad: bool = True, max_nodes: int = 500,
+    highlight: Node | Iterable[Node] | None = None, overflow: str = "summary", step: Any = None,
+    edge_labels: bool = False, expand: bool = False,
+    collapse: str | Callable[[str], str | None] | None = None, grads: dict | None = None,
+) -> tuple[Drawing, SimpleNamespace]:  # fmt: skip
+    """:func:`draw_dot`'s drawing and what it drew: ``ctx.ids`` (``{id(node): svg id}`` of each
+    node drawn as itself; its op is ``<id>_op``, the edge into input ``i`` of that op
+    ``<id>_op_in<i>``) or ``ctx.units`` (with ``collapse``: each box, a Group or a node, is
+    ``n<i>``). ``grads`` (``{id(node): gradient}``) is drawn in place of the gradients."""
     if not isinstance(root, Node):
         raise TypeError(f"draw_dot() needs a Value or Tensor, got {type(root).__name__}")
     if rankdir not in RANKDIRS:
@@ -179,7 +142,8 @@ def draw_dot(
         root=root, show_grad=show_grad, marked=_highlight_ids(highlight),
         states=_step_states(step), step=step, edge_labels=edge_labels,
         vertical=rankdir in ("TB", "BT"), labels=node_names(root), made={}, op_names={},
-        keep=[], expand=expand,
+        keep=[], expand=expand, grad_as={}, ids={}, units=[],
+        grads=grads if grads is not None else step.grads if step is not None else None,
     )  # fmt: skip
     dot = Drawing(
         graph_attr={"rankdir": rankdir},
@@ -192,16 +156,18 @@ def draw_dot(
         _draw_grouped(dot, ctx, collapse, max_nodes, overflow)
     if ctx.states:
         _draw_legend(dot)
-    return dot
+    return dot, ctx
+
+
 
 
 # ----------------------------------------------------------------------------------- helpers
 def _draw_all(dot: Drawing, ctx: SimpleNamespace, max_nodes: int, overflow: str) -> None:
     """Every node (or the ``max_nodes`` nearest the root) with its op and edges."""
-    nodes = _collect(ctx.root, ctx.made)
+    nodes = collect_nodes(ctx.root, ctx.made)
     if ctx.expand:
         expand_nary(nodes, ctx)
-        nodes = _collect(ctx.root, ctx.made)
+        nodes = collect_nodes(ctx.root, ctx.made)
     total = len(nodes)
     if total > max_nodes and overflow == "error":
         raise ValueError(
@@ -210,12 +176,12 @@ def _draw_all(dot: Drawing, ctx: SimpleNamespace, max_nodes: int, overflow: str)
             "thousand), draw a network by neuron, layer or module (collapse='neuron', "
             "'layer' or 'module'), or draw a smaller expression"
         )
-    shown = nodes[:max_nodes]
+    shown = ctx.shown = nodes[:max_nodes]
     ctx.ids = {id(node): f"n{i}" for i, node in enumerate(shown)}
     hidden_inputs = 0
     for node in shown:
         name = ctx.ids[id(node)]
-        dot.node(name, node_label(node, ctx), **node_attrs(node, ctx))
+        dot.node(name, node_label(node, ctx), id=name, **node_attrs(node, ctx))
         if node._fn is not None:
             hidden_inputs += _draw_op(dot, ctx, node, name)
     if total > len(shown):
@@ -224,7 +190,7 @@ def _draw_all(dot: Drawing, ctx: SimpleNamespace, max_nodes: int, overflow: str)
 
 def node_attrs(node: Node, ctx: SimpleNamespace) -> dict:
     """The graphviz attributes of a node's box: its kind's style, highlight and step state."""
-    kind = "root" if node is ctx.root else _kind(node)
+    kind = "root" if node is ctx.root else kind_of(node)
     attrs = {"shape": "box", "margin": "0", "style": "filled", "class": kind, **_STYLE[kind]}
     if id(node) in ctx.marked:
         attrs.update(_HIGHLIGHT, **{"class": f"{kind} highlight"})
@@ -249,7 +215,7 @@ def _draw_op(dot: Drawing, ctx: SimpleNamespace, node: Node, name: str) -> int:
     stepped = _is_step_node(ctx, node) and id(node) not in ctx.op_names  # not an expanded +
     received = ctx.step.contributions if stepped else ()
     hidden = 0
-    for i, parent in enumerate(_inputs(node, ctx.made)):
+    for i, parent in enumerate(drawn_inputs(node, ctx.made)):
         if id(parent) not in ctx.ids:
             hidden += 1
             dot.edge("more", op, style="dashed")
@@ -259,7 +225,7 @@ def _draw_op(dot: Drawing, ctx: SimpleNamespace, node: Node, name: str) -> int:
             attrs.update(_STEP_EDGE)
         if i < len(locals_) and locals_[i] is not None:
             attrs.update(label=" " + locals_[i], fontsize="9", fontcolor="#7a4b00")
-        dot.edge(ctx.ids[id(parent)], op, **attrs)
+        dot.edge(ctx.ids[id(parent)], op, id=f"{op}_in{i}", **attrs)
     return hidden
 
 
@@ -275,13 +241,13 @@ def _op_ellipse(dot: Drawing, ctx: SimpleNamespace, node: Node, name: str, label
         css += " step-current"
         style.update(_STEP_EDGE, style="filled,bold", fillcolor="#ff9f43")
         edge = dict(_STEP_EDGE)
-    dot.node(op, label, shape="ellipse", fontsize="10", **{"class": css}, **style)
-    dot.edge(op, name, **edge)
+    dot.node(op, label, shape="ellipse", fontsize="10", id=op, **{"class": css}, **style)
+    dot.edge(op, name, id=f"{op}_out", **edge)
     return op
 
 
 def _lit(ctx: SimpleNamespace, node: Node) -> bool:
-    return id(node) in ctx.marked and any(id(p) in ctx.marked for p in _inputs(node, ctx.made))
+    return id(node) in ctx.marked and any(id(p) in ctx.marked for p in drawn_inputs(node, ctx.made))
 
 
 def _is_step_node(ctx: SimpleNamespace, node: Node) -> bool:
@@ -292,7 +258,7 @@ def _step_states(step: Any) -> dict[int, str]:
     """{id(node): state} for the three states of a backward step (empty without a step)."""
     if step is None:
         return {}
-    if not all(hasattr(step, a) for a in ("node", "receiving", "done")):
+    if not all(hasattr(step, a) for a in ("node", "receiving", "done", "grads")):
         raise TypeError(
             f"draw_dot(): step must be a backward_steps() record, got {type(step).__name__}"
         )
@@ -324,7 +290,7 @@ def edge_locals(node: Node, ctx: SimpleNamespace) -> list:
             local = local_derivatives(node, inputs)
         except Exception:  # noqa: BLE001 - a label is an extra: never fail the drawing for it
             return []
-    return [None if d is None or np.size(d) != 1 else _num(float(np.ravel(d)[0])) for d in local]
+    return [None if d is None or np.size(d) != 1 else fmt_num(float(np.ravel(d)[0])) for d in local]
 
 
 def _highlight_ids(highlight: Node | Iterable[Node] | None) -> set[int]:
@@ -366,15 +332,15 @@ def _draw_grouped(
             f"max_nodes={max_nodes}; pass a coarser collapse ({' or '.join(map(repr, coarser))}) "
             f"or max_nodes={total} (or more)"
         )
-    shown = units[:max_nodes]
+    shown = ctx.units = units[:max_nodes]
     dot.graph_attr["ordering"] = "in"  # L1.N1 above L1.N2 ...: boxes in the order of the model
     targets = []  # where an edge into each box ends: at the op of a node drawn as itself
     for i, unit in enumerate(shown):
         name = f"n{i}"
         if isinstance(unit, Group):
-            dot.node(name, group_label(unit, ctx), **_group_attrs(unit, ctx))
+            dot.node(name, group_label(unit, ctx), id=name, **_group_attrs(unit, ctx))
         else:
-            dot.node(name, node_label(unit, ctx), **node_attrs(unit, ctx))
+            dot.node(name, node_label(unit, ctx), id=name, **node_attrs(unit, ctx))
             if unit._fn is not None:
                 name = _op_ellipse(dot, ctx, unit, name, unit._fn.name)
         targets.append(name)
@@ -383,7 +349,7 @@ def _draw_grouped(
         if here >= len(shown):
             continue
         if there < len(shown):
-            dot.edge(f"n{there}", targets[here])
+            dot.edge(f"n{there}", targets[here], id=f"n{there}_to_n{here}")
         else:
             hidden += 1
             dot.edge("more", targets[here], style="dashed")

@@ -22,15 +22,16 @@ import numpy as np
 from ..core import Node, enable_grad
 from ..value import Dot, Sum
 from .names import (
-    _NOT_YET,
-    _collect,
-    _creation_order,
-    _html,
-    _inputs,
-    _num,
-    _value_text,
+    NOT_YET,
+    collect_nodes,
+    creation_order,
+    drawn_inputs,
+    fmt_num,
+    grad_of,
     grad_text,
     html_cells,
+    html_text,
+    value_text,
 )
 
 COLLAPSE_LEVELS = ("neuron", "layer", "module")
@@ -48,7 +49,7 @@ def expand_nary(nodes: list[Node], ctx: SimpleNamespace) -> None:
             fn = node._fn
             if not isinstance(fn, (Dot, Sum)) or node._parents is None:
                 continue
-            inputs = _inputs(node, ctx.made)
+            inputs = drawn_inputs(node, ctx.made)
             bias = inputs[-1] if isinstance(fn, Dot) and fn.bias else None
             if isinstance(fn, Sum):
                 terms = list(inputs)
@@ -72,14 +73,14 @@ def expand_nary(nodes: list[Node], ctx: SimpleNamespace) -> None:
 
 def _extra(new: N, node: Node, ctx: SimpleNamespace, name: str) -> N:
     """A drawing-only node inside ``node``'s sum: named, with the sum's gradient."""
-    new.grad = node.grad
+    ctx.grad_as[id(new)] = node  # drawn with the sum's gradient (the record's, at a step)
     ctx.labels[id(new)] = name
     ctx.keep.append(new)  # alive while drawing: ids stay unique
     return new
 
 
 def _nm(node: Node, ctx: SimpleNamespace) -> str:
-    return ctx.labels.get(id(node)) or node.label or _value_text(node.data)
+    return ctx.labels.get(id(node)) or node.label or value_text(node.data)
 
 
 @dataclass(eq=False)
@@ -117,21 +118,26 @@ def group_units(
     """The boxes to draw, root's first (a ``Group``, or a node drawn as itself), and the edges
     between them as ``(from, to)`` indices into that list, each once."""
     key = group_key(collapse)
-    nodes = _collect(root, ctx.made)
+    nodes = collect_nodes(root, ctx.made)
     consumers: dict[int, list[Node]] = {id(n): [] for n in nodes}
     made_here = set()  # constants that are numbers inside an op, made for the drawing
     for node in nodes:
-        for raw, p in zip(node._parents or (), _inputs(node, ctx.made)):
+        for raw, p in zip(node._parents or (), drawn_inputs(node, ctx.made)):
             consumers[id(p)].append(node)
             if raw is not p:
                 made_here.add(id(p))
     group: dict[int, str | None] = {}
+    order = creation_order(root, lambda n: drawn_inputs(n, ctx.made))
+    sample = samples(order, ctx)
     # each node after every node that uses it: the creation order reversed
-    for node in reversed(_creation_order(root, lambda n: _inputs(n, ctx.made))):
+    for node in reversed(order):
         g = _own_group(node, key)
-        if g is None and node is not root and not node.label and (
-            node._fn is not None or id(node) in made_here
-        ):
+        if g is not None and node._fn is not None and id(node) in sample:
+            g = f"{g} · sample {sample[id(node)]}"  # a batch: one box per sample
+        elif g is None and node is root:  # the root's tail (a loss: sub, pow, add) one box
+            g = node.label or ("loss" if np.size(node.data) == 1 else "output")
+            ctx.labels[id(node)] = g  # a name derived, not an op's (mean#1)
+        elif g is None and not node.label and (node._fn is not None or id(node) in made_here):
             around = {group[id(c)] for c in consumers[id(node)]}
             g = around.pop() if len(around) == 1 else None
         group[id(node)] = g
@@ -150,7 +156,7 @@ def group_units(
     for node in nodes:
         here = index[id(node)]
         unit = units[here]
-        for p in _inputs(node, ctx.made):
+        for p in drawn_inputs(node, ctx.made):
             there = index[id(p)]
             if there != here:
                 edges[(there, here)] = None
@@ -161,6 +167,24 @@ def group_units(
         )):  # fmt: skip
             unit.outputs.append(node)
     return units, list(edges)
+
+
+def samples(order: list[Node], ctx: SimpleNamespace) -> dict[int, int]:
+    """``{id(node): sample}`` (1, 2, ...) for the nodes whose label the graph holds more than
+    once: a model run on each sample of a batch labels each pass alike (``L1.N1.a``), so the
+    k-th node of a label (inputs first) belongs to the k-th sample. Their names in the drawing
+    (``ctx.labels``) say so: ``s2:L1.N1.a``, ``s2:x1``."""
+    seen: dict[str, list[Node]] = {}
+    for node in order:
+        if node.label and not (node._fn is None and node.requires_grad):  # not a parameter
+            seen.setdefault(node.label, []).append(node)
+    found = {}
+    for label, nodes in seen.items():
+        if len(nodes) > 1:
+            for k, node in enumerate(nodes, 1):
+                found[id(node)] = k
+                ctx.labels[id(node)] = f"s{k}:{label}"
+    return found
 
 
 def _own_group(node: Node, key: Callable) -> str | None:
@@ -185,21 +209,27 @@ def group_label(group: Group, ctx: SimpleNamespace) -> str:
     shown = [(m._fn.display if m._fn is not None else "", m.label) for m in reversed(group.members)]
     modules = [name for names in shown for name in names if re.match(r"^\d+:\w", name or "")]
     title = " + ".join(modules) if modules else group.name
-    rows = [f"<B>{_html(title)}</B>"]
-    if group.inputs:
-        rows.append("in: " + _html(_few([_nm(p, ctx) for p in group.inputs])))
+    rows = [f"<B>{html_text(title)}</B>"]
+    shared = [p for p in group.inputs if p._fn is None and p.requires_grad]  # a batch's params
+    inputs = [p for p in group.inputs if not any(p is q for q in shared)]
+    if inputs:
+        rows.append("in: " + html_text(_few([_nm(p, ctx) for p in inputs])))
+    if shared:
+        rows.append(html_text(f"uses {len(shared)} params of {group.name.split(' · ')[0]}"))
     params = [m for m in group.members if m._fn is None and m.requires_grad]
     if params:
-        rows.append(_html(_params_text(params, group.name, ctx)))
+        rows.append(html_text(_params_text(params, group.name, ctx)))
+    if all(o._fn is None for o in group.outputs):  # parameters only (a batch's, shared)
+        return html_cells(rows, vertical=True)
     if len(group.outputs) == 1:
         out = group.outputs[0]
-        rows.append("out: " + _html(f"{_nm(out, ctx)} {_data_text(out.data)}"))
+        rows.append("out: " + html_text(f"{_nm(out, ctx)} {_data_text(out.data)}"))
         if ctx.show_grad and out.requires_grad:
-            rows.append(grad_text(out))
+            rows.append(grad_text(out, grad_of(out, ctx)))
     elif group.outputs:
-        rows.append("out: " + _html(_few([_nm(o, ctx) for o in group.outputs])))
+        rows.append("out: " + html_text(_few([_nm(o, ctx) for o in group.outputs])))
         if ctx.show_grad and any(o.requires_grad for o in group.outputs):
-            rows.append(_outputs_grad(group.outputs))
+            rows.append(outputs_grad(group.outputs, [grad_of(o, ctx) for o in group.outputs]))
     return html_cells(rows, vertical=True)
 
 
@@ -227,12 +257,20 @@ def _params_text(params: list[Node], prefix: str, ctx: SimpleNamespace) -> str:
 
 
 def _data_text(data: Any) -> str:
-    return f"data {_value_text(data)}" if np.size(data) == 1 else f"shape {np.shape(data)}"
+    return f"data {value_text(data)}" if np.size(data) == 1 else f"shape {np.shape(data)}"
 
 
-def _outputs_grad(outputs: list[Node]) -> str:
-    grads = [o.grad.data if isinstance(o.grad, Node) else o.grad for o in outputs]
+def outputs_grad(outputs: list[Node], grads: list[Any]) -> str:
+    """The norm of a group's output gradients (``grads``, one per output), greyed ``grad ?``
+    while any is not computed yet."""
+    plain = outputs_grad_plain(grads)
+    return NOT_YET if plain is None else plain
+
+
+def outputs_grad_plain(grads: list[Any]) -> str | None:
+    """``grad norm 1.5`` for the gradients ``grads`` together; ``None`` while any is missing."""
+    grads = [g.data if isinstance(g, Node) else g for g in grads]
     if any(g is None for g in grads):
-        return _NOT_YET
+        return None
     norm = float(np.sqrt(sum(float(np.sum(np.square(g))) for g in grads)))
-    return f"grad norm {_num(norm)}"
+    return f"grad norm {fmt_num(norm)}"

@@ -19,7 +19,7 @@ from ..core import Node, needs_of
 
 _OP_WORDS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow", "@": "matmul",
              "[]": "index"}  # operators in generated names: mul#1 reads better than *#1
-_NOT_YET = '<FONT COLOR="#9a9a9a">grad ?</FONT>'  # a gradient not computed yet
+NOT_YET = '<FONT COLOR="#9a9a9a">grad ?</FONT>'  # a gradient not computed yet
 
 
 def node_names(root: Node) -> dict[int, str]:
@@ -30,11 +30,11 @@ def node_names(root: Node) -> dict[int, str]:
     depend on the graph only, so a drawing and ``backward_steps`` give a node the same name."""
     counts: dict[str, int] = {}
     names: dict[int, str] = {}
-    for node in _creation_order(root):
+    for node in creation_order(root):
         if node.label:
             names[id(node)] = node.label
         elif node._fn is None and not node.requires_grad:
-            names[id(node)] = _value_text(node.data)
+            names[id(node)] = value_text(node.data)
         else:
             op = node._fn.name if node._fn is not None else "leaf"
             op = _OP_WORDS.get(op, op)
@@ -43,7 +43,7 @@ def node_names(root: Node) -> dict[int, str]:
     return names
 
 
-def _inputs(node: Any, made: dict) -> list:
+def drawn_inputs(node: Any, made: dict) -> list:
     """``node``'s inputs, its constants (kept as numbers or arrays) as constant nodes to draw
     (one per place, made once per drawing)."""
     if id(node) not in made:
@@ -54,14 +54,14 @@ def _inputs(node: Any, made: dict) -> list:
     return made[id(node)]
 
 
-def _collect(root: Node, made: dict | None = None) -> list[Node]:
+def collect_nodes(root: Node, made: dict | None = None) -> list[Node]:
     """Every node ``root`` depends on (constants too), breadth first from the root."""
     made = {} if made is None else made
     seen = {id(root)}
     order = [root]
     queue = deque(order)
     while queue:
-        for parent in _inputs(queue.popleft(), made):
+        for parent in drawn_inputs(queue.popleft(), made):
             if id(parent) not in seen:
                 seen.add(id(parent))
                 order.append(parent)
@@ -69,7 +69,7 @@ def _collect(root: Node, made: dict | None = None) -> list[Node]:
     return order
 
 
-def _creation_order(root: Node, inputs: Callable[[Node], Iterable[Node]] | None = None) -> list:
+def creation_order(root: Node, inputs: Callable[[Node], Iterable[Node]] | None = None) -> list:
     """The nodes ``root`` depends on, each after its inputs (an iterative depth-first search);
     ``inputs(node)`` gives a node's inputs (by default ``node.parents``: constants left out)."""
     inputs = inputs or (lambda node: node.parents)
@@ -102,7 +102,7 @@ def local_derivatives(node: Node, inputs: list) -> tuple:
     return tuple(d if np.shape(x) == np.shape(out) else None for x, d in zip(inputs, local))
 
 
-def _kind(node: Node) -> str:
+def kind_of(node: Node) -> str:
     if not node.requires_grad:
         return "constant"
     return "parameter" if node._fn is None else "intermediate"
@@ -115,27 +115,44 @@ def node_label(node: Node, ctx: SimpleNamespace) -> str:
     unnamed = node._fn is None and not node.requires_grad and not node.label  # a bare constant
     name = "" if unnamed else ctx.labels.get(id(node), node.label)
     if name:
-        cells.append(_html(name) if node.label else f"<I>{_html(name)}</I>")
+        cells.append(html_text(name) if node.label else f"<I>{html_text(name)}</I>")
     data = node.data
     if isinstance(data, float):
-        cells.append(f"data {_num(data)}")
+        cells.append(f"data {fmt_num(data)}")
     else:
-        cells.append(_html(f"shape {tuple(np.shape(data))} {getattr(data, 'dtype', '')}"))
+        cells.append(html_text(f"shape {tuple(np.shape(data))} {getattr(data, 'dtype', '')}"))
         if np.size(data) == 1:
-            cells.append(f"data {_value_text(data)}")
+            cells.append(f"data {value_text(data)}")
     if ctx.show_grad and node.requires_grad:  # a constant has no gradient to show
-        cells.append(grad_text(node))
+        cells.append(grad_text(node, grad_of(node, ctx)))
     return html_cells(cells, ctx.vertical)
 
 
-def grad_text(node: Node) -> str:
-    """``grad 0.25`` (a Tensor: ``grad norm 1.5``), or a greyed ``grad ?`` if none yet."""
-    grad = node.grad.data if isinstance(node.grad, Node) else node.grad
+def grad_of(node: Node, ctx: SimpleNamespace) -> Any:
+    """The gradient a drawing shows for ``node``: from ``ctx.grads`` when given (a step's: as
+    of that step, not the live ``.grad``), else ``.grad``; a drawing-only node (an expanded
+    partial sum, in ``ctx.grad_as``) shows the gradient of the sum it stands in."""
+    node = ctx.grad_as.get(id(node), node)
+    if ctx.grads is None:
+        return node.grad
+    return ctx.grads.get(id(node))
+
+
+def grad_text(node: Node, grad: Any) -> str:
+    """``grad 0.25`` (a Tensor: ``grad norm 1.5``), or a greyed ``grad ?`` if ``grad`` is None
+    (none computed yet); ``grad`` is ``node``'s gradient (data or a node)."""
+    plain = grad_plain(node, grad)
+    return NOT_YET if plain is None else plain
+
+
+def grad_plain(node: Node, grad: Any) -> str | None:
+    """The text of ``grad_text`` without markup; ``None`` where no gradient is computed yet."""
+    grad = grad.data if isinstance(grad, Node) else grad
     if grad is None:
-        return _NOT_YET
+        return None
     if isinstance(node.data, float):
-        return f"grad {_num(grad)}"
-    return f"grad norm {_num(float(np.linalg.norm(grad)))}"
+        return f"grad {fmt_num(grad)}"
+    return f"grad norm {fmt_num(float(np.linalg.norm(grad)))}"
 
 
 def html_cells(cells: list[str], vertical: bool) -> str:
@@ -150,19 +167,19 @@ def html_cells(cells: list[str], vertical: bool) -> str:
     return f"<<{table} {rules}>{body}</TABLE>>"
 
 
-def _value_text(data: Any) -> str:
+def value_text(data: Any) -> str:
     """A value as text (a constant's name): the number, or ``const`` and the shape of an array."""
     if np.size(data) == 1:
-        return _num(float(np.ravel(data)[0]))
+        return fmt_num(float(np.ravel(data)[0]))
     return f"const {tuple(np.shape(data))}"
 
 
-def _num(x: float) -> str:
+def fmt_num(x: float) -> str:
     """4 significant digits."""
     return f"{x:.4g}"
 
 
-def _html(text: str) -> str:
+def html_text(text: str) -> str:
     """Escape the characters that structure an HTML-like graphviz label."""
     for ch, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;")):
         text = text.replace(ch, entity)

@@ -14,9 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from ..core import Node, backward_walk, needs_of
+from ..core import Node, backward_walk
 from ..math import unbroadcast
-from .names import _inputs, _num, local_derivatives, node_names
+from .names import creation_order, drawn_inputs, fmt_num, local_derivatives, node_names
 
 __all__ = ["BackwardStep", "BackwardSteps", "as_latex", "backward_steps"]
 
@@ -34,6 +34,8 @@ class BackwardStep:
     - ``contributions``: upstream x local, the amount added to each parent's gradient (``None``
       for a parent that needs no gradient)
     - ``accumulated``: each parent's gradient gathered so far, after this step
+    - ``grads`` (a property): every node's gradient as it was right after this step, whatever
+      happened to ``.grad`` since (``record.grad_of(node)`` for one node; ``None``: none yet)
 
     ``str(step)`` writes the chain rule of this step; ``step.nodes`` is the node and its parents,
     ready for ``draw_dot(root, highlight=step.nodes)``; ``draw_dot(root, step=step)`` marks the
@@ -50,6 +52,24 @@ class BackwardStep:
     accumulated: tuple
     _walked: list = field(default_factory=list, repr=False)  # shared by the walk's records
     _names: dict = field(default_factory=dict, repr=False)  # node_names(root), shared too
+    _trace: GradTrace | None = field(default=None, repr=False)  # the walk's gradients, shared
+
+    @property
+    def trace(self) -> GradTrace:
+        """The walk's :class:`GradTrace` (every gradient at every step), shared by its records."""
+        if self._trace is None:
+            raise ValueError("this record was not made by backward_steps(): it has no trace")
+        return self._trace
+
+    @property
+    def grads(self) -> dict[int, Any]:
+        """``{id(node): gradient}`` right after this step, for every node needing a gradient
+        (``None`` where none was computed yet): read from the walk's trace, not from ``.grad``."""
+        return self.trace.at(self.index)
+
+    def grad_of(self, node: Node) -> Any:
+        """``node``'s gradient right after this step (``None``: not computed yet)."""
+        return self.grads.get(id(node))
 
     @property
     def done(self) -> tuple:
@@ -72,15 +92,15 @@ class BackwardStep:
         return (self.node, *(p for p in self.parents if isinstance(p, Node)))
 
     def __repr__(self) -> str:
-        return f"<BackwardStep {self.index}: {_expression(self.node, self._names)}>"
+        return f"<BackwardStep {self.index}: {expression_text(self.node, self._names)}>"
 
     def __str__(self) -> str:
         names = self._names
         out, root = _name(self.node, names), _name(self.root, names)
         d_out = f"{_d(root)}/{_d(out)}"
         lines = [
-            f"step {self.index}: {_expression(self.node, names)}   "
-            f"(value {_show(self.node.data)}, upstream {d_out} = {_show(self.upstream)})"
+            f"step {self.index}: {expression_text(self.node, names)}   "
+            f"(value {show_value(self.node.data)}, upstream {d_out} = {show_value(self.upstream)})"
         ]
         for parent, local, c, total in zip(
             self.parents, self.local, self.contributions, self.accumulated
@@ -91,11 +111,12 @@ class BackwardStep:
                 continue
             chain = f"  {_d(root)}/{_d(p)} += {d_out} * {_d(out)}/{_d(p)}"
             if local is None:  # a Tensor op whose local derivative is a whole Jacobian
-                chain += f" (a vector-Jacobian product) = {_show(c)}"
+                chain += f" (a vector-Jacobian product) = {show_value(c)}"
             else:
                 each = " (elementwise)" if np.ndim(local) else ""
-                chain += f"{each} = {_show(self.upstream)} * {_show(local)} = {_show(c)}"
-            lines.append(f"{chain}   ({_d(root)}/{_d(p)} so far: {_show(total)})")
+                chain += (f"{each} = {show_value(self.upstream)} * {show_value(local)}"
+                          f" = {show_value(c)}")
+            lines.append(f"{chain}   ({_d(root)}/{_d(p)} so far: {show_value(total)})")
         return "\n".join(lines)
 
     def latex_lines(self) -> list[str]:
@@ -129,6 +150,26 @@ class BackwardStep:
         return as_latex([self])
 
 
+class GradTrace:
+    """The gradients of one walk, step by step: the state before the first rule ran (step 0:
+    the root holds its seed, the other op nodes nothing yet, the leaves what they held), then
+    the gradients each step changed (its node's, final by then, and its parents'). Shared by the
+    walk's records, so each can say what every gradient was at its step."""
+
+    def __init__(self, initial: dict[int, Any]) -> None:
+        self.initial = initial
+        self.changes: list[dict[int, Any]] = []  # changes[k - 1]: what step k changed
+
+    def at(self, index: int) -> dict[int, Any]:
+        """``{id(node): gradient}`` right after step ``index`` (0: before any rule ran)."""
+        if not 0 <= index <= len(self.changes):
+            raise IndexError(f"the walk has steps 0 to {len(self.changes)}, not {index}")
+        state = dict(self.initial)
+        for change in self.changes[:index]:
+            state.update(change)
+        return state
+
+
 class BackwardSteps(list):
     """A list of :class:`BackwardStep` records that Jupyter shows as typeset math
     (``BackwardSteps(backward_steps(root))``); ``str()`` writes every step's chain rule."""
@@ -156,7 +197,10 @@ def backward_steps(
 
     Gradients gather in ``.grad`` as the steps run (accumulating, as with ``backward()``), so
     ``draw_dot`` between steps shows them filling in; after the last step they are exactly
-    ``backward()``'s. Stopping early leaves them partial: zero them before another backward.
+    ``backward()``'s. Each record also keeps every gradient as it was right after its step
+    (``record.grads``, ``record.grad_of(node)``), so ``draw_dot(root, step=record)`` of a record
+    collected earlier (``list(backward_steps(root))``) shows that step's gradients. Stopping
+    early leaves them partial: zero them before another backward.
     Code between steps runs in the caller's grad mode. Take one step-through at a time. A Tensor
     graph is freed after the last step unless ``retain_graph=True`` (as with ``backward()``);
     keep it to draw the graph afterwards.
@@ -176,14 +220,17 @@ def _steps(root: Node, seed: Any, retain_graph: bool | None) -> Generator[Backwa
     walk = backward_walk([root], [seed], retain_graph, create_graph=False)
     walked: list = []
     names = node_names(root)  # before the walk: a Tensor graph is freed at its end
+    needing = [n for n in creation_order(root) if n.requires_grad]
+    trace = GradTrace({id(n): _snapshot(n.grad) if n._fn is None else None for n in needing})
+    trace.initial[id(root)] = _snapshot(seed)  # an op node's grad holds this pass only
     try:
         for index, (node, upstream, contributions) in enumerate(walk, 1):
             walked.append(node)
             inputs = [p.data if isinstance(p, Node) else p for p in node._parents]
-            if contributions is None:  # the op added into its inputs itself: ask its rule
-                needs = needs_of(node._parents)
-                contributions = node._fn.gradients(node._math, upstream, node.data, inputs, needs)
-            parents = tuple(_inputs(node, {}))  # constants as constant nodes, as drawn
+            parents = tuple(drawn_inputs(node, {}))  # constants as constant nodes, as drawn
+            change = {id(p): _snapshot(p.grad) for p in parents if p.requires_grad}
+            change[id(node)] = _snapshot(node.grad)
+            trace.changes.append(change)
             yield BackwardStep(
                 index=index,
                 root=root,
@@ -195,9 +242,12 @@ def _steps(root: Node, seed: Any, retain_graph: bool | None) -> Generator[Backwa
                 accumulated=tuple(_snapshot(p.grad) if p.requires_grad else None for p in parents),
                 _walked=walked,
                 _names=names,
+                _trace=trace,
             )
     finally:
-        walk.close()
+        close = getattr(walk, "close", None)  # a generator: stop the walk where it is
+        if close is not None:
+            close()
 
 
 # ----------------------------------------------------------------------------------- helpers
@@ -220,13 +270,13 @@ def _name(node: Any, names: dict) -> str:
     """The node's name in a drawing (:func:`~autograd.draw_text.node_names`): its label, else its op
     and a number (``tanh#3``); a constant is named by its value."""
     if not isinstance(node, Node):
-        return _show(node)
+        return show_value(node)
     if node.label:
         return node.label
     if id(node) in names:
         return names[id(node)]
     if node._fn is None and not node.requires_grad:
-        return _show(node.data)
+        return show_value(node.data)
     return f"{node.op or 'leaf'}#?"
 
 
@@ -235,7 +285,7 @@ def _d(name: str) -> str:
     return "d" + name if re.fullmatch(r"[A-Za-z_][\w.]*", name) else f"d({name})"
 
 
-def _expression(node: Node, names: dict) -> str:
+def expression_text(node: Node, names: dict) -> str:
     """``out = a * b``, ``out = a**2``, ``out = tanh(a)``."""
     op, parts = node.op, [_name(p, names) for p in node._parents or ()]
     if len(parts) == 2 and op in _INFIX:
@@ -249,14 +299,14 @@ def _expression(node: Node, names: dict) -> str:
     return f"{_name(node, names)} = {rhs}"
 
 
-def _show(x: Any) -> str:
+def show_value(x: Any) -> str:
     """A number to 4 significant digits, a small array in full, a large one by its norm."""
     arr = np.asarray(x.data if isinstance(x, Node) else x)
     if arr.size == 1:
-        return _num(float(arr.reshape(())))
+        return fmt_num(float(arr.reshape(())))
     if arr.size <= 6:
         return np.array2string(arr, precision=4, separator=", ")
-    return f"<{arr.dtype} {arr.shape}, norm {_num(float(np.linalg.norm(arr)))}>"
+    return f"<{arr.dtype} {arr.shape}, norm {fmt_num(float(np.linalg.norm(arr)))}>"
 
 
 # ----------------------------------------------------------------------------------- LaTeX
@@ -292,7 +342,7 @@ def _tex_expression(node: Node, names: dict) -> str:
 def _tex_value(x: Any, bracket: bool = False) -> str:
     """A number as LaTeX (``1.2\\times 10^{-7}``; negative in parentheses if ``bracket``), an
     array as text."""
-    text = _show(x)
+    text = show_value(x)
     if not re.fullmatch(r"-?[\d.]+(e[-+]?\d+)?|-?inf|nan", text):
         return r"\text{" + text.translate(_TEX_ESCAPES) + "}"
     mantissa, _, exponent = text.partition("e")

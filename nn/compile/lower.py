@@ -28,7 +28,7 @@ from autograd.tensor import Tensor
 from autograd.tensor.nn_ops import CrossEntropyLogits, label_error
 from autograd.tensor.nn_ops import Linear as LinearOp
 
-from ..losses import _class_indices
+from ..losses import class_indices
 from ..optim import SGD, Optimizer
 
 _ndarray = np.ndarray
@@ -153,7 +153,7 @@ def class_targets(y: np.ndarray, dtype: np.dtype) -> np.ndarray:
     if y.dtype == dtype:
         return y
     if y.dtype.kind == "f":
-        return _class_indices(Tensor(y), (len(y), 0)).astype(dtype, copy=False)
+        return class_indices(Tensor(y), (len(y), 0)).astype(dtype, copy=False)
     return y.astype(dtype)
 
 

@@ -37,12 +37,15 @@ def animate_descent(
     resolution: int | None = None,
     interval: int = 200,
     title: str = "gradient descent",
+    axis_labels: Sequence[str] | None = None,
 ) -> Any:
     """The loss surface of a 1- or 2-parameter model with each path growing one step per frame.
 
     ``loss_fn``, ``bounds`` and ``paths`` are as in :func:`nn.plots.plot_loss_surface` (paths
     e.g. from :func:`nn.plots.gradient_descent_path`). There are as many frames as the longest
-    path has points; ``interval`` is the delay between frames in milliseconds. Returns a
+    path has points; ``interval`` is the delay between frames in milliseconds;
+    ``axis_labels`` names the parameters on the axes (default ``("w",)`` for one parameter,
+    ``("w1", "w2")`` for two; e.g. ``("w (slope)", "b (intercept)")``). Returns a
     ``FuncAnimation``; in a notebook: ``HTML(animation_html(anim))``.
     """
     if paths is None:
@@ -51,6 +54,14 @@ def animate_descent(
     if not named:
         raise ValueError("animate_descent(): no paths given")
     dims = dimensions(bounds, named, "animate_descent()")
+    names: list[str] = ["w"] if dims == 1 else ["w1", "w2"]
+    if axis_labels is not None:
+        names = list(axis_labels) if not isinstance(axis_labels, str) else [axis_labels]
+        if len(names) != dims or not all(isinstance(n, str) for n in names):
+            raise ValueError(
+                f"animate_descent(): axis_labels must be {dims} string(s), one per parameter, "
+                f"got {axis_labels!r}"
+            )
     box = surface_bounds(bounds, named, dims, "animate_descent()")
     arrays = {}
     for label, points in named.items():
@@ -65,17 +76,18 @@ def animate_descent(
     fig, (ax,) = new_figure(figsize=(5.5, 4.2))
     grid = [np.linspace(lo, hi, resolution) for lo, hi in box]
     lines = {}
+    heights: dict[str, Any] = {}
     if dims == 1:
         ax.plot(grid[0], loss_on_grid(loss_fn, [grid[0]]), color="0.3", label="loss")
-        ax.set_xlabel("w")
+        ax.set_xlabel(names[0])
         ax.set_ylabel("loss")
         heights = {k: loss_on_grid(loss_fn, [p[:, 0]]) for k, p in arrays.items()}
     else:
         w1, w2 = np.meshgrid(*grid)
         filled = ax.contourf(w1, w2, loss_on_grid(loss_fn, [w1, w2]), levels=30, cmap="viridis")
         fig.colorbar(filled, ax=ax, label="loss")
-        ax.set_xlabel("w1")
-        ax.set_ylabel("w2")
+        ax.set_xlabel(names[0])
+        ax.set_ylabel(names[1])
     for label in arrays:
         (lines[label],) = ax.plot([], [], marker="o", markersize=4, label=label)
     ax.set_xlim(*box[0])
@@ -103,9 +115,14 @@ def animate_descent(
 class BoundaryRecorder(Callback):
     """A ``fit(..., callbacks=[...])`` callback storing a 2-D classifier's class regions on a
     fixed ``resolution`` x ``resolution`` grid around ``X`` after every epoch (the regions, not
-    the model). Pass it to :func:`animate_decision_boundary`."""
+    the model); ``every=k`` records every k-th epoch only (a fine grid costs a forward pass
+    per point). Pass it to :func:`animate_decision_boundary`."""
 
-    def __init__(self, X: Any, resolution: int = 100, padding: float = 0.5) -> None:
+    def __init__(self, X: Any, resolution: int = 100, padding: float = 0.5,
+                 every: int = 1) -> None:  # fmt: skip
+        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
+            raise ValueError(f"BoundaryRecorder(): every must be a positive int, got {every!r}")
+        self.every = every
         X = check_points(X)
         lo, hi = X.min(axis=0) - padding, X.max(axis=0) + padding
         self.xx, self.yy = np.meshgrid(
@@ -130,8 +147,9 @@ class BoundaryRecorder(Callback):
         self.epochs.append(epoch)
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> None:
-        """Record the regions of ``self.model`` (set by ``fit``)."""
-        self.record(self.model, epoch)
+        """Record the regions of ``self.model`` (set by ``fit``) at every ``every``-th epoch."""
+        if epoch % self.every == 0:
+            self.record(self.model, epoch)
 
 
 def animate_decision_boundary(
@@ -174,21 +192,35 @@ def animate_decision_boundary(
     return anim
 
 
-# matplotlib's player draws its buttons with Font Awesome icons fetched from a CDN; these
-# Unicode symbols stand in for them, so the page works offline (a classroom, a docs site).
-_ICONS = {
-    "fa-minus": "\u2212", "fa-fast-backward": "\u23ee", "fa-step-backward": "\u23f4\u2223",
-    "fa-play fa-flip-horizontal": "\u25c0", "fa-pause": "\u23f8", "fa-play": "\u25b6",
-    "fa-step-forward": "\u2223\u23f5", "fa-fast-forward": "\u23ed", "fa-plus": "+",
+# matplotlib's player draws its buttons with Font Awesome icons fetched from a CDN; these small
+# inline SVG drawings stand in for them (in the text's colour), so the page works offline (a
+# classroom, a docs site) and needs no font with the media symbols: a machine with only
+# DejaVu or Liberation fonts shows them too.
+_TRIANGLE_LEFT, _TRIANGLE_RIGHT = "M11 2 L3 7 L11 12 Z", "M3 2 L11 7 L3 12 Z"
+_SHAPES = {
+    "fa-minus": "M2 6 H12 V8 H2 Z",
+    "fa-plus": "M6 2 H8 V6 H12 V8 H8 V12 H6 V8 H2 V6 H6 Z",
+    "fa-fast-backward": "M1 2 H3 V12 H1 Z M8 2 L3 7 L8 12 Z M13 2 L8 7 L13 12 Z",
+    "fa-step-backward": "M2 2 H4 V12 H2 Z " + _TRIANGLE_LEFT,
+    "fa-play fa-flip-horizontal": _TRIANGLE_LEFT,
+    "fa-pause": "M3 2 H6 V12 H3 Z M8 2 H11 V12 H8 Z",
+    "fa-play": _TRIANGLE_RIGHT,
+    "fa-step-forward": _TRIANGLE_RIGHT + " M10 2 H12 V12 H10 Z",
+    "fa-fast-forward": "M1 2 L6 7 L1 12 Z M6 2 L11 7 L6 12 Z M11 2 H13 V12 H11 Z",
 }
+_ICONS = {
+    name: (f'<svg width="14" height="14" viewBox="0 0 14 14" aria-hidden="true" '
+           f'style="vertical-align: middle"><path d="{path}" fill="currentColor"/></svg>')
+    for name, path in _SHAPES.items()
+}  # fmt: skip
 
 
 def animation_html(anim: Any) -> str:
     """``anim.to_jshtml()`` with no network request: a self-contained HTML player.
 
     matplotlib's player links a Font Awesome stylesheet on a CDN for its button icons; this
-    drops the link and writes each icon as a Unicode symbol, so the player works offline and
-    in pages that must not load anything from elsewhere. In a notebook:
+    drops the link and draws each icon as a small inline SVG, so the player works offline, in
+    pages that must not load anything from elsewhere and with any fonts installed. In a notebook:
     ``IPython.display.HTML(animation_html(anim))``.
     """
     if not hasattr(anim, "to_jshtml"):

@@ -22,7 +22,7 @@ import math
 import tempfile
 from pathlib import Path
 
-from IPython.display import HTML
+from IPython.display import HTML, display
 
 from autograd import Value, backward_steps, dot, draw_dot, save_steps_html, step_through
 
@@ -213,7 +213,8 @@ draw_dot(o_dot)
 
 # %%
 draw_dot(o_dot, expand=True)  # micrograd's lecture picture, from the one dot+b node
-#
+
+# %% [markdown]
 # ## Gradients add up when a value is used twice
 #
 # If a value feeds several operations, a nudge to it reaches the output along every path, so
@@ -254,45 +255,52 @@ for step in backward_steps(o):
 # right after the chosen step: the node whose rule runs, the inputs receiving a contribution
 # and the nodes already done each have their own colour (see the legend), and the step's chain
 # rule is written underneath. Watch the gradients fill in, from the output back to the leaves.
+# The zoom buttons scale the drawing, **fit** fits it to the width, **follow** keeps the
+# running node in view.
 # (It needs `ipywidgets`, `pip install chainrule[notebooks]`, and a running notebook: on a static
 # page, such as the documentation site, the web page further down stands in for it.)
 
 # %% tags=["widget"]
 leaves, o = neuron()
-step_through(o)
+stepper = step_through(o)
+display(stepper)
 
 # %% [markdown]
-# The stepper ran the whole walk when it was built, so the gradients are now exactly those of
-# `backward()`:
+# The stepper ran the whole walk when it was built, on the graph as if fresh, and left every
+# `.grad` as it found it: the gradients live in its records. Each record carries the gradients
+# as they were right after its step (`record.grad_of(node)`, `draw_dot(o, step=record)`); the
+# last one's are exactly those of `backward()`:
 
 # %%
-stepped = {name: leaf.grad for name, leaf in leaves.items()}
+last = stepper.records[-1]
 fresh, o2 = neuron()
 o2.backward()
 for name, leaf in fresh.items():
-    print(f"{name}: stepped {stepped[name]: .4f}   backward() {leaf.grad: .4f}")
-    assert stepped[name] == leaf.grad
+    stepped = last.grad_of(leaves[name])
+    now = leaves[name].grad
+    print(f"{name}: stepped {stepped: .4f}   backward() {leaf.grad: .4f}   .grad now {now}")
+    assert stepped == leaf.grad
 
 # %% [markdown]
 # ### The same, as a web page
 #
 # Widgets need a running Jupyter. `save_steps_html(root, path)` writes the same step-through as
-# **one HTML file**: the drawings inside it, a few lines of script, nothing fetched from the
-# network. Open it in any browser (buttons, or the arrow keys), mail it to a class, put it on a
-# website. Here it is written to a temporary folder and shown below; click into it and use
-# the arrow keys. Run `save_steps_html(o, "neuron_steps.html")` to keep one next to this notebook.
-#
-# Like `backward()`, stepping through *accumulates* into the leaves' gradients, so we build a
-# fresh neuron for it.
+# **one HTML file**: one drawing and a little script that sets each step's state on it, nothing
+# fetched from the network. It starts with the forward pass (each node's data computed in
+# order), then step 0 of the backward pass (the seed) and each of its steps. Use the slider,
+# the buttons or the keys (arrows, Home, End, `0` for the seed, `+`/`-` to zoom), drag to pan,
+# wheel to zoom; "follow" keeps the running node in view. Open it in any browser, mail it to a
+# class, put it on a website. Here it is written to a temporary folder and shown below. Run
+# `save_steps_html(o, "neuron_steps.html")` to keep one next to this notebook.
 
 # %%
-_, o_page = neuron()
+o_page = o  # the same graph: the walk starts afresh and leaves its grads alone
 folder = tempfile.TemporaryDirectory()  # removed when the notebook's kernel stops
 page = save_steps_html(o_page, Path(folder.name) / "neuron_steps.html")
 print("wrote", page.name, f"({page.stat().st_size // 1024} kB)")
 HTML(
     f'<div><iframe srcdoc="{html.escape(page.read_text(encoding="utf-8"))}" title="the backward '
-    'pass of the neuron" style="width: 100%; height: 480px; border: 1px solid #ccc"></iframe></div>'
+    'pass of the neuron" style="width: 100%; height: 640px; border: 1px solid #ccc"></iframe></div>'
 )
 
 # %% [markdown]

@@ -216,7 +216,8 @@ from IPython.display import HTML
 from nn import animate_descent, animation_html
 
 short = {name: path[:25] for name, path in paths.items()}
-anim = animate_descent(mse, short, resolution=60, interval=150)
+anim = animate_descent(mse, short, resolution=60, interval=150,
+                       axis_labels=("w (slope)", "b (intercept)"))  # as in the figures above
 HTML(animation_html(anim))
 
 # %% [markdown]

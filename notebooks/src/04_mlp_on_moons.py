@@ -52,7 +52,25 @@ draw_dot(big_score, collapse="layer")
 
 # %%
 draw_dot(big_score, collapse="neuron")
-#
+
+# %% [markdown]
+# A loss over a batch runs the model once per sample, and every pass labels its nodes alike.
+# Collapsed, each sample gets boxes of its own (`L1 · sample 2`; names such as `s2:L1.N1.a`),
+# the parameters the samples share one box per layer, and the loss (the squared errors and
+# their sum) one box:
+
+# %%
+def point(a, b):
+    """An input point as Values named x1, x2 (as above): data, not parameters."""
+    return [Value(a, label="x1", requires_grad=False), Value(b, label="x2", requires_grad=False)]
+
+
+batch = [(point(0.5, -1.0), 1.0), (point(1.5, 0.2), -1.0), (point(-0.3, 0.8), 1.0)]
+batch_loss = sum((tiny(xb) - yb) ** 2 for xb, yb in batch)
+batch_loss.backward()
+draw_dot(batch_loss, collapse="layer")
+
+# %% [markdown]
 # ## The data
 #
 # 200 noisy points of the two moons, with labels $-1$ and $+1$ (what the loss below expects).
@@ -158,13 +176,14 @@ nn.plot_decision_boundary(model, X, y, resolution=60, title="MLP(2, [16, 16, 1])
 #
 # `nn.BoundaryRecorder` is a `fit` callback that stores the predicted class on a fixed grid
 # after every epoch (the regions, not the model); `nn.animate_decision_boundary` plays them
-# back, one frame per epoch. A fresh model, 20 epochs, a coarse grid to keep it quick:
+# back. A fresh model, 20 epochs, on the grid of the figure above (60 x 60), one frame every
+# second epoch (each frame is a forward pass per grid point):
 
 # %%
 from IPython.display import HTML
 
 fresh = nn.MLP(2, [16, 16, 1], seed=1337)
-recorder = nn.BoundaryRecorder(X, resolution=20)
+recorder = nn.BoundaryRecorder(X, resolution=60, every=2)  # the grid of the figure above
 optimizer = nn.SGD(fresh.parameters(), lr=1.0)
 nn.fit(fresh, X_train, y_train, loss=loss_fn, optimizer=optimizer, epochs=20, batch_size=None,
        callbacks=[recorder], progress=False)
