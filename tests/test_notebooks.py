@@ -139,3 +139,18 @@ def test_a_swallowed_heading_is_caught():
     cells = jupytext.reads(text, fmt="py:percent").cells
     assert [c.cell_type for c in cells] == ["code"]
     assert re.match(r"#\s*#{1,6}\s+\S", cells[0].source.splitlines()[2].strip())
+
+
+WIDGET_SOURCES = [s for s in SOURCES if 'tags=["widget"]' in s.read_text(encoding="utf-8")]
+
+
+@pytest.mark.parametrize("source", WIDGET_SOURCES, ids=lambda p: p.stem)
+def test_notebook_runs_without_its_widget_cells(source, tmp_path):
+    """The site leaves out cells tagged ``widget`` (mkdocs.yml): the rest must run without
+    them (notebook 01 once read a name only its widget cell made)."""
+    nbclient = pytest.importorskip("nbclient")
+    notebook = nbformat.read(NOTEBOOKS / f"{source.stem}.ipynb", as_version=4)
+    notebook.cells = [c for c in notebook.cells if "widget" not in c.metadata.get("tags", [])]
+    assert len(notebook.cells) < len(nbformat.read(NOTEBOOKS / f"{source.stem}.ipynb", 4).cells)
+    nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3",
+                            resources={"metadata": {"path": str(tmp_path)}}).execute()  # fmt: skip

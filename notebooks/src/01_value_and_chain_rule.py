@@ -272,7 +272,8 @@ display(stepper)
 # last one's are exactly those of `backward()`:
 
 # %%
-last = stepper.records[-1]
+leaves, o = neuron()  # the cell above again, without its display (a static page leaves it out)
+last = step_through(o).records[-1]
 fresh, o2 = neuron()
 o2.backward()
 for name, leaf in fresh.items():
