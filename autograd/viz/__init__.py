@@ -3,16 +3,19 @@
 ``draw.py`` (``draw_dot``: the graph as graphviz), ``names.py`` (node names and the text of an
 op's inputs and local derivatives), ``groups.py`` (``expand`` / ``collapse``: a neuron or a
 module drawn as one box), ``steps.py`` (``backward_steps``: the backward pass one node at a
-time, with its arithmetic) and ``stepper.py`` (``step_through`` in a notebook,
-``save_steps_html`` as a page). The engine never imports this package.
+time, with its arithmetic), ``formula.py`` (``formula``: the graph as a nested function,
+typeset) and ``stepper.py`` (``step_through`` in a notebook, ``save_steps_html`` as a page).
+The engine never imports this package.
 """
 
 from . import draw, groups, names, stepper, steps  # noqa: F401  (its modules, for type checkers)
 from .draw import *  # noqa: F403
+from .formula import Formula, formula  # the function shadows its module's name here
 from .stepper import *  # noqa: F403
 from .steps import *  # noqa: F403
 
 __all__: list[str] = []
 __all__ += draw.__all__
+__all__ += ["Formula", "formula"]
 __all__ += steps.__all__
 __all__ += stepper.__all__

@@ -1,0 +1,202 @@
+"""autograd.formula: the graph as a nested function (text and TeX), op level and layer level."""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+
+import numpy as np
+import pytest
+
+import nn
+from autograd import Formula, GraphFreedError, Tensor, Value, formula
+from nn.scalar import MLP, Neuron
+
+
+def _neuron() -> Value:
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
+    b = Value(6.88, label="b")
+    n = w1 * x1 + w2 * x2 + b
+    n.label = "n"
+    o = n.tanh()
+    o.label = "o"
+    return o
+
+
+def _mlp() -> nn.Sequential:
+    return nn.Sequential(nn.Linear(2, 8, seed=0), nn.ReLU(), nn.Linear(8, 8, seed=1), nn.ReLU(),
+                         nn.Linear(8, 1, seed=2))  # fmt: skip
+
+
+def test_neuron_reads_as_its_formula():
+    f = formula(_neuron())
+    assert isinstance(f, Formula)
+    assert f.text == "o = tanh(w1*x1 + w2*x2 + b)"
+    assert f.tex == r"o &= \tanh(w_{1} x_{1} + w_{2} x_{2} + b)"
+    assert f._repr_latex_() == "$$\\begin{aligned}\n" + f.tex + "\n\\end{aligned}$$"
+    assert str(f) == f.text
+
+
+def test_scalar_neuron_uses_its_labels():
+    neuron = Neuron(2, activation="tanh", seed=0)
+    assert formula(neuron([1.0, 2.0])).text == "a = tanh(w0*x0 + w1*x1 + b)"
+
+
+def test_value_used_twice_becomes_a_named_intermediate():
+    x, y, w = Value(0.5, label="x"), Value(2.0, label="y"), Value(3.0, label="w")
+    u = (x * y).tanh()
+    f = formula(u * w + u)
+    assert f.text == "tanh#1 = tanh(x*y)\nf = tanh#1*w + tanh#1"
+    assert f.lines[0][0].tex == r"\mathrm{tanh}_{1}"
+    u.label = "h"  # a label is the intermediate's name; used once, it is inlined
+    assert formula(u * w + u).text == "h = tanh(x*y)\nf = h*w + h"
+    assert formula(u * w).text == "f = tanh(x*y)*w"
+    assert formula(u * u).text == "f = tanh(x*y)**2"  # a * a is a square: one use
+
+
+def test_tensor_model_at_layer_level():
+    model = _mlp()
+    y = model(np.ones((4, 2)))
+    f = formula(y, collapse="module")
+    assert f.lines[-1][0].tex == r"\hat y"
+    assert f.lines[-1][1].tex == (
+        r"W_{3} \mathrm{relu}(W_{2} \mathrm{relu}(W_{1} x + b_{1}) + b_{2}) + b_{3}")
+    assert f.text.splitlines()[0] == "y_hat = W3 @ relu(W2 @ relu(W1 @ x + b1) + b2) + b3"
+    assert f.symbols == {"W1": "0.weight (8, 2)", "b1": "0.bias (8,)", "W2": "2.weight (8, 8)",
+                         "b2": "2.bias (8,)", "W3": "4.weight (1, 8)", "b3": "4.bias (1,)"}
+    assert formula(y, collapse="layer").text == f.text
+    # op level: the graph's own parameter names
+    assert formula(y).text == ("4:Linear = 4.weight @ relu(2.weight @ relu(0.weight @ x + 0.bias)"
+                               " + 2.bias) + 4.bias")
+
+
+def test_scalar_mlp_at_layer_level_reads_like_the_tensor_model():
+    mlp = MLP(2, [4, 4, 1], seed=0)
+    y = mlp([1.0, 2.0])
+    f = formula(y, collapse="layer")
+    assert f.text.splitlines()[0] == "y_hat = W3 @ relu(W2 @ relu(W1 @ x + b1) + b2) + b3"
+    assert f.symbols["W1"] == "[L1.N1.w0 ... L1.N4.w1] (4, 2)"
+    assert f.symbols["W3"] == "[L3.N1.w0 ... L3.N1.w3] (1, 4)"
+    # at neuron level each neuron is a 1-row layer; the first layer's outputs feed 4 neurons
+    lines = formula(y, collapse="neuron").text.splitlines()
+    assert lines[0] == "h1 = relu(W1 @ x + b1)" and lines[3] == "h4 = relu(W4 @ x + b4)"
+
+
+def test_loss_after_the_model_stays_at_op_level():
+    model = _mlp()
+    loss = nn.mse_loss(model(np.ones((4, 2))), np.zeros((4, 1)))
+    f = formula(loss, collapse="module")
+    model_text = "W3 @ relu(W2 @ relu(W1 @ x + b1) + b2) + b3"
+    assert f.text.splitlines()[0] == f"f = mean(({model_text} - y)**2)"
+
+
+def test_expand_writes_every_term():
+    neuron = Neuron(6, activation="relu", seed=0)
+    a = neuron([1.0] * 6)
+    assert formula(a).text == "a = relu(w0*x0 + w1*x1 + ... + w5*x5 + b)"
+    terms = " + ".join(f"w{i}*x{i}" for i in range(6))
+    assert formula(a, expand=True).text == f"a = relu({terms} + b)"
+
+
+def test_constants_and_parentheses():
+    x, y, z = Value(1.0, label="x"), Value(2.0, label="y"), Value(3.0, label="z")
+    assert formula(2 * x).tex == "f &= 2 x"
+    assert formula(x * 2).tex == r"f &= x \cdot 2"
+    assert formula(x * -3).text == "f = x*(-3)"
+    assert formula(x - (y - z)).text == "f = x - (y - z)"
+    assert formula(x / (y + z)).tex == r"f &= \frac{x}{y + z}"
+    assert formula((x + y) ** 2).tex == "f &= (x + y)^{2}"
+    assert formula(-(x + y) * z).text == "f = -(x + y)*z"
+    assert formula(-(x + y) * z).tex == "f &= (-(x + y)) z"
+    assert formula(x).text == "x"  # a leaf is its own formula
+    t = Tensor(np.ones(3), requires_grad=True)
+    small = formula((t * 1e-5).sum()).tex
+    assert small == r"f &= \operatorname{sum}(\mathrm{leaf}_{1} \cdot 1 \times 10^{-5})"
+
+
+_UNARY = ["tanh", "exp", "sin", "cos", "sigmoid", "relu", "neg", "abs"]
+_BINARY = ["+", "-", "*", "/", "**2", "r-", "r/", "c*"]
+
+
+def _random_composition(rng: random.Random, n: int) -> Value:
+    pool = [Value(rng.uniform(0.5, 1.5), label=name) for name in "abc"]
+    for _ in range(n):
+        op = rng.choice(_UNARY + _BINARY)
+        a, b = rng.choice(pool), rng.choice(pool)
+        if op in _UNARY:
+            out = -a if op == "neg" else abs(a) if op == "abs" else getattr(a, op)()
+        else:
+            out = {"+": a + b, "-": a - b, "*": a * b, "/": a / (b * b + 1), "**2": a**2,
+                   "r-": 2 - a, "r/": 0.5 / (a * a + 1), "c*": a * 3}[op]  # fmt: skip
+        pool.append(out)
+    return pool[-1]
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_text_formula_evaluates_to_the_value(seed):
+    """The formula is the function: its text, run as Python, gives the root's value."""
+    root = _random_composition(random.Random(seed), 12)
+    f = formula(root)
+    space = {"tanh": math.tanh, "exp": math.exp, "sin": math.sin, "cos": math.cos,
+             "sigmoid": lambda v: 1 / (1 + math.exp(-v)), "relu": lambda v: max(v, 0.0),
+             "a": None, "b": None, "c": None}  # fmt: skip
+    leaves = {"a", "b", "c"}
+    for node in [root, *_leaves(root)]:
+        if node.label in leaves:
+            space[node.label] = node.data
+    value = None
+    for lhs, rhs in f.lines:
+        value = eval(rhs.text.replace("#", "_"), space)  # noqa: S307 - our own formula
+        if lhs is not None:
+            space[lhs.text.replace("#", "_")] = value
+    assert value == pytest.approx(root.data, rel=1e-12, abs=1e-12)
+    assert f.tex.count("{") == f.tex.count("}") and f.tex.count("(") == f.tex.count(")")
+
+
+def _leaves(root: Value) -> list[Value]:
+    out, stack, seen = [], [root], set()
+    while stack:
+        node = stack.pop()
+        for p in node.parents:
+            if id(p) not in seen:
+                seen.add(id(p))
+                (out.append(p) if not p.parents else stack.append(p))
+    return out
+
+
+def test_a_deep_graph_is_written_without_recursion():
+    x = Value(0.1, label="x")
+    y = x
+    for _ in range(5000):
+        y = (y * 0.5).tanh()
+    f = formula(y, max_lines=10, max_chars=200)
+    assert len(f.lines) == 10 and f.omitted > 0
+    assert f.text.startswith(f"({f.omitted} earlier definitions left out)")
+    assert all(len(rhs.text) <= 200 + 20 for _, rhs in f.lines)
+
+
+def test_freed_tensor_graph_is_refused():
+    w = Tensor(np.ones(3), requires_grad=True)
+    loss = (w * w).sum()
+    loss.backward()
+    with pytest.raises(GraphFreedError, match="freed"):
+        formula(loss)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"root": 3.0}, TypeError, "formula\\(\\) needs a Value or Tensor, got float"),
+        ({"expand": 1}, TypeError, "expand must be True or False"),
+        ({"expand": True, "collapse": "layer"}, ValueError, "pick one"),
+        ({"collapse": "block"}, ValueError, re.escape("formula(): collapse must be one of")),
+        ({"max_lines": 0}, ValueError, "max_lines must be a positive int"),
+        ({"max_chars": True}, ValueError, "max_chars must be a positive int"),
+    ],
+)
+def test_bad_arguments(kwargs, error, message):
+    kwargs.setdefault("root", _neuron())
+    with pytest.raises(error, match=message):
+        formula(**kwargs)
