@@ -46,6 +46,7 @@ from .call import (
     Call,
     as_node,
     check_argnums,
+    check_function,
     constant,
     named,
     outputs_of,
@@ -307,6 +308,7 @@ def jacfwd(f: Callable, argnums: Argnums = 0, *, create_graph: bool | None = Non
     """
 
     def jacfwd_f(*args: Any) -> Any:
+        check_function(f, "jacfwd")
         picked = check_argnums(argnums, len(args), "jacfwd")
 
         def partial(*xs: Any) -> Any:
@@ -332,7 +334,7 @@ def jacfwd(f: Callable, argnums: Argnums = 0, *, create_graph: bool | None = Non
                 call = first if j == e == 0 else moving(j, e)
                 columns[j].append([_tangent_out(call, o) for o in flatten(call.out)])
                 call.finish(None)
-        template = primals[0] if isinstance(argnums, int) else primals
+        template = primals[0] if isinstance(argnums, numbers.Integral) else primals
         per_output = [
             unflatten(template, (_from_columns([c[i] for c in columns[j]], o, x)
                                  for j, x in enumerate(first.leaves)))  # fmt: skip
