@@ -200,3 +200,30 @@ def test_bad_arguments(kwargs, error, message):
     kwargs.setdefault("root", _neuron())
     with pytest.raises(error, match=message):
         formula(**kwargs)
+
+
+class _TwoLayers(nn.Module):
+    def __init__(self):
+        self.fc1 = nn.Linear(2, 4, seed=0)
+        self.fc2 = nn.Linear(4, 1, seed=1)
+
+    def forward(self, x):
+        return self.fc2(self.fc1(x).tanh())
+
+
+def test_a_user_module_collapsed_by_a_function_numbers_its_layers_from_the_input():
+    y = _TwoLayers()(np.ones((3, 2)))
+    assert formula(y).text == "f = fc2.weight @ tanh(fc1.weight @ x + fc1.bias) + fc2.bias"
+    f = formula(y, collapse=lambda label: label.split(".")[0] if "." in label else None)
+    assert f.text.splitlines()[0] == "y_hat = W2 @ tanh(W1 @ x + b1) + b2"
+    assert f.symbols == {"W1": "fc1.weight (4, 2)", "b1": "fc1.bias (4,)",
+                         "W2": "fc2.weight (1, 4)", "b2": "fc2.bias (1,)"}
+    assert r"\texttt{fc1.weight (4, 2)}" in f.tex
+
+
+def test_cross_entropy_of_a_model_reads_as_ce_of_its_logits():
+    model = nn.Sequential(nn.Linear(2, 3, seed=0))
+    loss = nn.cross_entropy(model(np.ones((4, 2))), np.array([0, 1, 2, 0]))
+    f = formula(loss, collapse="module")
+    assert f.text.splitlines()[0] == "f = cross_entropy(W1 @ x + b1, y)"
+    assert f.lines[-1][1].tex == r"\operatorname{CE}(W_{1} x + b_{1}, y)"

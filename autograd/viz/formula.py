@@ -154,7 +154,11 @@ class _Writer:
         for g in groups:
             for m in g.members:
                 self.group_of[id(m)] = g
-        place = {id(n): i for i, n in enumerate(self.order)}
+        place: dict[int, int] = {}  # an op's place in the order; a leaf's, its first use's
+        for i, node in enumerate(self.order):
+            for p in node._parents:
+                place.setdefault(id(p), i)
+            place[id(node)] = i
         groups.sort(key=lambda g: min(place.get(id(m), len(place)) for m in g.members))
         k = 0
         for g in groups:
@@ -217,9 +221,10 @@ class _Writer:
             expr = render(node, [self._get(p) for p in node._parents], self.expand)
             self._place(node, expr, self._named(node))
         top = self.exprs[id(root)]
-        lhs = YHAT if id(root) in self.group_of else self._name(root) if root.label else None
-        if lhs is None:
-            lhs = atom("f", "f")
+        lhs = self._name(root) if root.label else atom("f", "f")
+        if id(root) in self.group_of or not root.label and any(
+                id(p) in self.group_of and p._fn is None for p in root._parents):  # fmt: skip
+            lhs = YHAT  # a model's output: a group's, or an op on a group's parameters
         self.lines.append((lhs, top))
         omitted = max(0, len(self.lines) - max_lines)
         return Formula(self.lines[omitted:], self.where, omitted)
