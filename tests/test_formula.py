@@ -227,3 +227,14 @@ def test_cross_entropy_of_a_model_reads_as_ce_of_its_logits():
     f = formula(loss, collapse="module")
     assert f.text.splitlines()[0] == "f = cross_entropy(W1 @ x + b1, y)"
     assert f.lines[-1][1].tex == r"\operatorname{CE}(W_{1} x + b_{1}, y)"
+
+
+def test_two_forward_passes_keep_their_nodes_apart():
+    """Each pass labels its nodes alike (x0, L2.N1.z): the second of a name is name^(2)."""
+    mlp = MLP(2, [3, 1], seed=0)
+    loss = (mlp([1.0, 2.0]) - 1.0) ** 2 + (mlp([0.5, 0.1]) + 1.0) ** 2
+    f = formula(loss, max_chars=80)
+    assert [lhs.text for lhs, _ in f.lines] == ["L2.N1.z", "L2.N1.z^(2)", "f"]
+    assert f.lines[-1][1].text == "(L2.N1.z - 1)**2 + (L2.N1.z^(2) + 1)**2"
+    assert "x0^(2)" in f.lines[1][1].text and "x0^(2)" not in f.lines[0][1].text
+    assert f.lines[1][0].tex == r"{z^{\mathrm{L2.N1}}}^{(2)}"

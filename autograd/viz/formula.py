@@ -138,6 +138,7 @@ class _Writer:
         self.exprs: dict[int, Expr] = {}
         self.lines: list[tuple[Expr | None, Expr]] = []
         self.where: list[tuple[Expr, str]] = []
+        self.defined: dict[str, list[int]] = {}  # name -> the nodes that have it, in order
         self.taken = set(self.names.values())
         self.arrays = 0  # unlabelled array constants named so far
         self.group_of: dict[int, Group] = {}
@@ -177,6 +178,8 @@ class _Writer:
                 continue
             for p in params:
                 short = self.names[id(p)].removeprefix(g.name + ".")
+                if not short.isidentifier():  # deeper than the group's own (N1.w0): as it is
+                    continue
                 letter = {"weight": "W", "bias": "b"}.get(short, short)
                 sym = self._symbol(f"{tex_name(letter)}_{{{k}}}", f"{letter}{k}", [p],
                                    str(tuple(np.shape(p.data))))
@@ -282,8 +285,16 @@ class _Writer:
         return expr
 
     def _name(self, node: Node) -> Expr:
+        """The node's name; the second, third node of one name (each forward pass of a model
+        labels its nodes alike) is ``name^(2)``, ``name^(3)``, ..."""
         name = self.names[id(node)]
-        return atom(tex_name(name), name)
+        holders = self.defined.setdefault(name, [])
+        if id(node) not in holders:
+            holders.append(id(node))
+        seen = holders.index(id(node)) + 1
+        if seen == 1:
+            return atom(tex_name(name), name)
+        return atom(f"{{{tex_name(name)}}}^{{({seen})}}", f"{name}^({seen})")
 
     def _constant(self, data: Any) -> Expr:
         """A number as itself; an array as ``x``, ``y``, then ``c_3``, ... (names not taken)."""
