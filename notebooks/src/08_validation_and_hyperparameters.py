@@ -193,12 +193,11 @@ plt.show()
 # %% [markdown]
 # Read the two curves together. Without dropout the validation loss bottoms out early and
 # then creeps up while the network memorizes its 150 images (the dashed curve above the solid
-# one). Moderate rates reach a lower validation loss, later, and the higher the rate, the less
-# it creeps up afterwards. At `p = 0.8` the noise is too strong: training is slow and the best
+# one). Moderate rates reach a lower validation loss, later; at the highest rates it hardly
+# creeps up at all. At `p = 0.8` the noise is too strong: training is slow and the best
 # validation loss is the worst of the five. The differences are modest, and the best rate is
 # whatever the sweep finds, not a folklore 0.5: with more data or a smaller network it may
-# well be `p = 0`. Tune
-# it on the validation data, together with the other hyperparameters.
+# well be `p = 0`. Tune it on the validation data, together with the other hyperparameters.
 #
 # ## The test-set pitfall
 #
