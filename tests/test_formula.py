@@ -238,3 +238,25 @@ def test_two_forward_passes_keep_their_nodes_apart():
     assert f.lines[-1][1].text == "(L2.N1.z - 1)**2 + (L2.N1.z^(2) + 1)**2"
     assert "x0^(2)" in f.lines[1][1].text and "x0^(2)" not in f.lines[0][1].text
     assert f.lines[1][0].tex == r"{z^{\mathrm{L2.N1}}}^{(2)}"
+
+
+def _typeset_cases():
+    yield _neuron()
+    yield _mlp()(np.ones((4, 2)))
+    yield nn.mse_loss(_mlp()(np.ones((4, 2))), np.zeros((4, 1)))
+    yield MLP(2, [3, 3, 1], seed=0)([1.0, 2.0])
+    for seed in range(10):
+        yield _random_composition(random.Random(seed), 12)
+    t = Tensor(np.ones((2, 3)), requires_grad=True)
+    yield (t.T @ t).mean(axis=1).sqrt().log1p().sum() / abs(t).max()
+
+
+def test_every_line_is_valid_tex():
+    """Each side of each line typesets (matplotlib's mathtext parses it; an error raises)."""
+    mathtext = pytest.importorskip("matplotlib.mathtext")
+    parser = mathtext.MathTextParser("path")
+    for root in _typeset_cases():
+        for collapse in (None, "module", "layer"):
+            for lhs, rhs in formula(root, collapse=collapse).lines:
+                for side in ([] if lhs is None else [lhs.tex]) + [rhs.tex]:
+                    parser.parse(f"${side}$")

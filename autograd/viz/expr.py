@@ -96,7 +96,7 @@ def render(node: Any, args: list[Expr], expand: bool) -> Expr:
     if name == "neg":
         return neg(args[0])
     if name == "abs":
-        return atom(rf"\lvert {args[0].tex} \rvert", f"abs({args[0].text})")
+        return atom(f"|{args[0].tex}|", f"abs({args[0].text})")
     if name == "sqrt":
         return atom(rf"\sqrt{{{args[0].tex}}}", f"sqrt({args[0].text})")
     if name == "log1p":
