@@ -111,7 +111,10 @@ def test_constants_and_parentheses():
     assert formula(-(x + y) * z).text == "f = -(x + y)*z"
     assert formula(-(x + y) * z).tex == "f &= (-(x + y)) z"
     assert formula(x).text == "x"  # a leaf is its own formula
-    t = Tensor(np.ones(3), requires_grad=True)
+    t = Tensor(np.ones((3, 3)), requires_grad=True)
+    t.label = "X"
+    assert formula(t[0].exp().sum() + t[1:3, ::2].sum()).text == "f = sum(exp(X[0])) + sum(X[1:3, ::2])"
+    t.label = ""
     small = formula((t * 1e-5).sum()).tex
     assert small == r"f &= \operatorname{sum}(\mathrm{leaf}_{1} \cdot 1 \times 10^{-5})"
 
@@ -249,6 +252,7 @@ def _typeset_cases():
         yield _random_composition(random.Random(seed), 12)
     t = Tensor(np.ones((2, 3)), requires_grad=True)
     yield (t.T @ t).mean(axis=1).sqrt().log1p().sum() / abs(t).max()
+    yield t[1:, ::2].exp().sum() + t[np.array([0, 1])].sum()
 
 
 def test_every_line_is_valid_tex():

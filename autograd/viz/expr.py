@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from ..core import Node
 from ..value import Dot, Sum
 
@@ -111,6 +113,9 @@ def render(node: Any, args: list[Expr], expand: bool) -> Expr:
         expr = Expr(f"{w.t(PROD)} {x.t(PROD)}", PROD, f"{w.p(PROD)} @ {x.p(PROD)}", PROD)
         expr = plus([expr, args[2]]) if len(args) > 2 else expr
         return call(*FUNCS["ReLU"], [expr]) if name == "linear+relu" else expr
+    if name == "[]":  # a[index]
+        shown = _index_text(getattr(fn, "index", None))
+        return Expr(f"{args[0].t(ATOM)}[{tt(shown)}]", ATOM, f"{args[0].p(ATOM)}[{shown}]", ATOM)
     if name.startswith("astype("):  # a cast changes the precision, not the function
         return args[0]
     if name == "cross_entropy":
@@ -123,6 +128,23 @@ def render(node: Any, args: list[Expr], expand: bool) -> Expr:
         tex += rf"_{{\text{{{tt(params.rstrip(')'))}}}}}"
     text_args = [a.text for a in args] + ([params.rstrip(")")] if params else [])
     return atom(f"{tex}({', '.join(a.tex for a in args)})", f"{base}({', '.join(text_args)})")
+
+
+def _index_text(index: Any) -> str:
+    """``0``, ``1:3``, ``:, 0``: an index as written in Python (an array index as ``...``)."""
+    parts = index if isinstance(index, tuple) else (index,)
+    out = []
+    for part in parts:
+        if isinstance(part, slice):
+            ends = [("" if e is None else str(e)) for e in (part.start, part.stop, part.step)]
+            out.append(":".join(ends[:2]) + (f":{ends[2]}" if ends[2] else ""))
+        elif isinstance(part, (int, np.integer)):
+            out.append(str(part))
+        elif part is None:
+            out.append("None")
+        else:
+            out.append("...")
+    return ", ".join(out)
 
 
 def square_base(node: Node) -> tuple:
