@@ -138,7 +138,8 @@ class _Writer:
         self.exprs: dict[int, Expr] = {}
         self.lines: list[tuple[Expr | None, Expr]] = []
         self.where: list[tuple[Expr, str]] = []
-        self.defined: dict[str, list[int]] = {}  # name -> the nodes that have it, in order
+        self.defined: dict[str, int] = {}  # name -> how many nodes of that name were met
+        self.nth: dict[int, int] = {}  # id(node) -> which node of its name it is (1, 2, ...)
         self.taken = set(self.names.values())
         self.arrays = 0  # unlabelled array constants named so far
         self.group_of: dict[int, Group] = {}
@@ -235,10 +236,10 @@ class _Writer:
     def _named(self, node: Node) -> bool:
         return node is not self.root and self.uses.get(id(node), 0) > 1
 
-    def _place(self, node: Node, expr: Expr, named: bool, name: Expr | None = None) -> None:
+    def _place(self, node: Node, expr: Expr, named: bool) -> None:
         """Record ``node``'s expression, or give it a line and refer to it by name."""
         if node is not self.root and (named or len(expr.text) > self.max_chars):
-            name = name or self._name(node)
+            name = self._name(node)
             self.lines.append((name, expr))
             expr = name
         self.exprs[id(node)] = expr
@@ -288,10 +289,9 @@ class _Writer:
         """The node's name; the second, third node of one name (each forward pass of a model
         labels its nodes alike) is ``name^(2)``, ``name^(3)``, ..."""
         name = self.names[id(node)]
-        holders = self.defined.setdefault(name, [])
-        if id(node) not in holders:
-            holders.append(id(node))
-        seen = holders.index(id(node)) + 1
+        seen = self.nth.get(id(node))
+        if seen is None:
+            seen = self.nth[id(node)] = self.defined[name] = self.defined.get(name, 0) + 1
         if seen == 1:
             return atom(tex_name(name), name)
         return atom(f"{{{tex_name(name)}}}^{{({seen})}}", f"{name}^({seen})")
