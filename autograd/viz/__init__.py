@@ -4,8 +4,9 @@
 op's inputs and local derivatives), ``groups.py`` (``expand`` / ``collapse``: a neuron or a
 module drawn as one box), ``steps.py`` (``backward_steps``: the backward pass one node at a
 time, with its arithmetic), ``formula.py`` (``formula``: the graph as a nested function,
-typeset) and ``stepper.py`` (``step_through`` in a notebook, ``save_steps_html`` as a page).
-The engine never imports this package.
+typeset, each op written by ``expr.py`` as TeX and text) and ``stepper.py``
+(``step_through`` in a notebook, ``save_steps_html`` as a page). The engine never imports
+this package.
 """
 
 from . import draw, groups, names, stepper, steps  # noqa: F401  (its modules, for type checkers)
