@@ -291,17 +291,19 @@ right.plot(0, 0, "r*", ms=10, label=r"$\theta^*$")
 right.set_xlabel(r"$\alpha$ (along $d_1$)")
 right.set_ylabel(r"$\beta$ (along $d_2$)")
 right.set_title("2-D slice")
-right.legend(fontsize="small")
+right.legend(fontsize="small", loc="lower right")
 plt.show()
 print(f"loss at the trained weights {line[20]:.3f}; at alpha = -1 and +1: "
       f"{line[0]:.3f}, {line[-1]:.3f}")  # fmt: skip
 
 # %% [markdown]
-# The trained weights sit in a basin: every step away, along either random direction, raises
-# the loss. The basin is not a perfect bowl (ReLU networks are piecewise linear in their
-# inputs, and their losses are not quadratic in their weights), and a slice shows only two of
-# the network's directions, but the picture is what gradient descent navigates: the gradient,
-# computed as the chain of vector-Jacobian products above, points straight uphill on it.
+# The trained weights sit in a basin: away from $\theta^*$ the loss climbs, steeply along some
+# directions and gently along others (compare the two ends of the 1-D slice), and near
+# $\theta^*$ the floor is nearly flat; 30 epochs of Adam stop close to
+# the bottom, not at it. The basin is not a bowl (a ReLU network's loss is not quadratic in
+# its weights), and a slice shows two of the network's hundreds of directions, but this is
+# the surface gradient descent walks on. The gradient, computed as the chain of
+# vector-Jacobian products above, is the uphill direction on it, and each step goes against it.
 #
 # ## What to remember
 #
