@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import nn
-from autograd import Formula, GraphFreedError, Tensor, Value, formula
+from autograd import Formula, GraphFreedError, Tensor, Value, dot, formula, sum_of
 from nn.scalar import MLP, Neuron
 
 
@@ -54,6 +54,8 @@ def test_value_used_twice_becomes_a_named_intermediate():
     assert formula(u * w + u).text == "h = tanh(x*y)\nf = h*w + h"
     assert formula(u * w).text == "f = tanh(x*y)*w"
     assert formula(u * u).text == "f = tanh(x*y)**2"  # a * a is a square: one use
+    d = dot([x, y], [y, x], w)  # a generated name is one word: dot+b#1 reads dot_b#1
+    assert formula(d * d.tanh()).text == "dot_b#1 = x*y + y*x + w\nf = dot_b#1*tanh(dot_b#1)"
 
 
 def test_tensor_model_at_layer_level():
@@ -121,7 +123,7 @@ def test_constants_and_parentheses():
 
 
 _UNARY = ["tanh", "exp", "sin", "cos", "sigmoid", "relu", "neg", "abs"]
-_BINARY = ["+", "-", "*", "/", "**2", "r-", "r/", "c*"]
+_BINARY = ["+", "-", "*", "/", "**2", "r-", "r/", "c*", "dot", "sum_of"]
 
 
 def _random_composition(rng: random.Random, n: int) -> Value:
@@ -131,6 +133,10 @@ def _random_composition(rng: random.Random, n: int) -> Value:
         a, b = rng.choice(pool), rng.choice(pool)
         if op in _UNARY:
             out = -a if op == "neg" else abs(a) if op == "abs" else getattr(a, op)()
+        elif op == "dot":  # one n-ary node: w0*x0 + w1*x1 + b
+            out = dot([a, b], [b, rng.choice(pool)], rng.choice(pool))
+        elif op == "sum_of":
+            out = sum_of([a, b, rng.choice(pool)])
         else:
             out = {"+": a + b, "-": a - b, "*": a * b, "/": a / (b * b + 1), "**2": a**2,
                    "r-": 2 - a, "r/": 0.5 / (a * a + 1), "c*": a * 3}[op]  # fmt: skip
@@ -155,7 +161,7 @@ def test_text_formula_evaluates_to_the_value(seed):
         value = eval(rhs.text.replace("#", "_"), space)  # noqa: S307 - our own formula
         if lhs is not None:
             space[lhs.text.replace("#", "_")] = value
-    assert value == pytest.approx(root.data, rel=1e-12, abs=1e-12)
+    assert value == pytest.approx(root.data, rel=1e-9, abs=1e-12)
     assert f.tex.count("{") == f.tex.count("}") and f.tex.count("(") == f.tex.count(")")
 
 

@@ -196,6 +196,9 @@ def tex_name(name: str) -> str:
     head, dot, last = name.rpartition(".")
     if dot and head and re.fullmatch(r"[A-Za-z]+_?\d*", last):
         return f"{tex_name(last)}^{{\\mathrm{{{tt(head)}}}}}"
+    generated = re.fullmatch(r"([A-Za-z][A-Za-z_]*)#(\d+)", name)  # linear_relu#2
+    if generated and "_" in generated[1]:
+        return rf"\mathrm{{{tt(generated[1])}}}_{{{generated[2]}}}"
     match = re.fullmatch(r"([A-Za-z]+)(?:_?(\d+)|#(\d+))?", name)
     if match is None:
         hat = re.fullmatch(r"([A-Za-z])_?hat", name)
@@ -208,6 +211,17 @@ def tex_name(name: str) -> str:
     else:
         tex = rf"\mathrm{{{word}}}"
     return f"{tex}_{{{sub}}}" if sub else tex
+
+
+def generated_name(name: str) -> str:
+    """A generated name (``op#k``, from :func:`node_names`) as one word: the op's parameters
+    and operator characters left out (``dot+b#1`` is ``dot_b#1``, ``mean(axis=1)#2`` is
+    ``mean#2``), so that it cannot be read as an expression."""
+    base, hash_, number = name.rpartition("#")
+    if not hash_:
+        return name
+    base = re.sub(r"\W+", "_", base.split("(")[0]).strip("_") or "node"
+    return f"{base}#{number}"
 
 
 def tt(text: str) -> str:

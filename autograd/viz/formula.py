@@ -2,9 +2,9 @@
 
 ``formula(root)`` reads the graph behind ``root`` as mathematics: a neuron built micrograd's
 way reads ``o = tanh(w_1 x_1 + w_2 x_2 + b)``. Names are the graph's own (:func:`node_names`,
-the names drawings and step records use); an intermediate used more than once (or one whose
-expression grows past ``max_chars``) gets a line of its own, ``name = ...``, and is referred to
-by name. ``collapse=`` reads a network at the level of its modules (the groups of
+the names drawings and step records use, a generated one written as one word: ``dot+b#1`` is
+``dot_b#1``); an intermediate used more than once (or one whose expression grows past
+``max_chars``) gets a line of its own, ``name = ...``, and is referred to by name. ``collapse=`` reads a network at the level of its modules (the groups of
 :func:`~autograd.viz.groups.group_units`, as ``draw_dot(collapse=...)`` draws them): each
 layer's parameters become ``W_k`` and ``b_k`` (``k`` counted from the input), so an ``nn``
 MLP reads ``\\hat y = W_3 relu(W_2 relu(W_1 x + b_1) + b_2) + b_3`` and ``where`` says which
@@ -33,6 +33,7 @@ from .expr import (
     YHAT,
     Expr,
     atom,
+    generated_name,
     number,
     render,
     square_base,
@@ -289,6 +290,8 @@ class _Writer:
         """The node's name; the second, third node of one name (each forward pass of a model
         labels its nodes alike) is ``name^(2)``, ``name^(3)``, ..."""
         name = self.names[id(node)]
+        if not node.label:
+            name = generated_name(name)
         seen = self.nth.get(id(node))
         if seen is None:
             seen = self.nth[id(node)] = self.defined[name] = self.defined.get(name, 0) + 1
