@@ -146,13 +146,20 @@ def jacobian(
     output (JAX's layout). One backward pass per output element.
     """
 
+    transform = _reverse_jacobian(f, argnums, create_graph, "jacobian")
+    return transform(*args) if args else transform
+
+
+def _reverse_jacobian(f: Callable, argnums: Argnums, create_graph: bool | None,
+                      who: str) -> Callable:  # fmt: skip
+    """``jacobian(f)`` whose errors (and name) say ``who`` (``jacobian`` or ``jacrev``)."""
+
     def jacobian_f(*args: Any) -> Any:
-        call = Call(f, args, argnums, create_graph, "jacobian")
+        call = Call(f, args, argnums, create_graph, who)
         per_output = [unflatten(call.template, iter(row)) for row in _jacobian_blocks(call)]
         return call.finish(unflatten(call.out, iter(per_output)))
 
-    transform = named(jacobian_f, f, "jacobian")
-    return transform(*args) if args else transform
+    return named(jacobian_f, f, who)
 
 
 def hessian(
@@ -231,7 +238,7 @@ def vjp(f: Callable, *primals: Any, create_graph: bool | None = None) -> tuple[A
 def jacrev(f: Callable, argnums: Argnums = 0, *, create_graph: bool | None = None) -> Callable:
     """The Jacobian of ``f`` in reverse mode, as a function (JAX's ``jacrev``): one backward
     pass per output element. It is :func:`jacobian`'s transform form; see it for the layout."""
-    return named(jacobian(f, argnums=argnums, create_graph=create_graph), f, "jacrev")
+    return _reverse_jacobian(f, argnums, create_graph, "jacrev")
 
 
 def _jvp_call(f: Callable, primals: tuple, who: str, create_graph: bool | None,

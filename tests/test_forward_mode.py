@@ -433,3 +433,12 @@ def test_argnums_may_be_a_numpy_int_and_out_of_range_is_named():
 def test_a_function_that_is_not_callable_is_named(call):
     with pytest.raises(TypeError, match=r"f must be a function, got"):
         call()
+
+
+def test_jacrev_errors_name_jacrev():
+    with pytest.raises(ValueError, match=r"^jacrev: argnums=2 but the function was called"):
+        jacrev(lambda a, b: a * b, 2)(1.0, 2.0)
+    with pytest.raises(TypeError, match=r"^jacrev needs f to return nodes or numbers"):
+        jacrev(lambda a: (a * 2).data)(np.ones(2))
+    with pytest.raises(ValueError, match=r"^jacobian: argnums=2"):
+        jacobian(lambda a, b: a * b, argnums=2)(1.0, 2.0)
