@@ -64,6 +64,15 @@ display(formula(mlp(x)))
 display(formula(mlp(x), collapse="module"))
 
 # %% [markdown]
+# The scalar MLP of notebook 4 has no matrices at all: each neuron is its own `dot` of
+# `Value`s. Read per layer (`collapse="layer"`), a layer of neurons that all read the same
+# inputs *is* a matrix-vector product, and `formula` writes it as one:
+
+# %%
+scalar_mlp = nn.MLP(3, [4, 2, 1], activation="tanh", seed=0)
+print(formula(scalar_mlp([0.5, -1.0, 2.0]), collapse="layer").text)
+
+# %% [markdown]
 # ## Each layer's Jacobian, and their product
 #
 # Call the layers $f_1, \dots, f_5$ (Linear, tanh, Linear, tanh, Linear), so
