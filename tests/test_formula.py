@@ -94,6 +94,18 @@ def test_loss_after_the_model_stays_at_op_level():
     assert f.text.splitlines()[0] == f"f = mean(({model_text} - y)**2)"
 
 
+def test_arrays_are_x_the_targets_y_and_the_rest_numbered():
+    model = nn.Sequential(nn.Linear(2, 4, seed=0), nn.ReLU(), nn.Dropout(0.5, seed=0),
+                          nn.Linear(4, 1, seed=1))  # fmt: skip
+    loss = nn.mse_loss(model(np.ones((3, 2))), np.zeros((3, 1)))  # training mode: a mask
+    f = formula(loss, collapse="module")  # the mask is elementwise: W2 @ (... * c_2)
+    assert f.text.splitlines()[0] == "f = mean((W2 @ (relu(W1 @ x + b1)*c_2) + b2 - y)**2)"
+    model.eval()
+    loss = nn.mse_loss(model(np.ones((3, 2))), np.zeros((3, 1)))
+    assert formula(loss, collapse="module").text.startswith(
+        "f = mean((W2 @ relu(W1 @ x + b1) + b2 - y)**2)")
+
+
 def test_expand_writes_every_term():
     neuron = Neuron(6, activation="relu", seed=0)
     a = neuron([1.0] * 6)
@@ -271,3 +283,33 @@ def test_every_line_is_valid_tex():
             for lhs, rhs in formula(root, collapse=collapse).lines:
                 for side in ([] if lhs is None else [lhs.tex]) + [rhs.tex]:
                     parser.parse(f"${side}$")
+
+
+def test_tensor_text_formula_evaluates_to_the_model_output():
+    """Per example (a 1-D x), the layer-level text is NumPy: W1 @ x + b1 is the Linear."""
+    model = nn.Sequential(nn.Linear(3, 5, seed=0, dtype=np.float64), nn.Tanh(),
+                          nn.Linear(5, 4, seed=1, dtype=np.float64), nn.ReLU(),
+                          nn.Linear(4, 2, seed=2, dtype=np.float64))  # fmt: skip
+    x = np.array([0.3, -1.2, 2.0])
+    out = model(x)
+    f = formula(out * out.sigmoid() - 0.5 * out, collapse="module")
+    params = {p.label: p.data for p in model.parameters()}
+    space = {"x": x, "tanh": np.tanh, "relu": lambda a: np.maximum(a, 0.0),
+             "sigmoid": lambda a: 1 / (1 + np.exp(-a))}  # fmt: skip
+    for symbol, meaning in f.symbols.items():
+        space[symbol] = params[meaning.split()[0]]
+    for lhs, rhs in f.lines:
+        value = eval(rhs.text.replace("#", "_"), space)  # noqa: S307 - our own formula
+        if lhs is not None:
+            space[lhs.text.replace("#", "_")] = value
+    expected = out.data * (1 / (1 + np.exp(-out.data))) - 0.5 * out.data
+    np.testing.assert_allclose(value, expected, rtol=1e-12)
+
+
+def test_a_model_output_used_twice_is_y_hat_and_a_second_pass_y_hat_2():
+    model = nn.Sequential(nn.Linear(3, 2, seed=0), nn.ReLU(), nn.Linear(2, 1, seed=2))
+    a, b = model(np.ones(3)), model(np.zeros(3))
+    lines = formula(a * a.tanh() + b * b.exp(), collapse="module").text.splitlines()
+    assert lines[:3] == ["y_hat = W2 @ relu(W1 @ x + b1) + b2",
+                         "y_hat^(2) = W2 @ relu(W1 @ c_2 + b1) + b2",
+                         "f = y_hat*tanh(y_hat) + y_hat^(2)*exp(y_hat^(2))"]  # fmt: skip

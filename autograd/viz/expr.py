@@ -18,7 +18,9 @@ from ..value import Dot, Sum
 
 __all__: list[str] = []
 
-SUM, PROD, POW, ATOM = 1, 2, 3, 4  # precedence: a part binding looser than needed gets ( )
+# precedence: a part binding looser than needed gets ( ); a matrix product binds looser than an
+# elementwise one, so W (a b) and (W a) b keep their parentheses
+SUM, MATMUL, PROD, POW, ATOM = 1, 2, 3, 4, 5
 TERMS = 4  # an n-ary sum of more terms is abbreviated with dots unless expand=True
 GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "eta", "theta", "lambda", "mu", "sigma",
           "tau", "phi", "psi", "omega", "rho", "nu", "xi", "kappa", "zeta", "chi", "pi"}
@@ -33,7 +35,7 @@ FUNCS = {  # op name -> (TeX, text) of the function it is
 @dataclass(frozen=True)
 class Expr:
     """An expression written two ways: ``tex`` (binding as tightly as ``tex_prec``) and
-    ``text`` (binding as ``text_prec``); the precedences are ``SUM < PROD < POW < ATOM``."""
+    ``text`` (binding as ``text_prec``): ``SUM < MATMUL < PROD < POW < ATOM``."""
 
     tex: str
     tex_prec: int
@@ -105,12 +107,12 @@ def render(node: Any, args: list[Expr], expand: bool) -> Expr:
         return atom(rf"\log(1 + {args[0].tex})", f"log1p({args[0].text})")
     if name == "@":
         a, b = args
-        return Expr(f"{a.t(PROD)} {b.t(PROD)}", PROD, f"{a.p(PROD)} @ {b.p(PROD)}", PROD)
+        return Expr(f"{a.t(MATMUL)} {b.t(POW)}", MATMUL, f"{a.p(MATMUL)} @ {b.p(POW)}", MATMUL)
     if name == "transpose":
         return Expr(rf"{args[0].t(ATOM)}^\top", POW, f"{args[0].p(ATOM)}.T", ATOM)
     if name in ("linear", "linear+relu"):
         x, w = args[:2]
-        expr = Expr(f"{w.t(PROD)} {x.t(PROD)}", PROD, f"{w.p(PROD)} @ {x.p(PROD)}", PROD)
+        expr = Expr(f"{w.t(MATMUL)} {x.t(POW)}", MATMUL, f"{w.p(MATMUL)} @ {x.p(POW)}", MATMUL)
         expr = plus([expr, args[2]]) if len(args) > 2 else expr
         return call(*FUNCS["ReLU"], [expr]) if name == "linear+relu" else expr
     if name == "[]":  # a[index]

@@ -4,7 +4,8 @@
 way reads ``o = tanh(w_1 x_1 + w_2 x_2 + b)``. Names are the graph's own (:func:`node_names`,
 the names drawings and step records use, a generated one written as one word: ``dot+b#1`` is
 ``dot_b#1``); an intermediate used more than once (or one whose expression grows past
-``max_chars``) gets a line of its own, ``name = ...``, and is referred to by name. ``collapse=`` reads a network at the level of its modules (the groups of
+``max_chars``) gets a line of its own, ``name = ...``, and is referred to by name.
+``collapse=`` reads a network at the level of its modules (the groups of
 :func:`~autograd.viz.groups.group_units`, as ``draw_dot(collapse=...)`` draws them): each
 layer's parameters become ``W_k`` and ``b_k`` (``k`` counted from the input), so an ``nn``
 MLP reads ``\\hat y = W_3 relu(W_2 relu(W_1 x + b_1) + b_2) + b_3`` and ``where`` says which
@@ -27,7 +28,8 @@ from ..value import Dot
 from .expr import (
     ATOM,
     DOTS,
-    PROD,
+    MATMUL,
+    POW,
     SUM,
     TERMS,
     YHAT,
@@ -106,8 +108,9 @@ def formula(
     group's parameters become ``W_k``, ``b_k`` (a layer of scalar neurons sharing one input is
     read as the matrix-vector product it is) and the root, a group's output, is ``\\hat y``.
     A tensor ``linear`` node reads ``W x + b``: one example, a column vector (the op computes
-    ``x @ W.T + b`` for a batch of rows). Unlabelled array constants are named ``x``, ``y``,
-    then ``c_3``, ...; label a node to choose its name. At most ``max_lines`` lines are kept
+    ``x @ W.T + b`` for a batch of rows). The first unlabelled array constant is named ``x``,
+    the first one subtracted (a loss's targets) ``y``, the others ``c_2``, ``c_3``, ...; label
+    a node to choose its name. At most ``max_lines`` lines are kept
     (those nearest the root)."""
     if not isinstance(root, Node):
         raise TypeError(f"formula() needs a Value or Tensor, got {type(root).__name__}")
@@ -142,9 +145,11 @@ class _Writer:
         self.defined: dict[str, int] = {}  # name -> how many nodes of that name were met
         self.nth: dict[int, int] = {}  # id(node) -> which node of its name it is (1, 2, ...)
         self.taken = set(self.names.values())
-        self.arrays = 0  # unlabelled array constants named so far
+        self.arrays = 0  # unlabelled array constants named c_k so far
         self.group_of: dict[int, Group] = {}
         self.layers: dict[int, SimpleNamespace] = {}  # id(group) -> a layer of neurons
+        self.fed: set[int] = set()  # the nodes a group's member takes as an input
+        self.outputs = 0  # the model outputs named y_hat so far
         if collapse is not None:
             self._groups(collapse)
 
@@ -157,6 +162,7 @@ class _Writer:
         for g in groups:
             for m in g.members:
                 self.group_of[id(m)] = g
+                self.fed.update(id(p) for p in m._parents or ())
         place: dict[int, int] = {}  # an op's place in the order; a leaf's, its first use's
         for i, node in enumerate(self.order):
             for p in node._parents:
@@ -223,13 +229,14 @@ class _Writer:
                 if any(node is o for o in layer.outs):
                     self._layer_output(node, layer)
                 continue  # inside a layer: written as part of it
-            expr = render(node, [self._get(p) for p in node._parents], self.expand)
+            inputs = [self._get(p, node.op == "-" and i == 1) for i, p in enumerate(node._parents)]
+            expr = render(node, inputs, self.expand)
             self._place(node, expr, self._named(node))
         top = self.exprs[id(root)]
         lhs = self._name(root) if root.label else atom("f", "f")
         if id(root) in self.group_of or not root.label and any(
                 id(p) in self.group_of and p._fn is None for p in root._parents):  # fmt: skip
-            lhs = YHAT  # a model's output: a group's, or an op on a group's parameters
+            lhs = self._yhat()  # a model's output: a group's, or an op on a group's parameters
         self.lines.append((lhs, top))
         omitted = max(0, len(self.lines) - max_lines)
         return Formula(self.lines[omitted:], self.where, omitted)
@@ -241,16 +248,25 @@ class _Writer:
         """Record ``node``'s expression, or give it a line and refer to it by name."""
         if node is not self.root and (named or len(expr.text) > self.max_chars):
             name = self._name(node)
+            if id(node) in self.group_of and id(node) not in self.fed:
+                name = self._yhat()  # the model's output, used by what follows it (a loss)
             self.lines.append((name, expr))
             expr = name
         self.exprs[id(node)] = expr
+
+    def _yhat(self) -> Expr:
+        """``\\hat y`` for the first model output, ``\\hat y^(2)`` for a second pass's, ..."""
+        self.outputs += 1
+        if self.outputs == 1:
+            return YHAT
+        return atom(f"{{{YHAT.tex}}}^{{({self.outputs})}}", f"{YHAT.text}^({self.outputs})")
 
     def _layer_output(self, node: Node, layer: SimpleNamespace) -> None:
         """A layer's vector, written once (at its first output), then its outputs from it."""
         if not hasattr(layer, "expr"):
             v = self._vector(layer.v)
-            wx = f"W_{{{layer.k}}} {v.t(PROD)}", f"W{layer.k} @ {v.p(PROD)}"
-            tex, text, prec = wx[0], wx[1], PROD
+            wx = f"W_{{{layer.k}}} {v.t(POW)}", f"W{layer.k} @ {v.p(POW)}"
+            tex, text, prec = wx[0], wx[1], MATMUL
             if layer.bs:
                 tex, text, prec = f"{tex} + b_{{{layer.k}}}", f"{text} + b{layer.k}", SUM
             expr = Expr(tex, prec, text, prec)
@@ -273,17 +289,19 @@ class _Writer:
             self.exprs[id(node)] = atom(f"[{layer.expr.tex}]_{{{j + 1}}}",
                                          f"{layer.expr.p(ATOM)}[{j}]")
 
-    def _get(self, x: Any) -> Expr:
-        """The expression of an input: computed already, or a leaf or a constant."""
-        if not isinstance(x, Node):
-            return self._constant(x)
+    def _get(self, x: Any, target: bool = False) -> Expr:
+        """The expression of an input: computed already, or a leaf or a constant (``target``:
+        it is subtracted, as a loss subtracts its targets)."""
         expr = self.exprs.get(id(x))
         if expr is None:
-            if x.label or x.requires_grad or x._fn is not None:
+            if not isinstance(x, Node):
+                expr = self._constant(x, target)
+            elif x.label or x.requires_grad or x._fn is not None:
                 expr = self._name(x)
             else:
-                expr = self._constant(x.data)
-            self.exprs[id(x)] = expr
+                expr = self._constant(x.data, target)
+            if isinstance(x, (Node, np.ndarray)):  # kept alive by the graph: its id is its own
+                self.exprs[id(x)] = expr
         return expr
 
     def _name(self, node: Node) -> Expr:
@@ -299,13 +317,18 @@ class _Writer:
             return atom(tex_name(name), name)
         return atom(f"{{{tex_name(name)}}}^{{({seen})}}", f"{name}^({seen})")
 
-    def _constant(self, data: Any) -> Expr:
-        """A number as itself; an array as ``x``, ``y``, then ``c_3``, ... (names not taken)."""
+    def _constant(self, data: Any, target: bool) -> Expr:
+        """A number as itself; an array as ``x`` (the first), ``y`` (the first subtracted:
+        targets), else ``c_2``, ``c_3``, ... (each a name no node has)."""
         if np.size(data) == 1:
             return number(float(np.ravel(data)[0]))
+        name = "y" if target else "x"
+        if name not in self.taken:
+            self.taken.add(name)
+            return atom(name, name)
         while True:
             self.arrays += 1
-            name = "xy"[self.arrays - 1] if self.arrays <= 2 else f"c_{self.arrays}"
+            name = f"c_{self.arrays + 1}"
             if name not in self.taken:
                 self.taken.add(name)
                 return atom(tex_name(name), name)
