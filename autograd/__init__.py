@@ -34,11 +34,11 @@ __chainrule__ = True  # nn checks it: HIPS autograd, installed over this package
 __all__ = [
     "analytic_jacobian", "AnomalyError", "as_latex", "backward_steps", "BackwardStep",
     "BackwardSteps", "check_graphviz", "concatenate", "cross_entropy_logits", "detect_anomaly",
-    "dot", "draw_dot", "enable_grad", "Function", "functional", "grad", "gradcheck",
-    "GradcheckError", "gradgradcheck", "GraphFreedError", "GraphvizNotFoundError", "hessian",
-    "hvp", "is_grad_enabled", "jacfwd", "jacobian", "jacrev", "jvp", "linear", "log_softmax",
-    "logsumexp", "mark_dirty", "matmul", "maximum", "minimum", "no_grad", "Node", "node_names",
-    "numerical_grad", "numerical_jacobian", "save_steps_html", "softmax", "stack",
+    "dot", "draw_dot", "enable_grad", "formula", "Formula", "Function", "functional", "grad",
+    "gradcheck", "GradcheckError", "gradgradcheck", "GraphFreedError", "GraphvizNotFoundError",
+    "hessian", "hvp", "is_grad_enabled", "jacfwd", "jacobian", "jacrev", "jvp", "linear",
+    "log_softmax", "logsumexp", "mark_dirty", "matmul", "maximum", "minimum", "no_grad", "Node",
+    "node_names", "numerical_grad", "numerical_jacobian", "save_steps_html", "softmax", "stack",
     "step_through", "sum_of", "Tensor", "Value", "value_and_grad", "vjp", "where",
 ]
 

@@ -61,20 +61,30 @@ def as_node(x: Node, g: Any) -> Node:
     return g if isinstance(g, Node) else type(x)(g, requires_grad=False)
 
 
+def check_function(f: Any, who: str) -> None:
+    """``TypeError`` naming ``who`` unless ``f`` is callable."""
+    if not callable(f):
+        raise TypeError(f"{who}: f must be a function, got {type(f).__name__}: {f!r:.60}")
+
+
 def check_argnums(argnums: Argnums, n_args: int, who: str) -> tuple[int, ...]:
-    """``argnums`` as a tuple of argument positions; ``ValueError`` naming ``who`` if it is
-    empty or names an argument ``f`` was not called with."""
-    if isinstance(argnums, (bool, str, bytes)) or not isinstance(argnums, (int, Sequence)):
-        raise TypeError(
-            f"{who}: argnums must be an int or a tuple of ints (argument positions), got "
-            f"{type(argnums).__name__} {argnums!r}"
-        )
-    picked = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    """``argnums`` as a tuple of argument positions; ``TypeError`` naming ``who`` unless it is
+    an int or a tuple/list of ints, ``ValueError`` if it is empty or names an argument ``f``
+    was not called with."""
+    def is_index(k: Any) -> bool:
+        return isinstance(k, numbers.Integral) and not isinstance(k, bool)
+
+    if isinstance(argnums, numbers.Integral) and not isinstance(argnums, bool):
+        picked: tuple = (int(argnums),)
+    elif isinstance(argnums, Sequence) and not isinstance(argnums, str) and all(
+            is_index(k) for k in argnums):  # fmt: skip
+        picked = tuple(int(k) for k in argnums)
+    else:
+        raise TypeError(f"{who}: argnums must be an int or a tuple of ints, got "
+                        f"{type(argnums).__name__}: {argnums!r:.60}")  # fmt: skip
     if not picked:
         raise ValueError(f"{who}: argnums is empty; name at least one argument to differentiate")
     for k in picked:
-        if not isinstance(k, int) or isinstance(k, bool):
-            raise TypeError(f"{who}: argnums must hold ints (argument positions), got {k!r}")
         if not 0 <= k < n_args:
             raise ValueError(
                 f"{who}: argnums={argnums!r} but the function was called with {n_args} "
@@ -113,6 +123,7 @@ class Call:
         fresh: bool = True,
         tangents: Callable[[list], list] | None = None,
     ) -> None:
+        check_function(f, who)
         picked = check_argnums(argnums, len(args), who)
         if create_graph is None:
             create_graph = NESTING.depth > 0 and is_grad_enabled()
@@ -128,9 +139,8 @@ class Call:
             self.leaves += leaves
         for leaf, source in zip(self.leaves, self.sources):
             forward.inherit(leaf, source)  # an enclosing forward pass moves the copy as the source
-        self.template = (
-            args[argnums] if isinstance(argnums, int) else tuple(args[k] for k in picked)
-        )
+        one = isinstance(argnums, numbers.Integral)
+        self.template = args[picked[0]] if one else tuple(args[k] for k in picked)
         seeds = tangents(self.leaves) if tangents is not None else None
         level = self.level = forward.Level(create_graph) if seeds is not None else None
         NESTING.depth += 1

@@ -46,6 +46,7 @@ from .call import (
     Call,
     as_node,
     check_argnums,
+    check_function,
     constant,
     named,
     outputs_of,
@@ -146,13 +147,20 @@ def jacobian(
     output (JAX's layout). One backward pass per output element.
     """
 
+    transform = _reverse_jacobian(f, argnums, create_graph, "jacobian")
+    return transform(*args) if args else transform
+
+
+def _reverse_jacobian(f: Callable, argnums: Argnums, create_graph: bool | None,
+                      who: str) -> Callable:  # fmt: skip
+    """``jacobian(f)`` whose errors (and name) say ``who`` (``jacobian`` or ``jacrev``)."""
+
     def jacobian_f(*args: Any) -> Any:
-        call = Call(f, args, argnums, create_graph, "jacobian")
+        call = Call(f, args, argnums, create_graph, who)
         per_output = [unflatten(call.template, iter(row)) for row in jacobian_blocks(call)]
         return call.finish(unflatten(call.out, iter(per_output)))
 
-    transform = named(jacobian_f, f, "jacobian")
-    return transform(*args) if args else transform
+    return named(jacobian_f, f, who)
 
 
 def hessian(
@@ -231,7 +239,7 @@ def vjp(f: Callable, *primals: Any, create_graph: bool | None = None) -> tuple[A
 def jacrev(f: Callable, argnums: Argnums = 0, *, create_graph: bool | None = None) -> Callable:
     """The Jacobian of ``f`` in reverse mode, as a function (JAX's ``jacrev``): one backward
     pass per output element. It is :func:`jacobian`'s transform form; see it for the layout."""
-    return named(jacobian(f, argnums=argnums, create_graph=create_graph), f, "jacrev")
+    return _reverse_jacobian(f, argnums, create_graph, "jacrev")
 
 
 def _jvp_call(f: Callable, primals: tuple, who: str, create_graph: bool | None,
@@ -308,6 +316,7 @@ def jacfwd(f: Callable, argnums: Argnums = 0, *, create_graph: bool | None = Non
     """
 
     def jacfwd_f(*args: Any) -> Any:
+        check_function(f, "jacfwd")
         picked = check_argnums(argnums, len(args), "jacfwd")
 
         def partial(*xs: Any) -> Any:
@@ -333,7 +342,7 @@ def jacfwd(f: Callable, argnums: Argnums = 0, *, create_graph: bool | None = Non
                 call = first if j == e == 0 else moving(j, e)
                 columns[j].append([_tangent_out(call, o) for o in flatten(call.out)])
                 call.finish(None)
-        template = primals[0] if isinstance(argnums, int) else primals
+        template = primals[0] if isinstance(argnums, numbers.Integral) else primals
         per_output = [
             unflatten(template, (_from_columns([c[i] for c in columns[j]], o, x)
                                  for j, x in enumerate(first.leaves)))  # fmt: skip

@@ -130,7 +130,7 @@ BAD = [
         "grad(argnums=(0.5,))",
         lambda: autograd.functional.grad(lambda a: a * a, argnums=(0.5,))(Value(1.0)),
         TypeError,
-        "argnums must hold ints",
+        "argnums must be an int or a tuple of ints",
     ),
     (
         "save_steps_html(interval='fast')",

@@ -409,3 +409,36 @@ def test_a_non_differentiable_output_is_named(transform, output, why):
             vjp(output, x)
         else:
             jacfwd(output)(x)
+
+
+@pytest.mark.parametrize("argnums", ["a", True, 1.0, (0, "b"), None])
+@pytest.mark.parametrize("transform", [jacfwd, jacrev])
+def test_argnums_of_the_wrong_type_is_named(transform, argnums):
+    with pytest.raises(TypeError, match=r"argnums must be an int or a tuple of ints, got "
+                                        f"{type(argnums).__name__}"):  # fmt: skip
+        transform(lambda a, b: a * b, argnums)(1.0, 2.0)
+
+
+def test_argnums_may_be_a_numpy_int_and_out_of_range_is_named():
+    got = jacfwd(lambda a, b: a * b, np.int64(1))(3.0, 2.0)
+    assert float(got.data) == 3.0
+    with pytest.raises(ValueError, match=r"argnums=-1 but the function was called with 2"):
+        jacrev(lambda a, b: a * b, -1)(1.0, 2.0)
+
+
+@pytest.mark.parametrize("call", [
+    lambda: jvp(3, (1.0,), (1.0,)), lambda: vjp("f", 1.0), lambda: jacfwd(None)(1.0),
+    lambda: jacrev(2.0)(1.0),
+])  # fmt: skip
+def test_a_function_that_is_not_callable_is_named(call):
+    with pytest.raises(TypeError, match=r"f must be a function, got"):
+        call()
+
+
+def test_jacrev_errors_name_jacrev():
+    with pytest.raises(ValueError, match=r"^jacrev: argnums=2 but the function was called"):
+        jacrev(lambda a, b: a * b, 2)(1.0, 2.0)
+    with pytest.raises(TypeError, match=r"^jacrev needs f to return nodes or numbers"):
+        jacrev(lambda a: (a * 2).data)(np.ones(2))
+    with pytest.raises(ValueError, match=r"^jacobian: argnums=2"):
+        jacobian(lambda a, b: a * b, argnums=2)(1.0, 2.0)

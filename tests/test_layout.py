@@ -127,7 +127,7 @@ def test_nn_exports_exactly_what_its_modules_export():
     [
         ("autograd", ["core", "modes", "value", "tensor", "check", "viz"]),
         ("autograd.tensor", ["tensor.tensor", "tensor.functions"]),
-        ("autograd.viz", ["viz.draw", "viz.steps", "viz.stepper"]),
+        ("autograd.viz", ["viz.draw", "viz.formula", "viz.steps", "viz.stepper"]),
     ],
 )
 def test_autograd_exports_exactly_what_its_modules_export(package, parts):

@@ -134,7 +134,8 @@ def group_units(
         g = _own_group(node, key)
         if g is not None and node._fn is not None and id(node) in sample:
             g = f"{g} · sample {sample[id(node)]}"  # a batch: one box per sample
-        elif g is None and node is root:  # the root's tail (a loss: sub, pow, add) one box
+        elif g is None and node is root and getattr(ctx, "tail", True):  # the root's tail (a
+            # loss: sub, pow, add) one box in a drawing (a formula, tail=False, writes it out)
             g = node.label or ("loss" if np.size(node.data) == 1 else "output")
             ctx.labels[id(node)] = g  # a name derived, not an op's (mean#1)
         elif g is None and not node.label and (node._fn is not None or id(node) in made_here):
