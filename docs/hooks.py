@@ -296,3 +296,24 @@ def on_post_build(config):
     from autograd.viz.pagescript import PANZOOM  # the step page's pan and zoom, one copy
 
     (Path(config["site_dir"]) / PANZOOM_JS).write_text(PANZOOM, encoding="utf-8")
+
+
+# nbconvert adds a loader of the widget manager from unpkg.com (and the widgets' saved state)
+# to a notebook whose cells made widgets; the site shows widgets as saved HTML, so both go.
+_WIDGET_LOADER = re.compile(
+    r"<script>\s*\(function\(\) \{\s*function addWidgetsRenderer\(\).*?</script>\s*", re.S
+)
+_WIDGET_STATE = re.compile(
+    r'<script type="application/vnd\.jupyter\.widget-state\+json">.*?</script>\s*', re.S
+)
+
+
+def strip_widget_manager(html: str) -> str:
+    """``html`` without nbconvert's widget-manager loader and widget state (nothing fetched)."""
+    return _WIDGET_STATE.sub("", _WIDGET_LOADER.sub("", html))
+
+
+def on_post_page(output, page, config):
+    """Every page leaves the machine for nothing: no widget manager from a CDN."""
+    return strip_widget_manager(output)
+
