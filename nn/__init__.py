@@ -1,7 +1,8 @@
 """chainrule's neural-network library, for both engines.
 
 ``Module`` and the scalar ``Neuron``/``Layer``/``MLP`` (micrograd's), the tensor layers
-(``Linear``, ``Sequential``, activations, ``Dropout``, ``Flatten``), losses, optimizers and
+(``Linear``, ``Sequential``, activations, ``Dropout``, ``Flatten``; ``Conv2d``,
+``MaxPool2d``, ``AvgPool2d``), losses, optimizers and
 learning-rate schedules, data helpers and datasets, the training loop (``fit``), plots
 (matplotlib, imported only when a plot is drawn) and the bridge to PyTorch (``to_torch``,
 ``from_torch``; torch imported only when they are called).
@@ -11,6 +12,7 @@ import sys
 
 from . import (
     compile,
+    conv,
     datasets,
     layers,
     losses,
@@ -24,6 +26,7 @@ from . import (
     training,
 )
 from .compile import compile_step
+from .conv import *  # noqa: F403
 from .layers import *  # noqa: F403
 from .losses import *  # noqa: F403
 from .metrics import *  # noqa: F403
@@ -44,6 +47,7 @@ __all__ = [
     *module.__all__,
     *scalar.__all__,
     *layers.__all__,
+    *conv.__all__,
     *losses.__all__,
     *optim.__all__,
     *schedules.__all__,
