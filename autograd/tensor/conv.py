@@ -25,7 +25,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from ..core import Function, Node
-from ..math import NumpyMath
+from ..math import NumpyMath, select_by_multiply
 from .tensor import Tensor, as_tensors
 
 __all__ = ["avg_pool2d", "conv1d", "conv2d", "max_pool2d"]
@@ -55,33 +55,47 @@ class ConvSpec:
 
 # ---------------------------------------------------------------- the array work (raw data)
 def padded(x: np.ndarray, padding: Pair, fill: float = 0.0) -> np.ndarray:
-    """``x`` (..., H, W) with ``padding`` rows and columns of ``fill`` on each side."""
+    """``x`` (N, C, H, W) with ``padding`` rows and columns of ``fill`` on each side, in the
+    same memory layout (an NHWC array seen as NCHW stays so)."""
     ph, pw = padding
     if not ph and not pw:
         return x
-    *lead, h, w = x.shape
-    out = np.full((*lead, h + 2 * ph, w + 2 * pw), fill, dtype=x.dtype)
-    out[..., ph : ph + h, pw : pw + w] = x
+    n, c, h, w = x.shape
+    if nhwc(x):
+        out = np.full((n, h + 2 * ph, w + 2 * pw, c), fill, x.dtype).transpose(0, 3, 1, 2)
+    else:
+        out = np.full((n, c, h + 2 * ph, w + 2 * pw), fill, x.dtype)
+    out[:, :, ph : ph + h, pw : pw + w] = x
     return out
 
 
-def windows(xp: np.ndarray, spec: ConvSpec) -> np.ndarray:
-    """The read-only view (N, C, oh, ow, kh, kw) of the windows of the padded input ``xp``."""
-    n, c = xp.shape[:2]
-    sn, sc, sh, sw = xp.strides
-    (s0, s1), (d0, d1) = spec.stride, spec.dilation
-    shape = (n, c, *spec.out, *spec.kernel)
-    strides = (sn, sc, sh * s0, sw * s1, sh * d0, sw * d1)
-    return as_strided(xp, shape, strides, writeable=False)
+def nhwc(x: np.ndarray) -> bool:
+    """Whether the channels of ``x`` (N, C, H, W) lie closer in memory than its columns."""
+    return abs(x.strides[1]) < abs(x.strides[3])
+
+
+def offsets(spec: ConvSpec) -> list[tuple[int, int, slice, slice]]:
+    """Each kernel position (i, j) with the rows and columns of the padded input it meets."""
+    (oh, ow), (s0, s1), (d0, d1) = spec.out, spec.stride, spec.dilation
+    return [
+        (i, j, slice(i * d0, i * d0 + s0 * (oh - 1) + 1, s0),
+         slice(j * d1, j * d1 + s1 * (ow - 1) + 1, s1))
+        for i in range(spec.kernel[0]) for j in range(spec.kernel[1])
+    ]  # fmt: skip
 
 
 def columns(x: np.ndarray, spec: ConvSpec) -> np.ndarray:
-    """im2col: the windows of ``x`` as a matrix per group, (G, N*oh*ow, kh*kw*C/G)."""
-    win = windows(padded(x, spec.padding), spec)
-    n, c, oh, ow, kh, kw = win.shape
-    g = spec.groups
-    win = win.reshape(n, g, c // g, oh, ow, kh, kw).transpose(1, 0, 3, 4, 5, 6, 2)
-    return win.reshape(g, n * oh * ow, kh * kw * (c // g))
+    """im2col: the windows of ``x`` as a matrix per group, (G, N*oh*ow, kh*kw*C/G); filled one
+    kernel position at a time (kh*kw strided copies, measured faster than one copy of the
+    window view)."""
+    xp = padded(x, spec.padding)
+    n, c = x.shape[:2]
+    (oh, ow), (kh, kw), g = spec.out, spec.kernel, spec.groups
+    cols = np.empty((g, n, oh, ow, kh, kw, c // g), x.dtype)
+    for i, j, rows, cs in offsets(spec):
+        part = xp[:, :, rows, cs].reshape(n, g, c // g, oh, ow)
+        cols[:, :, :, :, i, j] = part.transpose(1, 0, 3, 4, 2)
+    return cols.reshape(g, n * oh * ow, kh * kw * (c // g))
 
 
 def kernel_matrix(w: np.ndarray, groups: int) -> np.ndarray:
@@ -120,16 +134,12 @@ def input_gradient(g: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
     per kernel position (kh*kw of them, never a loop over pixels)."""
     groups, (kh, kw), n = spec.groups, spec.kernel, g.shape[0]
     cg = w.shape[1]
-    (oh, ow), (s0, s1), (d0, d1), (ph, pw) = spec.out, spec.stride, spec.dilation, spec.padding
-    h, wd = spec.size
+    (oh, ow), (ph, pw), (h, wd) = spec.out, spec.padding, spec.size
     dcols = np.matmul(upstream_matrix(g, groups), kernel_matrix(w, groups))  # (G, N*L, K)
     dcols = dcols.reshape(groups, n, oh, ow, kh, kw, cg).transpose(1, 2, 3, 4, 5, 0, 6)
     dx = np.zeros((n, h + 2 * ph, wd + 2 * pw, groups, cg), dtype=dcols.dtype)  # NHWC
-    for i in range(kh):
-        for j in range(kw):
-            rows = slice(i * d0, i * d0 + s0 * (oh - 1) + 1, s0)
-            cols = slice(j * d1, j * d1 + s1 * (ow - 1) + 1, s1)
-            dx[:, rows, cols] += dcols[:, :, :, i, j]
+    for i, j, rows, cols in offsets(spec):
+        dx[:, rows, cols] += dcols[:, :, :, i, j]
     dx = dx[:, ph : ph + h, pw : pw + wd].reshape(n, h, wd, groups * cg)
     return dx.transpose(0, 3, 1, 2)
 
@@ -231,8 +241,9 @@ class ConvWeightGrad(Function):
 
 # --------------------------------------------------------------------------------- pooling
 class MaxPool2d(Function):
-    """The maximum of each window (padding counts as -inf); the gradient goes to the first
-    maximum of each window, added up where windows overlap (PyTorch)."""
+    """The maximum of each window (padding counts as -inf), found one kernel position at a time;
+    the gradient goes to the first maximum of each window (PyTorch's choice at ties), added up
+    where windows overlap. The forward keeps which kernel position won (``arg``)."""
 
     name = "max_pool2d"
 
@@ -240,25 +251,52 @@ class MaxPool2d(Function):
         self.spec = spec
         (k0, k1), (s0, s1), (d0, d1) = spec.kernel, spec.stride, spec.dilation
         self.overlap = s0 < d0 * (k0 - 1) + 1 or s1 < d1 * (k1 - 1) + 1
-        self.index: np.ndarray | None = None
+        self.arg: np.ndarray | None = None
 
     def forward(self, F: Any, x: np.ndarray) -> np.ndarray:
-        spec = self.spec
-        n, c, h, w = x.shape
-        (oh, ow), (kh, kw) = spec.out, spec.kernel
-        win = windows(padded(x, spec.padding, -np.inf), spec).reshape(n, c, oh, ow, kh * kw)
-        best = win.argmax(axis=-1)
-        out = np.take_along_axis(win, best[..., None], axis=-1)[..., 0]
-        (s0, s1), (d0, d1), (ph, pw) = spec.stride, spec.dilation, spec.padding
-        rows = np.arange(oh).reshape(-1, 1) * s0 - ph + (best // kw) * d0
-        cols = np.arange(ow) * s1 - pw + (best % kw) * d1
-        planes = np.arange(n * c).reshape(n, c, 1, 1) * (h * w)
-        self.index = (planes + rows * w + cols).ravel()  # into x, flattened
-        return out
+        xp = padded(x, self.spec.padding, -np.inf)
+        (_, _, rows, cols), *rest = offsets(self.spec)
+        best = xp[:, :, rows, cols].copy(order="K")  # the layout of x (NHWC stays NHWC)
+        arg = np.zeros(best.shape, np.uint8 if len(rest) < 255 else np.int32)
+        step = np.empty_like(arg)
+        for k, (_, _, rows, cols) in enumerate(rest, 1):
+            part = xp[:, :, rows, cols]
+            # arg = where(part > best, k, arg) by arithmetic (arg < k; a select's branches
+            # measured 30x slower on random masks); strictly greater keeps the first maximum
+            np.subtract(arg.dtype.type(k), arg, out=step)
+            step *= part > best
+            arg += step
+            np.maximum(best, part, out=best)
+        self.arg = arg
+        return best
 
     def backward(self, F: Any, g: Any, out: Any, x: Any) -> tuple:
-        flat = F.index_add(F.reshape(g, (-1,)), self.index, (x.size,), self.overlap)
+        arg = self.arg
+        if arg is None:
+            raise RuntimeError("max_pool2d: backward before forward")
+        if type(g) is np.ndarray:  # first order: each kernel position's winners, in place
+            (ph, pw), (h, w) = self.spec.padding, self.spec.size
+            dx = np.zeros((*x.shape[:2], h + 2 * ph, w + 2 * pw), g.dtype)
+            multiply = select_by_multiply(g)  # no inf or nan: g * mask is where(mask, g, 0)
+            for k, (_, _, rows, cols) in enumerate(offsets(self.spec)):
+                won = g * (arg == k) if multiply else np.where(arg == k, g, 0.0).astype(g.dtype)
+                dx[:, :, rows, cols] += won
+            return (dx[:, :, ph : ph + h, pw : pw + w],)
+        index = self.flat_index(arg, x.shape)  # under create_graph: a scatter, then indexing
+        flat = F.index_add(F.reshape(g, (-1,)), index, (x.size,), self.overlap)
         return (F.reshape(flat, x.shape),)
+
+    def flat_index(self, arg: np.ndarray, shape: tuple) -> np.ndarray:
+        """Where each window's maximum is in ``x`` of ``shape``, flattened."""
+        spec = self.spec
+        n, c, h, w = shape
+        (oh, ow), kw = spec.out, spec.kernel[1]
+        (s0, s1), (d0, d1), (ph, pw) = spec.stride, spec.dilation, spec.padding
+        arg = arg.astype(np.intp)
+        rows = np.arange(oh).reshape(-1, 1) * s0 - ph + (arg // kw) * d0
+        cols = np.arange(ow) * s1 - pw + (arg % kw) * d1
+        planes = np.arange(n * c).reshape(n, c, 1, 1) * (h * w)
+        return (planes + rows * w + cols).ravel()
 
 
 class AvgPool2d(Function):
