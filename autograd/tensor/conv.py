@@ -257,7 +257,7 @@ class MaxPool2d(Function):
         xp = padded(x, self.spec.padding, -np.inf)
         (_, _, rows, cols), *rest = offsets(self.spec)
         best = xp[:, :, rows, cols].copy(order="K")  # the layout of x (NHWC stays NHWC)
-        arg = np.zeros(best.shape, np.uint8 if len(rest) < 255 else np.int32)
+        arg = np.zeros_like(best, np.uint8 if len(rest) < 255 else np.int32)  # best's layout
         step = np.empty_like(arg)
         for k, (_, _, rows, cols) in enumerate(rest, 1):
             part = xp[:, :, rows, cols]
@@ -276,11 +276,15 @@ class MaxPool2d(Function):
             raise RuntimeError("max_pool2d: backward before forward")
         if type(g) is np.ndarray:  # first order: each kernel position's winners, in place
             (ph, pw), (h, w) = self.spec.padding, self.spec.size
-            dx = np.zeros((*x.shape[:2], h + 2 * ph, w + 2 * pw), g.dtype)
+            dx = padded(np.zeros_like(x, g.dtype), self.spec.padding)  # x's layout
             multiply = select_by_multiply(g)  # no inf or nan: g * mask is where(mask, g, 0)
             for k, (_, _, rows, cols) in enumerate(offsets(self.spec)):
-                won = g * (arg == k) if multiply else np.where(arg == k, g, 0.0).astype(g.dtype)
-                dx[:, :, rows, cols] += won
+                if multiply and not self.overlap:  # disjoint windows: written in place
+                    np.multiply(g, arg == k, out=dx[:, :, rows, cols])
+                elif multiply:
+                    dx[:, :, rows, cols] += g * (arg == k)
+                else:
+                    dx[:, :, rows, cols] += np.where(arg == k, g, 0.0).astype(g.dtype)
             return (dx[:, :, ph : ph + h, pw : pw + w],)
         index = self.flat_index(arg, x.shape)  # under create_graph: a scatter, then indexing
         flat = F.index_add(F.reshape(g, (-1,)), index, (x.size,), self.overlap)
