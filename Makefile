@@ -84,6 +84,7 @@ bench: install
 	$(PY) benchmarks/bench_scalar.py
 	$(PY) benchmarks/bench_tensor.py
 	$(PY) benchmarks/bench_search.py
+	$(PY) benchmarks/bench_conv.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
