@@ -150,3 +150,61 @@ def test_draw_dot_by_module():
     source = dot.source
     for name in ("0:Conv2d", "2:MaxPool2d", "3:Conv2d", "5:AvgPool2d", "7:Linear"):
         assert name in source
+
+
+# ----------------------------------------------------------------------------------- plots
+def test_plot_filters_draws_one_image_per_output_channel():
+    pytest.importorskip("matplotlib")
+    layer = nn.Conv2d(3, 5, 3, seed=0)
+    fig = nn.plot_filters(layer, columns=4)
+    images = [ax.images[0] for ax in fig.axes if ax.images]
+    assert len(images) == 5
+    np.testing.assert_allclose(images[2].get_array(), layer.weight.data[2].mean(axis=0), rtol=1e-5)
+    fig = nn.plot_filters(layer, in_channel=1)
+    np.testing.assert_allclose(fig.axes[0].images[0].get_array(), layer.weight.data[0, 1])
+    with pytest.raises(ValueError, match="in_channel 3"):
+        nn.plot_filters(layer, in_channel=3)
+    with pytest.raises(TypeError, match="Conv2d"):
+        nn.plot_filters(nn.Linear(2, 2))
+
+
+def test_feature_maps_are_each_conv_layers_output():
+    pytest.importorskip("matplotlib")
+    model = tiny_cnn()
+    x = np.random.default_rng(0).normal(size=(1, 8, 8))
+    maps = nn.plots.conv.feature_maps(model, x)
+    assert [name for name, _ in maps] == ["0:Conv2d+ReLU", "3:Conv2d+ReLU"]
+    np.testing.assert_allclose(maps[0][1], model[1](model[0](Tensor(x[None]))).data[0])
+    assert maps[1][1].shape == (6, 4, 4)
+    raw = nn.plots.conv.feature_maps(model, x, activation=False)
+    assert raw[0][1].min() < 0 <= maps[0][1].min()
+    fig = nn.plot_feature_maps(model, x)
+    assert sum(1 for ax in fig.axes if ax.images) == 1 + 4 + 6
+    with pytest.raises(ValueError, match="one input"):
+        nn.plot_feature_maps(model, np.ones((2, 1, 8, 8)))
+
+
+def test_animate_convolution_fills_the_output_cell_by_cell():
+    pytest.importorskip("matplotlib")
+    image = np.random.default_rng(1).normal(size=(6, 5))
+    kernel = np.arange(9.0).reshape(3, 3) / 10
+    anim = nn.animate_convolution(image, kernel, bias=0.5, stride=2, padding=1)
+    out = conv2d_reference(image, kernel, 0.5, 2, 1)
+    assert anim._save_count == out.size or len(list(anim.new_frame_seq())) == out.size
+    anim._func(out.size - 1)  # the last frame: every cell filled in
+    shown = anim._fig.axes[2].images[0].get_array()
+    np.testing.assert_allclose(shown, out)
+    assert "output[2, 2]" in anim._fig.axes[2].get_title()
+    html = nn.animation_html(anim)
+    assert "<script" in html and "https://" not in html.split("<script")[0]
+    with pytest.raises(ValueError, match="2-D"):
+        nn.animate_convolution(np.ones((1, 4, 4)), kernel)
+
+
+def conv2d_reference(image, kernel, bias, stride, padding):
+    """PyTorch's convolution of one 2-D image by one 2-D kernel."""
+    x = torch.tensor(image)[None, None]
+    w = torch.tensor(kernel)[None, None]
+    return torch.nn.functional.conv2d(
+        x, w, torch.tensor([bias], dtype=torch.float64), stride, padding
+    )[0, 0].numpy()
