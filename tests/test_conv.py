@@ -227,3 +227,21 @@ def test_bad_input_names_the_sizes(call, words):
         call()
     for word in words:
         assert word in str(info.value)
+
+
+def test_forward_mode_through_conv_and_pools_matches_torch():
+    rng = np.random.default_rng(7)
+    x, v = rng.normal(size=(2, 3, 6, 6)), rng.normal(size=(2, 3, 6, 6))
+    w = rng.normal(size=(4, 3, 3, 3))
+
+    def ours(x):
+        return max_pool2d(avg_pool2d(conv2d(x, Tensor(w), padding=1).tanh(), 2, 1), 2)
+
+    def theirs(x):
+        y = TF.conv2d(x, torch.tensor(w), padding=1).tanh()
+        return TF.max_pool2d(TF.avg_pool2d(y, 2, 1), 2)
+
+    out, tangent = autograd.jvp(ours, (Tensor(x),), (Tensor(v),))
+    t_out, t_tangent = torch.func.jvp(theirs, (torch.tensor(x),), (torch.tensor(v),))
+    np.testing.assert_allclose(out.data, t_out.numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(tangent.data, t_tangent.numpy(), rtol=1e-10, atol=1e-12)
