@@ -59,9 +59,7 @@ class MaxPool2d(Function):
         if type(g) is np.ndarray:  # first order: each kernel position's winners, in place
             (ph, pw), (h, w) = self.spec.padding, self.spec.size
             dx = padded(np.zeros_like(x, g.dtype), self.spec.padding)  # x's layout
-            # no inf or nan: g * mask is where(mask, g, 0) (checked on a flat view: g is often
-            # an NHWC array seen as NCHW, which np.vdot would copy)
-            multiply = select_by_multiply(g.ravel(order="K"))
+            multiply = select_by_multiply(g)  # no inf or nan: g * mask is where(mask, g, 0)
             for k, (_, _, rows, cols) in enumerate(offsets(self.spec)):
                 if multiply and not self.overlap:  # disjoint windows: written in place
                     np.multiply(g, arg == k, out=dx[:, :, rows, cols])
