@@ -7,14 +7,20 @@
 # convolution is for the chain rule (a matrix product with a sparse, banded Jacobian), count
 # what weight sharing saves, watch a kernel slide, then train a small CNN on the digits with
 # validation data against the MLP of notebook 05, and look at its filters and feature maps.
+#
+# One BLAS thread (`threadpoolctl` comes with scikit-learn): the matrix products here are small,
+# and on a busy machine BLAS threads waiting for each other made the training 10-25x slower.
 
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
 from IPython.display import HTML
+from threadpoolctl import threadpool_limits
 
 import nn
 from autograd import Tensor, conv2d, gradcheck, jacobian, max_pool2d
+
+threadpool_limits(1)
 
 # %% [markdown]
 # ## A convolution is a matrix product
