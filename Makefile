@@ -91,6 +91,7 @@ bench: install
 	$(PY) benchmarks/bench_search.py
 	$(PY) benchmarks/bench_playground.py
 	$(PY) benchmarks/bench_steps.py
+	$(PY) benchmarks/bench_conv.py
 
 # The live playground as a local web app on http://127.0.0.1:$(PORT)/ (Voila; Ctrl+C stops it).
 PORT ?= 8866

@@ -32,14 +32,15 @@ __chainrule__ = True  # nn checks it: HIPS autograd, installed over this package
 # Literal, so type checkers read it (a py.typed package exports what __all__ lists);
 # tests/test_layout.py checks it equals the modules' own.
 __all__ = [
-    "analytic_jacobian", "AnomalyError", "as_latex", "backward_steps", "BackwardStep",
-    "BackwardSteps", "check_graphviz", "concatenate", "cross_entropy_logits", "detect_anomaly",
-    "dot", "draw_dot", "enable_grad", "formula", "Formula", "Function", "functional", "grad",
-    "gradcheck", "GradcheckError", "gradgradcheck", "GraphFreedError", "GraphvizNotFoundError",
-    "hessian", "hvp", "is_grad_enabled", "jacfwd", "jacobian", "jacrev", "jvp", "linear",
-    "log_softmax", "logsumexp", "mark_dirty", "matmul", "maximum", "minimum", "no_grad", "Node",
-    "node_names", "numerical_grad", "numerical_jacobian", "save_steps_html", "softmax", "stack",
-    "step_through", "sum_of", "Tensor", "Value", "value_and_grad", "vjp", "where",
+    "analytic_jacobian", "AnomalyError", "as_latex", "avg_pool2d", "backward_steps",
+    "BackwardStep", "BackwardSteps", "check_graphviz", "concatenate", "conv1d", "conv2d",
+    "cross_entropy_logits", "detect_anomaly", "dot", "draw_dot", "enable_grad", "Formula",
+    "formula", "Function", "functional", "grad", "gradcheck", "GradcheckError", "gradgradcheck",
+    "GraphFreedError", "GraphvizNotFoundError", "hessian", "hvp", "is_grad_enabled", "jacfwd",
+    "jacobian", "jacrev", "jvp", "linear", "log_softmax", "logsumexp", "mark_dirty", "matmul",
+    "max_pool2d", "maximum", "minimum", "no_grad", "Node", "node_names", "numerical_grad",
+    "numerical_jacobian", "save_steps_html", "softmax", "stack", "step_through", "sum_of",
+    "Tensor", "Value", "value_and_grad", "vjp", "where",
 ]
 
 # The modules' names before the tree was arranged by concern, kept importable so that objects

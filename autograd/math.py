@@ -129,7 +129,10 @@ def select_by_multiply(g: np.ndarray) -> bool:
     2,048 elements (measured: from 64 x 64 the multiply is faster, 5-8x from 128 x 256; below,
     ``np.where``) with no inf or nan (inf * 0 would be nan). A finite sum of squares (one BLAS
     call, which may overflow but never warns) means every element is finite."""
-    return g.size > 2048 and g.dtype.kind == "f" and math.isfinite(np.vdot(g, g))
+    if g.size <= 2048 or g.dtype.kind != "f":
+        return False
+    flat = g.ravel(order="K")  # a view of any dense layout (np.vdot copies a transposed one)
+    return math.isfinite(np.vdot(flat, flat))
 
 
 class NumpyMath:

@@ -1,7 +1,8 @@
 """chainrule's neural-network library, for both engines.
 
 ``Module`` and the scalar ``Neuron``/``Layer``/``MLP`` (micrograd's), the tensor layers
-(``Linear``, ``Sequential``, activations, ``Dropout``, ``Flatten``), losses, optimizers and
+(``Linear``, ``Sequential``, activations, ``Dropout``, ``Flatten``; ``Conv2d``,
+``MaxPool2d``, ``AvgPool2d``), losses, optimizers and
 learning-rate schedules, data helpers and datasets, the training loop (``fit``), plots
 (matplotlib, imported only when a plot is drawn), the bridge to PyTorch (``to_torch``,
 ``from_torch``; torch imported only when they are called) and the live ``playground``
@@ -34,6 +35,7 @@ from autograd.origin import package_version
 
 from . import (
     compile,
+    conv,
     datasets,
     layers,
     losses,
@@ -47,6 +49,7 @@ from . import (
     training,
 )
 from .compile import compile_step
+from .conv import *  # noqa: F403
 from .layers import *  # noqa: F403
 from .losses import *  # noqa: F403
 from .metrics import *  # noqa: F403
@@ -68,17 +71,18 @@ __version__ = package_version()
 
 # Literal, so type checkers read it; tests/test_layout.py checks it equals the modules' own.
 __all__ = [
-    "accuracy", "Adam", "AdamW", "animate_decision_boundary", "animate_descent",
-    "animation_html", "batches", "binary_cross_entropy", "binary_cross_entropy_with_logits",
-    "BoundaryRecorder", "Callback", "CheckpointError", "compile_step", "cross_entropy",
-    "datasets", "DivergenceError", "Dropout", "EarlyStopping", "evaluate", "ExponentialLR",
-    "fit", "Flatten", "from_torch", "get_metric", "gradient_descent_path", "grid_search",
-    "hinge_loss", "History", "IncompatibleKeys", "l2_penalty", "LambdaLR", "Layer", "Linear",
-    "LRScheduler", "mae", "manual_seed", "MLP", "Module", "mse", "mse_loss", "Neuron",
-    "num_batches", "Optimizer", "plot_decision_boundary", "plot_history", "plot_loss_surface",
-    "playground", "predict", "random_search", "ReLU", "RMSprop", "SearchResult", "Sequential",
-    "SGD", "Sigmoid", "StepLR", "Tanh", "to_torch", "torch_state_dict", "train_test_split",
-    "train_val_test_split",
+    "accuracy", "Adam", "AdamW", "animate_convolution", "animate_decision_boundary",
+    "animate_descent", "animation_html", "AvgPool2d", "batches", "binary_cross_entropy",
+    "binary_cross_entropy_with_logits", "BoundaryRecorder", "Callback", "CheckpointError",
+    "compile_step", "Conv2d", "cross_entropy", "datasets", "DivergenceError", "Dropout",
+    "EarlyStopping", "evaluate", "ExponentialLR", "fit", "Flatten", "from_torch", "get_metric",
+    "gradient_descent_path", "grid_search", "hinge_loss", "History", "IncompatibleKeys",
+    "l2_penalty", "LambdaLR", "Layer", "Linear", "LRScheduler", "mae", "manual_seed",
+    "MaxPool2d", "MLP", "Module", "mse", "mse_loss", "Neuron", "num_batches", "Optimizer",
+    "playground", "plot_decision_boundary", "plot_feature_maps", "plot_filters", "plot_history",
+    "plot_loss_surface", "predict", "random_search", "ReLU", "RMSprop", "SearchResult",
+    "Sequential", "SGD", "Sigmoid", "StepLR", "Tanh", "to_torch", "torch_state_dict",
+    "train_test_split", "train_val_test_split",
 ]
 
 # The modules' names before the tree was arranged by concern, kept importable so that objects

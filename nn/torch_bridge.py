@@ -1,9 +1,10 @@
 """The bridge to PyTorch: ``to_torch``, ``from_torch`` and ``torch_state_dict``.
 
 ``to_torch(model)`` gives a ``torch.nn.Module`` that computes the same function with the same
-weights, for a tensor ``Sequential`` (of ``Linear``, ``ReLU``, ``Tanh``, ``Sigmoid``,
-``Dropout``, ``Flatten`` and nested ``Sequential``) and for the scalar ``MLP`` (a torch
-``Sequential`` of ``Linear`` layers with its activations between them); ``from_torch(module)``
+weights, for a tensor ``Sequential`` (of ``Linear``, ``Conv2d``, ``MaxPool2d``, ``AvgPool2d``,
+``ReLU``, ``Tanh``, ``Sigmoid``, ``Dropout``, ``Flatten`` and nested ``Sequential``) and for the
+scalar ``MLP`` (a torch ``Sequential`` of ``Linear`` layers with its activations between them);
+``from_torch(module)``
 goes back to a tensor ``Sequential``. Dtypes follow the source (float64 stays float64; the scalar
 ``MLP`` is float64), and so does the ``train()``/``eval()`` mode of every layer.
 
@@ -29,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from .checkpoint import read_checkpoint
+from .conv import AvgPool2d, Conv2d, MaxPool2d
 from .layers import Dropout, Flatten, Linear, ReLU, Sequential, Sigmoid, Tanh
 from .module import Module
 from .scalar import MLP
@@ -36,7 +38,10 @@ from .scalar import MLP
 __all__ = ["from_torch", "to_torch", "torch_state_dict"]
 
 INSTALL = "pip install torch --index-url https://download.pytorch.org/whl/cpu"
-SUPPORTED = "Sequential, Linear, ReLU, Tanh, Sigmoid, Dropout, Flatten (and the scalar MLP)"
+SUPPORTED = (
+    "Sequential, Linear, Conv2d, MaxPool2d, AvgPool2d, ReLU, Tanh, Sigmoid, Dropout, Flatten "
+    "(and the scalar MLP)"
+)
 _ACTIVATIONS = {ReLU: "ReLU", Tanh: "Tanh", Sigmoid: "Sigmoid"}  # chainrule -> torch.nn name
 _SCALAR_ACTIVATIONS = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid"}
 _SCALAR_KEY = re.compile(r"layers\.(\d+)\.neurons\.(\d+)\.(?:w\.(\d+)|b)")
@@ -113,6 +118,12 @@ def _layer_to_torch(torch: Any, m: Any, position: str) -> Any:
         out = torch.nn.Dropout(m.p)
     elif kind is Flatten:
         out = torch.nn.Flatten(m.start_dim, m.end_dim)
+    elif kind is Conv2d:
+        out = _conv_to_torch(torch, m)
+    elif kind is MaxPool2d:
+        out = torch.nn.MaxPool2d(m.kernel_size, m.stride, m.padding, m.dilation)
+    elif kind is AvgPool2d:
+        out = torch.nn.AvgPool2d(m.kernel_size, m.stride, m.padding)
     else:
         raise TypeError(
             f"to_torch: unsupported layer {kind.__name__}{_where(position)}; supported: {SUPPORTED}"
@@ -132,6 +143,24 @@ def _torch_linear(torch: Any, weight: np.ndarray, bias: np.ndarray | None) -> An
         out.weight.copy_(w)
         if bias is not None:
             out.bias.copy_(torch.tensor(np.asarray(bias)))
+    return out
+
+
+def _conv_to_torch(torch: Any, m: Conv2d) -> Any:
+    """A ``torch.nn.Conv2d`` with ``m``'s geometry and copies of its weights, in their dtype
+    (``skip_init``: torch's generator untouched)."""
+    w = torch.tensor(m.weight.data)
+    out = torch.nn.utils.skip_init(
+        torch.nn.Conv2d, m.in_channels, m.out_channels, m.kernel_size, m.stride, m.padding,
+        m.dilation, m.groups, bias=m.bias is not None, dtype=w.dtype,
+    )  # fmt: skip
+    with torch.no_grad():
+        out.weight.copy_(w)
+        if m.bias is not None:
+            out.bias.copy_(torch.tensor(m.bias.data))
+    out.weight.requires_grad_(m.weight.requires_grad)
+    if m.bias is not None:
+        out.bias.requires_grad_(m.bias.requires_grad)
     return out
 
 
@@ -180,11 +209,11 @@ def from_torch(module: Any) -> Module:
     return _layer_from_torch(torch, module, "")
 
 
-def _numpy(torch: Any, t: Any, position: str) -> np.ndarray:
+def _numpy(torch: Any, t: Any, position: str, kind: str = "Linear") -> np.ndarray:
     """A NumPy copy of the torch parameter ``t``, which must be float16, float32 or float64."""
     if t.dtype not in (torch.float16, torch.float32, torch.float64):
         raise ValueError(
-            f"from_torch: Linear{_where(position)} holds {t.dtype} weights; chainrule takes "
+            f"from_torch: {kind}{_where(position)} holds {t.dtype} weights; chainrule takes "
             "float16, float32 or float64 (convert with module.double() or module.float())"
         )
     return t.detach().cpu().numpy().copy()
@@ -222,12 +251,38 @@ def _layer_from_torch(torch: Any, m: Any, position: str) -> Module:
         out = Dropout(m.p)
     elif kind is tnn.Flatten:
         out = Flatten(m.start_dim, m.end_dim)
+    elif kind is tnn.Conv2d:
+        out = _conv_from_torch(torch, m, position)
+    elif kind is tnn.MaxPool2d and not m.ceil_mode and not m.return_indices:
+        out = MaxPool2d(m.kernel_size, m.stride, m.padding, m.dilation)
+    elif kind is tnn.AvgPool2d and not m.ceil_mode and m.count_include_pad and (
+        m.divisor_override is None
+    ):
+        out = AvgPool2d(m.kernel_size, m.stride, m.padding)
     else:
         raise TypeError(
             f"from_torch: unsupported layer {kind.__name__}{_where(position)}; "
             f"supported: {SUPPORTED.split(' (')[0]}"
         )
     out.training = bool(m.training)
+    return out
+
+
+def _conv_from_torch(torch: Any, m: Any, position: str) -> Conv2d:
+    """A chainrule ``Conv2d`` from the torch one ``m`` (zero padding given as numbers only)."""
+    if m.padding_mode != "zeros" or isinstance(m.padding, str):
+        raise TypeError(
+            f"from_torch: Conv2d{_where(position)} has padding={m.padding!r}, "
+            f"padding_mode={m.padding_mode!r}; chainrule takes zero padding given as numbers"
+        )
+    weight = _numpy(torch, m.weight, position, "Conv2d")
+    out = Conv2d(m.in_channels, m.out_channels, m.kernel_size, m.stride, m.padding, m.dilation,
+                 m.groups, m.bias is not None, seed=0, dtype=weight.dtype)  # fmt: skip
+    out.weight.data = weight
+    out.weight.requires_grad_(m.weight.requires_grad)
+    if m.bias is not None and out.bias is not None:
+        out.bias.data = _numpy(torch, m.bias, position, "Conv2d")
+        out.bias.requires_grad_(m.bias.requires_grad)
     return out
 
 

@@ -112,7 +112,7 @@ def test_nn_exports_exactly_what_its_modules_export():
 
     mods = ["module", "scalar", "layers", "losses", "optim", "schedules", "metrics",
             "torch_bridge", "plots", "training.data", "training.fit", "training.predict",
-            "training.callbacks", "training.search"]  # fmt: skip
+            "training.callbacks", "training.search", "conv"]  # fmt: skip
     expected = {"datasets", "compile_step", "playground"}
     for m in mods:
         expected |= set(importlib.import_module(f"nn.{m}").__all__)
@@ -126,7 +126,7 @@ def test_nn_exports_exactly_what_its_modules_export():
     "package, parts",
     [
         ("autograd", ["core", "modes", "value", "tensor", "check", "viz"]),
-        ("autograd.tensor", ["tensor.tensor", "tensor.functions"]),
+        ("autograd.tensor", ["tensor.tensor", "tensor.functions", "tensor.conv", "tensor.pool"]),
         ("autograd.viz", ["viz.draw", "viz.formula", "viz.steps", "viz.stepper"]),
     ],
 )

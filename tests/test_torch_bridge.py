@@ -366,7 +366,7 @@ def test_an_unsupported_chainrule_layer_is_named_with_its_position(model, where)
     "module, where",
     [
         (torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.GELU()), "GELU at position 1"),
-        (torch.nn.Sequential(torch.nn.Sequential(torch.nn.Conv2d(1, 1, 3))), "Conv2d at .* 0.0"),
+        (torch.nn.Sequential(torch.nn.Sequential(torch.nn.Conv3d(1, 1, 3))), "Conv3d at .* 0.0"),
         (torch.nn.LSTM(2, 2), "LSTM;"),
     ],
 )  # fmt: skip

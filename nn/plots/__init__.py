@@ -3,12 +3,14 @@ chainrule[plots]``, imported only when a picture is made).
 
 ``figures.py`` (loss curves, decision boundaries, loss surfaces with descent paths),
 ``animate.py`` (gradient descent step by step, a decision boundary over epochs, the player's
-HTML) and ``common.py`` (what both share: matplotlib on demand, closed figures, grids of model
+HTML), ``conv.py`` (a conv layer's filters, feature maps, the sliding-kernel animation) and
+``common.py`` (what both share: matplotlib on demand, closed figures, grids of model
 outputs).
 """
 
-from . import animate, figures
+from . import animate, conv, figures
 from .animate import *  # noqa: F403
+from .conv import *  # noqa: F403
 from .figures import *  # noqa: F403
 
-__all__ = [*figures.__all__, *animate.__all__]
+__all__ = [*figures.__all__, *animate.__all__, *conv.__all__]
