@@ -28,96 +28,143 @@ that changed with the batch.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
-from operator import attrgetter, is_
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
 
-from autograd import Node, Tensor
+from autograd import Node
+from autograd.core import _Flags  # the per-thread modes: no public is_anomaly_enabled() yet
 from autograd.math import NumpyMath, unbroadcast
+from autograd.tensor import Tensor
 
 from ..layers import Dropout
 from ..module import Module
 from ..optim import Optimizer
+from .guard import Guard
 from .lower import class_targets, lower, run
 from .record import CompileError, Record, compare, record_step, recording, tape_text
 
-__all__ = ["CompileError", "CompiledStep", "compile_step"]
+__all__ = ["MAX_RECORDS", "CompileError", "CompiledStep", "compile_step"]
+
+#: how many records (batch shapes and dtypes) a compiled step keeps by default
+MAX_RECORDS = 8
 
 _ndarray = np.ndarray
-_STATE = attrgetter("data.shape", "data.dtype", "requires_grad")  # what the guard compares
+_STATE = attrgetter("data.shape", "data.dtype", "requires_grad")  # a parameter's, per record
+_NO_GRAD = (
+    "compile_step: called under no_grad(): a training step needs gradients (the ordinary step "
+    "fails at backward() there) and nothing was updated; call the step outside no_grad(), "
+    "and evaluate with the model itself (or nn.evaluate)"
+)
 
 
-def compile_step(model: Module, loss_fn: Callable, optimizer: Optimizer) -> CompiledStep:
+def compile_step(
+    model: Module, loss_fn: Callable[..., Any], optimizer: Optimizer,
+    max_records: int = MAX_RECORDS,
+) -> CompiledStep:  # fmt: skip
     """``step(x, y) -> float``: one training step (``zero_grad``, forward, ``loss_fn(model(x),
     y)``, backward, ``optimizer.step()``), traced on the first call for each shape and dtype of
     ``x`` and ``y`` and replayed without building a graph afterwards. Same losses and weights
-    as the ordinary step; ``step.records`` holds the records, ``step.tape()`` shows one. For the
-    common network (see :mod:`nn.compile_lower`) each parameter's ``.grad`` after a replay is a
-    buffer the next step overwrites, as PyTorch reuses ``.grad`` storage: copy it to keep it."""
+    as the ordinary step; ``step.records`` holds the records (the ``max_records`` used last),
+    ``step.tape()`` shows one. For the common network (see :mod:`nn.compile_lower`) each
+    parameter's ``.grad`` after a replay is a buffer the next step overwrites, as PyTorch reuses
+    ``.grad`` storage: copy it to keep it. What a trace freezes, and what makes it trace again:
+    see :mod:`nn.compile.step`."""
     if not isinstance(model, Module):
         raise TypeError(f"compile_step: model must be an nn.Module, got {type(model).__name__}")
     if not callable(loss_fn):
         raise TypeError(f"compile_step: loss_fn must be a function loss(pred, y), got {loss_fn!r}")
     if not isinstance(optimizer, Optimizer):
         raise TypeError(f"compile_step: optimizer must be an nn optimizer, got {optimizer!r}")
-    return CompiledStep(model, loss_fn, optimizer)
+    if isinstance(max_records, bool) or not isinstance(max_records, int) or max_records < 1:
+        raise ValueError(f"compile_step: max_records must be an int >= 1, got {max_records!r}")
+    return CompiledStep(model, loss_fn, optimizer, max_records)
 
 
 class CompiledStep:
-    """The callable :func:`compile_step` returns; ``records`` maps shapes and dtypes to traces."""
+    """The callable :func:`compile_step` returns; ``records`` maps shapes and dtypes to traces
+    (least recently used first; at most ``max_records``). One call runs at a time: calls from
+    several threads take turns, each returning its own batch's loss."""
 
-    def __init__(self, model: Module, loss_fn: Callable, optimizer: Optimizer) -> None:
+    def __init__(
+        self, model: Module, loss_fn: Callable[..., Any], optimizer: Optimizer,
+        max_records: int = MAX_RECORDS,
+    ) -> None:  # fmt: skip
         self.model, self.loss_fn, self.optimizer = model, loss_fn, optimizer
-        self.records: dict[tuple, Record] = {}
+        self.max_records = max_records
+        self.records: OrderedDict[tuple[Any, ...], Record] = OrderedDict()
         self.traces = 0  # how many times a step was traced (for tests and the curious)
         self._last: tuple[np.ndarray | None, bool] = (None, False)  # (output, a buffer?)
-        self._guard_refs: tuple = ()
+        self._guard: Guard | None = None
+        self._lock = threading.RLock()
+        self._busy = False
 
     @property
     def last_output(self) -> np.ndarray | None:
         """The model's output at the last call (``None`` before the first)."""
-        out, buffer = self._last
-        if buffer:  # the lowered program's buffer, which the next call overwrites: a copy
-            out = out.copy()
-            self._last = out, False
-        return out
+        with self._lock:
+            out, buffer = self._last
+            if buffer and out is not None:  # the lowered program's buffer, which the next
+                out = out.copy()  # call overwrites: a copy
+                self._last = out, False
+            return out
 
     # ------------------------------------------------------------------------- the call
-    def __call__(self, x: Any, y: Any, before_update: Callable | None = None) -> float:
+    def __call__(self, x: Any, y: Any, before_update: Callable[..., Any] | None = None) -> float:
         """One step on the batch ``(x, y)``; returns the loss (before the update).
         ``before_update(loss, params)``, if given, runs after backward and may raise to stop
         the update (``fit`` checks for nan there)."""
-        if isinstance(x, Node):
-            x = x.data
-        if type(x) is not _ndarray:
-            x = np.asarray(x)
-        given = y  # what the loss function takes (a Tensor of labels too); the record, its data
-        if isinstance(y, Node):
-            y = y.data
-        if type(y) is not _ndarray:
-            y = np.asarray(y)
-        key = (x.shape, x.dtype, y.shape, y.dtype)
-        record = self.records.get(key)
-        if record is not None and not self._unchanged(record):
-            self.records.clear()  # the model changed: every record is stale
-            record = None
-        if record is None or not record.checked:  # the second call traces again, to check
-            return self._trace(key, x, y, before_update, record, given)
-        prog = record.program
-        if prog is None:  # the first replay, or a parameter array was rebound (the guard saw)
-            prog = record.program = lower(record, self.optimizer) or False
-        if prog:  # the common network (plain SGD, checked by lower(), held by the guard)
-            value = run(prog, x, y, self.optimizer, before_update)
-            self._last = prog.logits, True  # copied when asked (fit asks; a loop may not)
-            return value
-        return self._replay(record, x, y, before_update)
+        with self._lock:  # one call at a time: the records' buffers are shared
+            if self._busy:
+                raise CompileError(
+                    "compile_step: the step was called from inside its own before_update; "
+                    "it cannot run two steps at once"
+                )
+            self._busy = True
+            try:
+                if not _Flags.plain:  # no_grad, detect_anomaly (or a node hook): as eagerly
+                    if not _Flags.grad_enabled:
+                        raise CompileError(_NO_GRAD)
+                    return self._eager(x, y, before_update)
+                if isinstance(x, Node):
+                    x = x.data
+                if type(x) is not _ndarray:
+                    x = np.asarray(x)
+                given = y  # what the loss function takes (a Tensor of labels too); y its data
+                if isinstance(y, Node):
+                    y = y.data
+                if type(y) is not _ndarray:
+                    y = np.asarray(y)
+                key = (x.shape, x.dtype, y.shape, y.dtype)
+                records = self.records
+                if records and not self._guard.holds():  # type: ignore[union-attr]  # set with them
+                    records.clear()  # the model, the loss or the optimizer changed
+                record = records.get(key)
+                if record is not None:
+                    if self._unchanged(record):
+                        records.move_to_end(key)
+                    else:
+                        records.clear()  # a parameter reshaped, retyped or frozen
+                        record = None
+                if record is None or not record.checked:  # the second call traces again
+                    return self._trace(key, x, y, before_update, record, given)
+                prog = record.program
+                if prog is None:  # the first replay, or a parameter array was rebound
+                    prog = record.program = lower(record, self.optimizer) or False
+                if prog:  # the common network (plain SGD, checked by lower(), held by guards)
+                    value = run(prog, x, y, self.optimizer, before_update)
+                    self._last = prog.logits, True  # copied when asked (fit asks)
+                    return value
+                return self._replay(record, x, y, before_update)
+            finally:
+                self._busy = False
 
     def _unchanged(self, record: Record) -> bool:
-        holders, names, objs, dicts, sizes = self._guard_refs
-        if not all(map(is_, map(getattr, holders, names), objs)) or [*map(len, dicts)] != sizes:
-            return False  # a module's attribute replaced, added or deleted, or a mode, a p...
+        """True while the record's parameters have their shapes, dtypes and ``requires_grad``."""
         prog = record.program
         if prog and prog.matches():  # the very arrays: their shapes and dtypes are the same
             return True
@@ -125,6 +172,21 @@ class CompiledStep:
             record.program = None
         params, state = record.guard
         return [*map(_STATE, params)] == state
+
+    def _eager(self, x: Any, y: Any, before_update: Callable[..., Any] | None) -> float:
+        """The ordinary step, neither recorded nor replayed (under ``detect_anomaly``: its
+        checks run, and raise before any update)."""
+        model, optimizer = self.model, self.optimizer
+        optimizer.zero_grad()
+        out = model(x if isinstance(x, Tensor) else Tensor(np.asarray(x)))
+        loss = self.loss_fn(out, y)
+        loss.backward()
+        value = float(loss.item())
+        self._last = (out.data if isinstance(out, Tensor) else None), False
+        if before_update is not None:
+            before_update(value, optimizer.params)
+        optimizer.step()
+        return value
 
     # ----------------------------------------------------------------------- the replay
     def _replay(self, rec: Record, x: Any, y: Any, before_update: Callable | None) -> float:
@@ -223,33 +285,20 @@ class CompiledStep:
         if before_update is not None:
             before_update(value, optimizer.params)
         optimizer.step()
-        self.records[key] = rec
+        records = self.records
+        records[key] = rec
+        records.move_to_end(key)  # (a checked record replaces the first one where it was)
+        while len(records) > self.max_records:
+            records.popitem(last=False)  # the least recently used
         self.traces += first is None
         return value
 
     def _set_guard(self, rec: Record) -> None:
-        """What :meth:`_unchanged` compares, by identity: each module's sub-modules, parameters,
-        lists and tuples, its ``training`` flag, each dropout's ``p``, each parameter's
-        ``requires_grad``, the optimizer's hyperparameters and parameter list (a change to any
-        of them traces again); and the modules' and the parameter list's sizes."""
-        holders, names, dicts = [], [], []
+        """Snapshot what the trace depended on (see :mod:`nn.compile.guard`): the model's and
+        the loss function's state and the optimizer's settings, checked at every call; and the
+        shape, dtype and ``requires_grad`` of the record's parameters, checked when it is used."""
+        self._guard = Guard([self.model, self.loss_fn], self.optimizer)
         params = [p for _, p in rec.params]
-        for _, m in self.model.named_modules():
-            d = vars(m)
-            dicts.append(d)
-            keys = [k for k, v in d.items() if isinstance(v, (Module, Node, list, tuple))]
-            keys += ["training", "p"] if isinstance(m, Dropout) else ["training"]
-            holders += [m] * len(keys)
-            names += keys
-        holders += params
-        names += ["requires_grad"] * len(params)
-        opt = self.optimizer  # its hyperparameters but the learning rate (read at each step)
-        hyper = [*opt.hyperparameters, "params"]
-        holders += [opt] * len(hyper)
-        names += hyper
-        dicts.append(opt.params)  # and how many parameters it holds
-        objs = [*map(getattr, holders, names)]
-        self._guard_refs = (holders, names, objs, dicts, [*map(len, dicts)])
         rec.guard = (params, [*map(_STATE, params)])
 
     # --------------------------------------------------------------------------- display
@@ -263,5 +312,3 @@ class CompiledStep:
 
     def __repr__(self) -> str:
         return f"<compiled step: {len(self.records)} record(s), traced {self.traces} time(s)>"
-
-

@@ -1,0 +1,170 @@
+"""The guard of :func:`nn.compile_step`: a snapshot of the Python state a trace depended on.
+
+A trace freezes everything Python computed while it ran: a float attribute the forward
+multiplies by, a string that picked a branch, an array it read, the modules in a list, a value
+in the loss function's closure, the optimizer's parameter list. :class:`Guard` records, at
+trace time, every such value it can reach from the model, the loss function and the optimizer,
+and :meth:`Guard.holds` says, at every later call, whether all of them are still the same:
+
+- numbers, strings, ``None`` and NumPy scalars: by value (compared by identity first, so the
+  check costs one ``is`` each while nothing was rebound);
+- arrays, parameters, generators, functions and other objects: by identity;
+- lists, tuples and dicts: by identity, their lengths (lists, dicts) and each item, one level
+  of nesting after another (``m.blocks.append(layer)``, ``m.cfg["scale"] = 2``);
+- the attributes of every module reachable from the model (``vars(m)``, its size and its
+  ``training`` flag) and of every ``types.SimpleNamespace``;
+- the loss function's closure cells, defaults and code (a ``functools.partial``'s function,
+  arguments and keywords; a bound method's object);
+- the optimizer's hyperparameters (not ``lr``, read at every step) and its parameter list,
+  item by item.
+
+What it does not see (frozen at trace time): an array changed *in place* that is not a
+parameter's ``.data`` (parameters are read at every call), global variables, class attributes,
+the attributes of objects other than modules and namespaces, and state beyond the first
+:data:`LIMIT` values. The checks are C-level ``map`` calls over flat lists: the guard costs a
+microsecond or two at each call of a small network.
+"""
+
+from __future__ import annotations
+
+import functools
+import types
+from collections.abc import Collection
+from itertools import chain
+from operator import is_
+from typing import Any
+
+import numpy as np
+
+from autograd import Node
+
+from ..module import Module
+from ..optim import Optimizer
+
+__all__ = ["LIMIT", "Guard"]
+
+#: how many values a guard watches at most (a model holding a longer Python list or dict has
+#: its first items watched, and the container's identity and length)
+LIMIT = 4096
+
+_SCALARS = (bool, int, float, complex, str, bytes, type(None), np.generic)
+_LABELS = frozenset({"_label_prefix", "_label_root", "_auto_labels"})  # names, not values
+
+
+class Guard:
+    """What a trace depended on; :meth:`holds` is True while none of it changed.
+
+    Three flat lists make the check a few C-level passes: ``views`` (each module's ``vars()``
+    values, each watched dict's values, each watched list: live views) with ``sizes``, their
+    lengths, and ``items``, their contents then; and ``attrs`` (the attributes that are not in
+    a ``vars()``: the optimizer's settings, a function's code, defaults and closure cells) as
+    ``holders``, ``names`` and ``values``."""
+
+    __slots__ = ("views", "sizes", "items", "holders", "names", "values")
+
+    def __init__(self, roots: list[Any], optimizer: Optimizer | None = None) -> None:
+        """Watch everything reachable from ``roots`` (the model, the loss function, ...) and
+        the optimizer's settings and parameter list."""
+        self.views: list[Collection[Any]] = []
+        self.sizes: list[int] = []
+        self.items: list[Any] = []
+        self.holders: list[Any] = []
+        self.names: list[str] = []
+        self.values: list[Any] = []
+        todo: list[Any] = list(roots)
+        if optimizer is not None:
+            for name in (*optimizer.hyperparameters, "params"):
+                self._attr(optimizer, name, todo)
+        self._walk(todo)
+
+    # ---------------------------------------------------------------------- the check
+    def holds(self) -> bool:
+        """True when every watched value is what it was (numbers and strings: equal)."""
+        views = self.views
+        try:
+            if (
+                [*map(len, views)] == self.sizes
+                and all(map(is_, chain.from_iterable(views), self.items))
+                and all(map(is_, map(getattr, self.holders, self.names), self.values))
+            ):
+                return True
+            return self._equal()
+        except (AttributeError, ValueError):
+            return False  # an attribute deleted, a closure cell emptied
+
+    def _equal(self) -> bool:
+        """The slow check: a value not identical must be an equal number or string (then it is
+        kept, so that the next fast check passes)."""
+        if [*map(len, self.views)] != self.sizes:
+            return False
+        items = [*chain.from_iterable(self.views)]
+        values = [*map(getattr, self.holders, self.names)]
+        if not (_same(items, self.items) and _same(values, self.values)):
+            return False
+        self.items, self.values = items, values
+        return True
+
+    # ------------------------------------------------------------------- the snapshot
+    def _attr(self, holder: Any, name: str, todo: list[Any]) -> None:
+        value = getattr(holder, name)
+        self.holders.append(holder)
+        self.names.append(name)
+        self.values.append(value)
+        todo.append(value)
+
+    def _view(self, view: Collection[Any], todo: list[Any], walk: Collection[Any]) -> None:
+        """Watch the values of ``view`` (a list, or a dict's ``values()``); walk into ``walk``."""
+        self.views.append(view)
+        self.sizes.append(len(view))
+        self.items += view
+        todo += walk
+
+    def _walk(self, todo: list[Any]) -> None:
+        """Watch each value's parts, breadth first, each object once, up to :data:`LIMIT`."""
+        seen: set[int] = set()
+        i = 0
+        while i < len(todo) and len(self.items) + len(self.names) < LIMIT:
+            obj = todo[i]
+            i += 1
+            if isinstance(obj, _SCALARS) or isinstance(obj, (np.ndarray, Node)):
+                continue
+            if id(obj) in seen:
+                continue
+            seen.add(id(obj))
+            if isinstance(obj, list):
+                self._view(obj, todo, obj)
+            elif isinstance(obj, tuple):  # its items cannot be rebound: only walked into
+                todo += obj
+            elif isinstance(obj, dict):
+                self._view(obj.values(), todo, obj.values())
+            elif isinstance(obj, (Module, types.SimpleNamespace)):
+                attrs = vars(obj)  # (labels are names, not values the step depends on)
+                self._view(attrs.values(), todo, [v for k, v in attrs.items() if k not in _LABELS])
+            elif isinstance(obj, types.FunctionType):
+                for name in ("__code__", "__defaults__", "__kwdefaults__"):
+                    self._attr(obj, name, todo)
+                for cell in obj.__closure__ or ():
+                    if _filled(cell):
+                        self._attr(cell, "cell_contents", todo)
+            elif isinstance(obj, functools.partial):
+                todo += [obj.func, obj.args, obj.keywords]
+            elif isinstance(obj, types.MethodType):
+                todo += [obj.__func__, obj.__self__]
+
+
+def _filled(cell: types.CellType) -> bool:
+    try:
+        cell.cell_contents  # noqa: B018 - an empty cell raises
+    except ValueError:
+        return False
+    return True
+
+
+def _same(now: list[Any], then: list[Any]) -> bool:
+    """Each pair identical, or numbers or strings of one type and equal."""
+    for a, b in zip(now, then):
+        if a is b:
+            continue
+        if type(a) is not type(b) or not isinstance(a, _SCALARS) or not bool(a == b):
+            return False  # (nan is not equal to itself: traced again, to be safe)
+    return True
