@@ -9,8 +9,10 @@ mode, ``no_grad``, the bounded record cache.
 
 from __future__ import annotations
 
+import functools
 import sys
 import threading
+import types
 
 import numpy as np
 import pytest
@@ -224,6 +226,70 @@ def test_a_momentum_set_back_to_an_equal_value_keeps_the_record():
 
     step, _, _ = twins(lambda: nn.Sequential(nn.Linear(6, 3)), change=change, momentum=0.5)
     assert step.traces == 1
+
+
+def test_a_module_appended_to_the_sequential():
+    def change(m, opt, fn):
+        m.append(nn.Linear(3, 3, seed=4))
+
+    twins(lambda: nn.Sequential(nn.Linear(6, 3)), change=change)
+
+
+def test_a_partials_keyword_changed():
+    def make_loss():
+        return functools.partial(weighted, weight=1.0)
+
+    make_loss.factory = True  # type: ignore[attr-defined]
+
+    def change(m, opt, fn):
+        fn.keywords["weight"] = 4.0
+
+    twins(lambda: nn.Sequential(nn.Linear(6, 3)), make_loss, change)
+
+
+def weighted(out, y, weight):
+    return nn.cross_entropy(out, y) * weight
+
+
+class WeightedLoss:
+    """A loss object (as torch.nn.CrossEntropyLoss) with a setting and a weight Tensor."""
+
+    def __init__(self):
+        self.settings = types.SimpleNamespace(scale=1.0)
+        self.temperature = Tensor(np.ones(3, F32))
+
+    def __call__(self, out, y):
+        return nn.cross_entropy(out * self.temperature, y) * self.settings.scale
+
+
+WeightedLoss.factory = True  # type: ignore[attr-defined]
+
+
+def test_a_setting_of_a_loss_object_changed():
+    def change(m, opt, fn):
+        fn.settings.scale = 3.0
+
+    step, _, _ = twins(lambda: nn.Sequential(nn.Linear(6, 3)), WeightedLoss, change)
+    assert step.traces == 2
+
+
+def test_a_constant_tensors_array_rebound():
+    def change(m, opt, fn):
+        fn.temperature.data = np.array([1.0, 2.0, 0.5], F32)
+
+    twins(lambda: nn.Sequential(nn.Linear(6, 3)), WeightedLoss, change)
+
+
+def test_state_changed_at_every_step_traces_every_step_and_warns():
+    model, opt = t_model()
+    model.calls = 0  # a counter the loop (not the forward) moves: every step traces
+    step = nn.compile_step(model, nn.cross_entropy, opt)
+    ref, ref_opt = t_model()
+    with pytest.warns(RuntimeWarning, match=r"model.calls was rebound"):
+        for x, y in batches(n_steps=8):
+            model.calls += 1
+            assert step(x, y) == pytest.approx(eager_step(ref, nn.cross_entropy, ref_opt, x, y))
+    assert step.traces == 8
 
 
 def test_a_changed_state_is_seen_for_every_shape_recorded():

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import functools
 import types
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from itertools import chain
 from operator import is_
 from typing import Any
@@ -38,7 +38,6 @@ import numpy as np
 
 from autograd import Node
 
-from ..module import Module
 from ..optim import Optimizer
 
 __all__ = ["LIMIT", "Guard"]
@@ -48,33 +47,42 @@ __all__ = ["LIMIT", "Guard"]
 LIMIT = 4096
 
 _SCALARS = (bool, int, float, complex, str, bytes, type(None), np.generic)
-_LABELS = frozenset({"_label_prefix", "_label_root", "_auto_labels"})  # names, not values
+_LABELS_DOT = frozenset({"._label_prefix", "._label_root", "._auto_labels"})  # labels: names
 
 
 class Guard:
     """What a trace depended on; :meth:`holds` is True while none of it changed.
 
-    Three flat lists make the check a few C-level passes: ``views`` (each module's ``vars()``
+    Three flat lists make the check a few C-level passes: ``views`` (each object's ``vars()``
     values, each watched dict's values, each watched list: live views) with ``sizes``, their
-    lengths, and ``items``, their contents then; and ``attrs`` (the attributes that are not in
-    a ``vars()``: the optimizer's settings, a function's code, defaults and closure cells) as
-    ``holders``, ``names`` and ``values``."""
+    lengths, and ``items``, their contents then; and the attributes that are not in a
+    ``vars()`` (the optimizer's settings, a function's code, defaults and closure cells, a
+    constant Tensor's ``data``) as ``holders``, ``names`` and ``values``. ``paths`` names each
+    watched value for :meth:`changed` (``model.scale``, ``loss_fn.<closure weight>``)."""
 
-    __slots__ = ("views", "sizes", "items", "holders", "names", "values")
+    __slots__ = ("views", "sizes", "items", "holders", "names", "values", "paths", "params",
+                 "opaque")  # fmt: skip
 
-    def __init__(self, roots: list[Any], optimizer: Optimizer | None = None) -> None:
-        """Watch everything reachable from ``roots`` (the model, the loss function, ...) and
-        the optimizer's settings and parameter list."""
+    def __init__(
+        self, roots: dict[str, Any], optimizer: Optimizer | None = None,
+        params: Iterable[Node] = (), opaque: tuple[type, ...] = (),
+    ) -> None:  # fmt: skip
+        """Watch everything reachable from ``roots`` (named: ``{"model": model, ...}``) and the
+        optimizer's settings and parameter list; the ``params`` (read at every call) by
+        identity only; objects of the ``opaque`` types by identity only."""
         self.views: list[Collection[Any]] = []
         self.sizes: list[int] = []
         self.items: list[Any] = []
         self.holders: list[Any] = []
         self.names: list[str] = []
         self.values: list[Any] = []
-        todo: list[Any] = list(roots)
+        self.paths: tuple[list[str], list[str], list[str]] = ([], [], [])  # views, items, attrs
+        self.params = {id(p) for p in params}
+        self.opaque = (type, types.ModuleType, Optimizer, *opaque)
+        todo: list[tuple[str, Any]] = list(roots.items())
         if optimizer is not None:
             for name in (*optimizer.hyperparameters, "params"):
-                self._attr(optimizer, name, todo)
+                self._attr(optimizer, name, "optimizer", todo)
         self._walk(todo)
 
     # ---------------------------------------------------------------------- the check
@@ -104,52 +112,84 @@ class Guard:
         self.items, self.values = items, values
         return True
 
+    def changed(self) -> str:
+        """What changed since the snapshot, in words (for a message; ``''``: nothing)."""
+        view_paths, item_paths, attr_paths = self.paths
+        for view, size, path in zip(self.views, self.sizes, view_paths):
+            if len(view) != size:
+                return f"{path} has {len(view)} items, not {size}"
+        for now, then, path in zip(chain.from_iterable(self.views), self.items, item_paths):
+            if not _same([now], [then]):
+                return f"{path} was rebound"
+        for holder, name, then, path in zip(self.holders, self.names, self.values, attr_paths):
+            try:
+                now = getattr(holder, name)
+            except (AttributeError, ValueError):
+                return f"{path} was deleted"
+            if not _same([now], [then]):
+                return f"{path} was rebound"
+        return ""
+
     # ------------------------------------------------------------------- the snapshot
-    def _attr(self, holder: Any, name: str, todo: list[Any]) -> None:
+    def _attr(self, holder: Any, name: str, path: str, todo: list[tuple[str, Any]]) -> None:
         value = getattr(holder, name)
         self.holders.append(holder)
         self.names.append(name)
         self.values.append(value)
-        todo.append(value)
+        self.paths[2].append(path)
+        todo.append((path, value))
 
-    def _view(self, view: Collection[Any], todo: list[Any], walk: Collection[Any]) -> None:
-        """Watch the values of ``view`` (a list, or a dict's ``values()``); walk into ``walk``."""
+    def _view(
+        self, view: Collection[Any], path: str, keys: Iterable[str], todo: list[tuple[str, Any]],
+        skip: frozenset[str] = frozenset(),
+    ) -> None:  # fmt: skip
+        """Watch the values of ``view`` (a list, or a dict's ``values()``), named by ``keys``
+        (each ``path`` + key); walk into those whose key is not in ``skip``."""
         self.views.append(view)
         self.sizes.append(len(view))
-        self.items += view
-        todo += walk
+        self.paths[0].append(path)
+        for key, value in zip(keys, view):
+            self.items.append(value)
+            self.paths[1].append(path + key)
+            if key not in skip:
+                todo.append((path + key, value))
 
-    def _walk(self, todo: list[Any]) -> None:
+    def _walk(self, todo: list[tuple[str, Any]]) -> None:
         """Watch each value's parts, breadth first, each object once, up to :data:`LIMIT`."""
         seen: set[int] = set()
         i = 0
         while i < len(todo) and len(self.items) + len(self.names) < LIMIT:
-            obj = todo[i]
+            path, obj = todo[i]
             i += 1
-            if isinstance(obj, _SCALARS) or isinstance(obj, (np.ndarray, Node)):
-                continue
-            if id(obj) in seen:
+            if isinstance(obj, _SCALARS) or isinstance(obj, np.ndarray) or id(obj) in seen:
                 continue
             seen.add(id(obj))
-            if isinstance(obj, list):
-                self._view(obj, todo, obj)
+            if isinstance(obj, Node):  # a constant of the trace unless a parameter
+                if id(obj) not in self.params:
+                    self._attr(obj, "data", f"{path}.data", todo)
+                    self._attr(obj, "requires_grad", f"{path}.requires_grad", todo)
+            elif isinstance(obj, list):
+                self._view(obj, path, [f"[{k}]" for k in range(len(obj))], todo)
             elif isinstance(obj, tuple):  # its items cannot be rebound: only walked into
-                todo += obj
+                todo += [(f"{path}[{k}]", v) for k, v in enumerate(obj)]
             elif isinstance(obj, dict):
-                self._view(obj.values(), todo, obj.values())
-            elif isinstance(obj, (Module, types.SimpleNamespace)):
-                attrs = vars(obj)  # (labels are names, not values the step depends on)
-                self._view(attrs.values(), todo, [v for k, v in attrs.items() if k not in _LABELS])
+                self._view(obj.values(), path, [f"[{k!r}]" for k in obj], todo)
             elif isinstance(obj, types.FunctionType):
                 for name in ("__code__", "__defaults__", "__kwdefaults__"):
-                    self._attr(obj, name, todo)
-                for cell in obj.__closure__ or ():
+                    self._attr(obj, name, f"{path}.{name}", todo)
+                names = obj.__code__.co_freevars
+                for name, cell in zip(names, obj.__closure__ or ()):
                     if _filled(cell):
-                        self._attr(cell, "cell_contents", todo)
+                        self._attr(cell, "cell_contents", f"{path}.<closure {name}>", todo)
             elif isinstance(obj, functools.partial):
-                todo += [obj.func, obj.args, obj.keywords]
+                todo += [(f"{path}.func", obj.func), (f"{path}.args", obj.args),
+                         (f"{path}.keywords", obj.keywords)]  # fmt: skip
             elif isinstance(obj, types.MethodType):
-                todo += [obj.__func__, obj.__self__]
+                todo += [(f"{path}.__func__", obj.__func__), (f"{path}.__self__", obj.__self__)]
+            elif not isinstance(obj, self.opaque):
+                attrs = getattr(obj, "__dict__", None)  # a module's, any object's
+                if isinstance(attrs, dict):
+                    self._view(attrs.values(), path, [f".{k}" for k in attrs], todo, _LABELS_DOT)
 
 
 def _filled(cell: types.CellType) -> bool:

@@ -29,6 +29,7 @@ that changed with the batch.
 from __future__ import annotations
 
 import threading
+import warnings
 from collections import OrderedDict
 from collections.abc import Callable
 from operator import attrgetter
@@ -49,6 +50,8 @@ from .lower import class_targets, lower, run
 from .record import CompileError, Record, compare, record_step, recording, tape_text
 
 __all__ = ["MAX_RECORDS", "CompileError", "CompiledStep", "compile_step"]
+
+_WARN_AFTER = 5  # guard changes in a row that make a warning
 
 #: how many records (batch shapes and dtypes) a compiled step keeps by default
 MAX_RECORDS = 8
@@ -102,6 +105,7 @@ class CompiledStep:
         self._guard: Guard | None = None
         self._lock = threading.RLock()
         self._busy = False
+        self._changes = 0  # guard changes since the last replay
 
     @property
     def last_output(self) -> np.ndarray | None:
@@ -141,8 +145,9 @@ class CompiledStep:
                     y = np.asarray(y)
                 key = (x.shape, x.dtype, y.shape, y.dtype)
                 records = self.records
-                if records and not self._guard.holds():  # type: ignore[union-attr]  # set with them
-                    records.clear()  # the model, the loss or the optimizer changed
+                guard = self._guard
+                if records and guard is not None and not guard.holds():
+                    self._stale(guard)  # the model, the loss or the optimizer changed
                 record = records.get(key)
                 if record is not None:
                     if self._unchanged(record):
@@ -156,12 +161,28 @@ class CompiledStep:
                 if prog is None:  # the first replay, or a parameter array was rebound
                     prog = record.program = lower(record, self.optimizer) or False
                 if prog:  # the common network (plain SGD, checked by lower(), held by guards)
+                    self._changes = 0
                     value = run(prog, x, y, self.optimizer, before_update)
                     self._last = prog.logits, True  # copied when asked (fit asks)
                     return value
+                self._changes = 0
                 return self._replay(record, x, y, before_update)
             finally:
                 self._busy = False
+
+    def _stale(self, guard: Guard) -> None:
+        """Drop every record (the guard saw a change); warn once if it happens at every call."""
+        self.records.clear()
+        self._changes += 1
+        if self._changes == _WARN_AFTER:
+            warnings.warn(
+                f"compile_step traced again at {_WARN_AFTER} calls in a row, as the state the "
+                f"trace depends on changed each time (last: {guard.changed() or 'a value'}); "
+                "every call then runs the ordinary step and traces it: keep values that change "
+                "at every step off the model and out of the loss function's closure",
+                RuntimeWarning,
+                stacklevel=3,
+            )
 
     def _unchanged(self, record: Record) -> bool:
         """True while the record's parameters have their shapes, dtypes and ``requires_grad``."""
@@ -297,7 +318,10 @@ class CompiledStep:
         """Snapshot what the trace depended on (see :mod:`nn.compile.guard`): the model's and
         the loss function's state and the optimizer's settings, checked at every call; and the
         shape, dtype and ``requires_grad`` of the record's parameters, checked when it is used."""
-        self._guard = Guard([self.model, self.loss_fn], self.optimizer)
+        model, optimizer = self.model, self.optimizer
+        roots = {"model": model, "loss_fn": self.loss_fn}
+        params = [*model.parameters(), *optimizer.params]
+        self._guard = Guard(roots, optimizer, params, (CompiledStep,))
         params = [p for _, p in rec.params]
         rec.guard = (params, [*map(_STATE, params)])
 
