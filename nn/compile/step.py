@@ -47,7 +47,7 @@ from ..module import Module
 from ..optim import Optimizer
 from .guard import Guard
 from .lower import class_targets, lower, run
-from .record import CompileError, Record, compare, record_step, recording, tape_text
+from .record import CompileError, Dropped, Record, compare, record_step, recording, tape_text
 
 __all__ = ["MAX_RECORDS", "CompileError", "CompiledStep", "compile_step"]
 
@@ -219,16 +219,16 @@ class CompiledStep:
         vals[s] = x if x.dtype is dtype else x.astype(dtype)
         for s, dtype in rec.ys:
             vals[s] = y if y.dtype is dtype else y.astype(dtype)
-        for fn, dtype in rec.targets:  # (the op's forward checks their range)
-            fn.targets = class_targets(y, dtype)
-        for s, m, shape, dtype in rec.drops:  # as Dropout.forward draws it
-            keep = m.rng.random(shape) >= m.p
-            vals[s] = keep.astype(dtype) / dtype.type(1 - m.p)
+        for ce, dtype in rec.targets:  # (the op's forward checks their range)
+            ce.targets = class_targets(y, dtype)
+        for s, rng, p_drop, shape, dtype in rec.drops:  # as Dropout.forward draws it
+            keep = rng.random(shape) >= p_drop
+            vals[s] = keep.astype(dtype) / dtype.type(1 - p_drop)
         F = NumpyMath
         for fn, get, one, out, wrap in rec.forward:  # get(vals): the inputs' arrays
             r = fn.forward(F, get(vals)) if one else fn.forward(F, *get(vals))
             vals[out] = np.asarray(r) if wrap else r
-        grads = [None] * len(vals)
+        grads: list[Any] = [None] * len(vals)
         loss = vals[rec.loss]
         grads[rec.loss] = rec.seed
         for fn, get, one, out, targets, needs in rec.backward:
@@ -275,7 +275,7 @@ class CompiledStep:
         model, optimizer = self.model, self.optimizer
         xt = Tensor(x)
         xt.requires_grad = True  # every node computed from x is recorded (and its inputs kept)
-        dropouts: dict[int, tuple] = {}  # id(output) -> (output, module, input shape, dtype)
+        dropouts: Dropped = {}  # id(output) -> (output, generator, p, input shape, dtype)
         patched = []
         for _, m in model.named_modules():
             if isinstance(m, Dropout):
