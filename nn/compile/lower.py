@@ -124,7 +124,8 @@ def lower(rec: Record, optimizer: Optimizer) -> Program | None:
     prog.rows = np.arange(n)
     prog.m, prog.s = np.empty((n, 1), dtype), np.empty((n, 1), dtype)
     prog.e, prog.losses = np.empty_like(logits), np.empty(n, dtype)
-    upstream: dict[int, np.ndarray] = {rec.out: prog.e}  # d(loss)/d(logits) is the softmax, worked on in place
+    upstream: dict[int, np.ndarray] = {rec.out: prog.e}  # d(loss)/d(logits): the softmax,
+    # worked on in place
     for fused, x_slot, w_slot, b_slot, s in reversed(plan):
         if s not in upstream:
             return None  # an activation the loss does not reach through the next layer
@@ -210,7 +211,8 @@ def run(prog: Program, x: Any, y: Any, optimizer: Optimizer, before_update: Any)
     for call in prog.forward:
         call()
     logits, m, e, s, losses, n = prog.logits, prog.m, prog.e, prog.s, prog.losses, len(t)
-    np.maximum.reduce(logits, 1, None, out=m, keepdims=True)  # CrossEntropyLogits.forward, into buffers
+    # CrossEntropyLogits.forward, into buffers
+    np.maximum.reduce(logits, 1, None, out=m, keepdims=True)
     np.subtract(logits, m, e)
     np.exp(e, e)
     np.add.reduce(e, 1, None, out=s, keepdims=True)
