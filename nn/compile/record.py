@@ -81,7 +81,7 @@ class Record:
 def record_step(
     model: Module, optimizer: Optimizer, xt: Tensor, y: np.ndarray, out: Tensor, loss: Tensor,
     dropouts: Dropped,
-) -> Record:
+) -> Record:  # fmt: skip
     """The record of a traced step, from its finished graph (``loss``'s): each op's ``Function``
     and the slot of each input; ``need`` says which slots' values need a gradient."""
     order = topological_order([loss])
@@ -204,8 +204,7 @@ def tape_text(rec: Record, optimizer: str) -> str:
         names[s] = f"v{s}"
         lines.append(f"v{s} = {name}({args})")
     lines.append(
-        f"loss = v{rec.loss}; backward: {len(rec.backward)} rules; "
-        f"update: {optimizer}.step()"
+        f"loss = v{rec.loss}; backward: {len(rec.backward)} rules; update: {optimizer}.step()"
     )
     return "\n".join(lines)
 
