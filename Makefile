@@ -85,8 +85,16 @@ bench: install
 	$(PY) benchmarks/bench_tensor.py
 	$(PY) benchmarks/bench_search.py
 
+# ruff; no import circle in either package; mypy and pyright on both packages and on the
+# README's code blocks (extracted by .ci/readme_snippets.py). pyright runs on the system's node.
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(PY) .ci/import_cycles.py autograd nn
+	rm -rf build/readme && $(PY) .ci/readme_snippets.py build/readme >/dev/null
+	$(VENV)/bin/mypy
+	$(VENV)/bin/mypy --follow-imports=silent build/readme
+	PYRIGHT_PYTHON_GLOBAL_NODE=1 PYRIGHT_PYTHON_IGNORE_WARNINGS=1 $(VENV)/bin/pyright
+	PYRIGHT_PYTHON_GLOBAL_NODE=1 PYRIGHT_PYTHON_IGNORE_WARNINGS=1 $(VENV)/bin/pyright build/readme
 
 clean:
 	rm -rf $(VENV) demo site .pytest_cache .hypothesis build *.egg-info

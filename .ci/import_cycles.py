@@ -2,8 +2,7 @@
 """Print the import circles among the modules of each package given (default: autograd nn),
 subpackages included.
 
-Every import statement counts, including those inside functions
-imports under
+Every import statement counts, including those inside functions; imports under
 `if TYPE_CHECKING:` do not (they never run). Subpackages are walked as Python runs them:
 importing `a.b.c` runs the `__init__` of `a.b` first, so a module outside `a.b` that imports
 `a.b.c` depends on everything `a/b/__init__.py` imports. A package's own modules importing

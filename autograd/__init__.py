@@ -1,8 +1,8 @@
 """chainrule's autograd: reverse-mode automatic differentiation on one graph core.
 
-The tree, read from the engine up: ``core.py`` (the node protocol, ``Function``, grad and
-anomaly modes, the walk and the chain rule, ``backward``, ``grad``), ``math.py`` (the math
-namespaces rules use), ``ops.py`` (the elementwise ops of both engines), ``value.py``
+The tree, read from the engine up: ``core.py`` (the node protocol, ``Function``, the walk and
+the chain rule, ``backward``, ``grad``), ``modes.py`` (grad and anomaly modes), ``math.py``
+(the math namespaces rules use), ``ops.py`` (the elementwise ops of both engines), ``value.py``
 (``Value``, ``sum_of``, ``dot``), then the engine's tools: ``functional.py`` (function
 transforms, on ``call.py``: one evaluation of ``f``, ``pytree.py``: argument structures, and
 ``forward.py``: forward mode) and ``check.py`` (gradient checking). Two wings stand on the
@@ -15,23 +15,27 @@ engine, which imports neither: ``tensor/`` (``Tensor``, its functions and its op
 
 import sys
 
-from . import check, core, functional, tensor, value, viz
+from . import check, core, functional, modes, tensor, value, viz
 from .check import *  # noqa: F403
 from .core import *  # noqa: F403
 from .functional import hessian, hvp, jacfwd, jacobian, jacrev, jvp, value_and_grad, vjp
+from .modes import *  # noqa: F403
 from .tensor import *  # noqa: F403
 from .value import *  # noqa: F403
 from .viz import *  # noqa: F403
 
-# Written in the forms type checkers read (a py.typed package exports what __all__ lists).
-__all__: list[str] = []
-__all__ += core.__all__
-__all__ += value.__all__
-__all__ += tensor.__all__
-__all__ += check.__all__
-__all__ += viz.__all__
-__all__ += ["functional", "hessian", "hvp", "jacfwd", "jacobian", "jacrev", "jvp"]
-__all__ += ["value_and_grad", "vjp"]
+# Literal, so type checkers read it (a py.typed package exports what __all__ lists);
+# tests/test_layout.py checks it equals the modules' own.
+__all__ = [
+    "analytic_jacobian", "AnomalyError", "as_latex", "backward_steps", "BackwardStep",
+    "BackwardSteps", "check_graphviz", "concatenate", "cross_entropy_logits", "detect_anomaly",
+    "dot", "draw_dot", "enable_grad", "Function", "functional", "grad", "gradcheck",
+    "GradcheckError", "gradgradcheck", "GraphFreedError", "GraphvizNotFoundError", "hessian",
+    "hvp", "is_grad_enabled", "jacfwd", "jacobian", "jacrev", "jvp", "linear", "log_softmax",
+    "logsumexp", "matmul", "maximum", "minimum", "no_grad", "Node", "node_names",
+    "numerical_grad", "numerical_jacobian", "save_steps_html", "softmax", "stack",
+    "step_through", "sum_of", "Tensor", "Value", "value_and_grad", "vjp", "where",
+]
 
 # The modules' names before the tree was arranged by concern, kept importable so that objects
 # pickled then (which name their classes' modules) still load.

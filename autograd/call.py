@@ -15,13 +15,14 @@ import functools
 import numbers
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, Union
+from typing import Any, Union, cast
 
 import numpy as np
 
 from . import core, forward
-from .core import Node, enable_grad, is_grad_enabled
+from .core import Node
 from .forward import IDENTITY
+from .modes import enable_grad, is_grad_enabled
 from .pytree import flatten, paths, shape_of, unflatten
 from .tensor.tensor import Tensor
 from .value import Value
@@ -33,6 +34,8 @@ Argnums = Union[int, Sequence[int]]
 
 def as_leaf(arg: Any, what: str) -> Node:
     """A fresh leaf that requires grad, holding ``arg``'s numbers (int arrays as float64)."""
+    kind: type[Node]
+    data: Any
     if isinstance(arg, Node):
         kind, data, label = type(arg), arg.data, arg.label
     elif isinstance(arg, numbers.Real):
@@ -46,7 +49,7 @@ def as_leaf(arg: Any, what: str) -> Node:
         )
     if isinstance(data, np.ndarray) and data.dtype.kind in "biu":
         data = data.astype(np.float64)
-    leaf = kind(data, requires_grad=True)
+    leaf = kind(cast(Any, data), requires_grad=True)  # a number or an array, as kind takes
     leaf.label = label
     return leaf
 
@@ -135,7 +138,7 @@ class Call:
 
     def gradients(self, out: Any, seed: Any = None) -> list[Node]:
         """d(out)/d(leaf) for every leaf (``seed`` weighs out's elements), zeros where unused."""
-        gs = [None] * len(self.leaves)
+        gs: Sequence[Any] = [None] * len(self.leaves)
         if isinstance(out, Node) and out.requires_grad:
             gs = core.grad(
                 out,

@@ -15,8 +15,9 @@ from typing import Any
 import numpy as np
 
 from .call import Call, as_node
-from .core import Node, enable_grad, grad, no_grad
-from .functional import _jacobian_blocks
+from .core import Node, grad
+from .functional import jacobian_blocks
+from .modes import enable_grad, no_grad
 from .pytree import flatten, shape_of
 
 __all__ = [
@@ -129,7 +130,7 @@ def analytic_jacobian(f: Callable, inputs: Node | Sequence[Node]) -> list:
     xs, _ = _as_list(inputs)
     call = Call(f, tuple(xs), range(len(xs)), False, "analytic_jacobian", fresh=False)
     n_outs = [math.prod(shape_of(out)) for out in flatten(call.out, [])]
-    blocks = _jacobian_blocks(call)
+    blocks = jacobian_blocks(call)
     matrices = []
     for j, x in enumerate(xs):
         rows = [

@@ -1,4 +1,4 @@
-"""The graph core shared by both engines: the node protocol, ``Function``, the modes, the walk.
+"""The graph core shared by both engines: the node protocol, ``Function``, the walk.
 
 ``Value`` (a float) and ``Tensor`` (an ndarray) are two kinds of :class:`Node`. Every node has
 ``data``, ``grad`` (d(root)/d(node); ``None`` until computed, 0.0 for a fresh ``Value`` leaf),
@@ -11,7 +11,8 @@ five hooks; nothing here knows which kind it works on:
 - ``_seed(grad)``: where a backward pass starts (``grad=None``: d(root)/d(root))
 - ``_accumulate(parents, grads, g)``: add each input's gradient into its ``.grad``
 
-A node hook (:func:`set_node_hook`) sees every node an op makes that requires grad, right after
+The modes it obeys (grad mode, anomaly mode, the node hook) are in ``modes.py``. A node hook
+(:func:`~autograd.modes.set_node_hook`) sees every node an op makes that requires grad, right after
 it is made: how forward mode (``forward.py``) carries tangents beside the values.
 
 A rule (``Function.backward``) gets ``F``, the upstream gradient ``g``, the op's output and its
@@ -22,94 +23,22 @@ made); ``create_graph=True`` on the nodes with ``NodeMath``, so the gradient is 
 from __future__ import annotations
 
 import contextlib
-import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from .math import NodeMath
+from .modes import AnomalyError, Flags, enable_grad
 
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-__all__ = ["AnomalyError", "Function", "GraphFreedError", "Node", "detect_anomaly"]
-__all__ += ["enable_grad", "grad", "is_grad_enabled", "no_grad"]
+__all__ = ["Function", "grad", "GraphFreedError", "Node"]
 
 
 class GraphFreedError(RuntimeError):
     """Raised when backward runs through a graph whose links were freed by an earlier backward."""
-
-
-class AnomalyError(RuntimeError):
-    """Raised inside :func:`detect_anomaly` when an op produces nan or inf."""
-
-
-# ------------------------------------------------------------------------------ the modes
-class _ThreadFlags(threading.local):
-    """Grad mode and anomaly mode, one set per thread (as in PyTorch)."""
-    grad_enabled, anomaly, plain = True, False, True  # plain: grad on, anomaly off, no hook
-    node_hook: Any = None
-
-
-def _set_flags(grad_enabled: bool, anomaly: bool) -> None:
-    _Flags.grad_enabled, _Flags.anomaly = grad_enabled, anomaly
-    _Flags.plain = grad_enabled and not anomaly and _Flags.node_hook is None
-
-
-_Flags = _ThreadFlags()
-
-
-class _GradMode(contextlib.ContextDecorator):
-    """Context manager and decorator that sets grad mode, restoring the old mode on exit."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-        self.saved: list[bool] = []
-
-    def __enter__(self) -> None:
-        self.saved.append(_Flags.grad_enabled)
-        _set_flags(self.enabled, _Flags.anomaly)
-
-    def __exit__(self, *exc: object) -> None:
-        _set_flags(self.saved.pop(), _Flags.anomaly)
-
-
-def no_grad() -> _GradMode:
-    """Ops inside ``with no_grad():`` (or a function decorated ``@no_grad()``) build no graph."""
-    return _GradMode(False)
-
-
-def enable_grad() -> _GradMode:
-    """Turn graph building back on inside a ``no_grad`` block."""
-    return _GradMode(True)
-
-
-def is_grad_enabled() -> bool:
-    """True when ops record the graph (the default)."""
-    return _Flags.grad_enabled
-
-
-class detect_anomaly:  # noqa: N801 - named like torch.autograd.detect_anomaly
-    """Context manager: raise :class:`AnomalyError` at the first op (forward or backward) whose
-    result has a nan or an inf."""
-
-    def __enter__(self) -> detect_anomaly:
-        self.saved = _Flags.anomaly
-        _set_flags(_Flags.grad_enabled, True)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        _set_flags(_Flags.grad_enabled, self.saved)
-
-
-def set_node_hook(hook: Callable[[Node], None] | None) -> Callable[[Node], None] | None:
-    """Call ``hook(node)`` (in this thread) for every node an op makes that requires grad, right
-    after it is made (its ``_fn`` and ``_parents`` set); ``None`` removes it. Returns the hook
-    it replaces. Forward mode's tangents are computed so; no other code needs it."""
-    old, _Flags.node_hook = _Flags.node_hook, hook
-    _set_flags(_Flags.grad_enabled, _Flags.anomaly)
-    return old
 
 
 def _short(x: Any) -> str:
@@ -140,6 +69,10 @@ class Function:
     # True for a rule that takes ``needs_input_grad`` (one bool per input: PyTorch's contract)
     # and computes only the gradients asked for (a matmul skips a product; a power, a nan).
     selective = False
+    # What an op made per call keeps from its forward for its rule (PyTorch's saved tensors:
+    # cross-entropy's softmax). The rule lets it go when it runs; a node that records no graph
+    # (no_grad, or no input needing grad under a mode) never keeps it.
+    saved: Any = None
 
     def forward(self, F: Any, *data: Any, **kwargs: Any) -> Any:
         """The op's result, from the raw data of its inputs (an op names its inputs:
@@ -159,7 +92,7 @@ class Function:
 
     def chain(self, node: Node, create_graph: bool) -> Any:
         """The chain rule at ``node``: the rule on ``node.grad``, each input's share added into
-        its ``.grad``; returns the shares (``None`` from an op that adds them itself, for speed)."""
+        its ``.grad``; returns the shares, one per input, as the rule gave them."""
         parents, g = node._parents, node.grad
         if create_graph:  # rules run on the nodes and record the gradient's own graph
             with enable_grad():
@@ -168,15 +101,15 @@ class Function:
             p, q = parents
             a, b = p.data if isinstance(p, Node) else p, q.data if isinstance(q, Node) else q
             if self.selective:  # which inputs need a gradient, without a call
-                needs = (isinstance(p, Node) and p.requires_grad,
-                         isinstance(q, Node) and q.requires_grad)  # fmt: skip
+                needs: tuple[bool, ...] = (isinstance(p, Node) and p.requires_grad,
+                                           isinstance(q, Node) and q.requires_grad)  # fmt: skip
                 grads = self.backward(node._math, g, node.data, a, b, needs_input_grad=needs)
             else:
                 grads = self.backward(node._math, g, node.data, a, b)
         else:  # rules run on raw data (a constant is its own data): no node is made
             raw = [p.data if isinstance(p, Node) else p for p in parents]
-            if self.selective:
-                needs = needs_of(parents)
+            if self.selective:  # needs_of(parents), without its call
+                needs = tuple([isinstance(p, Node) and p.requires_grad for p in parents])
                 grads = self.backward(node._math, g, node.data, *raw, needs_input_grad=needs)
             else:
                 grads = self.backward(node._math, g, node.data, *raw)
@@ -213,6 +146,14 @@ class Node:
         def __init__(self, data: Any, *args: Any, requires_grad: bool = ..., **kw: Any) -> None:
             ...
 
+        def detach(self) -> Self:
+            """A leaf with the same data, cut from the graph."""
+            ...
+
+        def zero_grad(self) -> None:
+            """Reset ``.grad`` to zeros."""
+            ...
+
     @staticmethod
     def _apply(fn: Function, inputs: tuple[Any, ...]) -> Any:
         """The node of this kind that ``fn`` makes from ``inputs`` (nodes and constants):
@@ -236,17 +177,21 @@ class Node:
         node.grad = None
         node.label = ""
         node._fn = fn
-        if _Flags.plain:  # grad on, anomaly off: the common case, one look at the flags
+        if Flags.plain:  # grad on, anomaly off: the common case, one look at the flags
             node.requires_grad = track
             node._parents = parents if track else ()
+            if not track and fn is not None and fn.saved is not None:  # no rule will use it
+                fn.saved = None
             return node
-        node.requires_grad = track = track and _Flags.grad_enabled
+        node.requires_grad = track = track and Flags.grad_enabled
         node._parents = parents if track else ()
-        if _Flags.anomaly and fn is not None:  # fn None: a leaf (detach()), no op to blame
+        if not track and fn is not None and fn.saved is not None:
+            fn.saved = None
+        if Flags.anomaly and fn is not None:  # fn None: a leaf (detach()), no op to blame
             shown = ", ".join(map(_short, parents))
             _check_finite(data, f"op {fn.name!r} produced ", f" from inputs {shown}")
-        if track and _Flags.node_hook is not None and fn is not None:
-            _Flags.node_hook(node)
+        if track and Flags.node_hook is not None and fn is not None:
+            Flags.node_hook(node)
         return node
 
     @property
@@ -312,7 +257,7 @@ def topological_order(roots: Sequence[Node]) -> list[Node]:
 def backward_walk(
     roots: Sequence[Node], seeds: Sequence, retain_graph: bool | None, create_graph: bool,
     order: list[Node] | None = None,
-) -> Iterator[tuple[Node, Any, Sequence]]:  # fmt: skip
+) -> Generator[tuple[Node, Any, Sequence], None, None]:  # fmt: skip
     """The one backward pass (``backward()``, ``grad()``, ``backward_steps()``): seed the roots,
     run the chain rule at each node in reverse topological ``order``, yield ``(node, upstream,
     grads)`` after each. Run to its end, it frees the graph unless ``retain_graph``."""
@@ -324,11 +269,11 @@ def backward_walk(
         if create_graph != isinstance(seed, Node):
             seed = type(root)(seed, requires_grad=False) if create_graph else seed.data
         root.grad = seed if root.grad is None else root.grad + seed
-    anomaly = _Flags.anomaly
+    anomaly = Flags.anomaly
     for node in reversed(order):
-        upstream = node.grad
-        if upstream is not None:
-            grads = node._fn.chain(node, create_graph)
+        upstream, fn = node.grad, node._fn
+        if upstream is not None and fn is not None:  # fn: every node of the order has an op
+            grads = fn.chain(node, create_graph)
             for p, c in zip(node._parents, grads) if anomaly and grads else ():
                 if c is not None and isinstance(p, Node):
                     _check_finite(c, f"backward of {node.op!r} produced ", f" for {_short(p)}")
@@ -336,8 +281,8 @@ def backward_walk(
     if retain_graph is None:
         retain_graph = create_graph or type(roots[0])._retain
     if not retain_graph:
-        for node in order:
-            node._parents = None
+        for node in order:  # freed: topological_order refuses it from now on
+            node._parents = None  # type: ignore[assignment]
 
 
 @contextlib.contextmanager

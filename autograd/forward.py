@@ -1,7 +1,7 @@
 """Forward mode: tangents carried beside the values, in the same pass that computes them.
 
 ``functional.jvp`` runs ``f`` once inside a :class:`Level`: every node an op makes is handed to
-the level (``core.set_node_hook``) right after it is made, and the level computes its tangent
+the level (``modes.set_node_hook``) right after it is made, and the level computes its tangent
 (d node / d eps when the inputs move along the seeded tangents) from the tangents of the op's
 inputs. No graph is walked, and no op has a second rule: an op's forward derivative J . t is
 obtained from its reverse rule ``backward(F, g, out, *inputs)``, which computes J^T g for every
@@ -34,13 +34,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from . import core
-from .core import Function, Node, enable_grad
+from .core import Function, Node
 from .math import NodeMath
+from .modes import enable_grad, set_node_hook
 
 __all__: list[str] = []
 
@@ -90,7 +91,7 @@ class Level:
         state.levels.append(self)
         state.seen = len(state.levels)
         if len(state.levels) == 1:
-            self._hook = core.set_node_hook(_on_node)
+            self._hook = set_node_hook(_on_node)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -98,7 +99,7 @@ class Level:
         state.levels.remove(self)
         state.seen = self._saved
         if not state.levels:
-            core.set_node_hook(self._hook)
+            set_node_hook(self._hook)
 
     def seed(self, node: Node, tangent: Any) -> None:
         """Give ``node`` (an input of the function) the tangent ``tangent``: raw data, or a node
@@ -145,6 +146,7 @@ def op_jvp(node: Node, tangents: Sequence[Any], differentiable: bool) -> Any:
     op's reverse rule (see the module docstring); ``None`` if it is zero. Raw data, or a node
     when ``differentiable``."""
     fn = node._fn
+    assert fn is not None, "a tangent is asked of op nodes only"
     with enable_grad():
         if isinstance(node.data, float) or fn.elementwise:
             t = _diagonal(fn, node, tangents, differentiable)
@@ -156,6 +158,7 @@ def op_jvp(node: Node, tangents: Sequence[Any], differentiable: bool) -> Any:
 def _diagonal(fn: Function, node: Node, tangents: Sequence[Any], differentiable: bool) -> Any:
     """sum_i J_i t_i for an op whose J_i are diagonal: its rule applied to each tangent."""
     parents = node._parents
+    inputs: Sequence[Any]
     if differentiable:
         F, out, inputs = NodeMath, node, parents
     else:
@@ -218,7 +221,9 @@ def _broadcast(t: Any, shape: tuple) -> Any:
     broadcast gradient back)."""
     if np.shape(t.data if isinstance(t, Node) else t) == shape:
         return t
-    return t.broadcast_to(shape) if isinstance(t, Node) else np.broadcast_to(t, shape)
+    if isinstance(t, Node):  # a Tensor (the engine names no node kind): its own broadcast_to
+        return cast(Any, t).broadcast_to(shape)
+    return np.broadcast_to(t, shape)
 
 
 def _fit(t: Any, node: Node, differentiable: bool) -> Any:
@@ -234,6 +239,7 @@ def _fit(t: Any, node: Node, differentiable: bool) -> Any:
     if differentiable:
         if not isinstance(t, Node):
             t = type(node)(np.asarray(t, dtype=data.dtype), requires_grad=False)
+        t = cast(Any, t)  # a Tensor: the kind of an array node, with astype and broadcast_to
         if t.data.dtype != data.dtype:
             t = t.astype(data.dtype)
         return t if t.data.shape == data.shape else t.broadcast_to(data.shape)

@@ -53,7 +53,8 @@ from .call import (
 )
 from .core import Node
 from .pytree import flatten, matching, shape_of, unflatten
-from .tensor.tensor import Tensor, stack
+from .tensor.functions import stack
+from .tensor.tensor import Tensor
 from .value import Value
 
 __all__ = ["grad", "hessian", "hvp", "jacfwd", "jacobian", "jacrev", "jvp", "value_and_grad", "vjp"]
@@ -104,7 +105,7 @@ def _one_hot_seeds(out: Any) -> Iterator[Any]:
         yield seed
 
 
-def _jacobian_blocks(call: Call) -> list[list[Node]]:
+def jacobian_blocks(call: Call) -> list[list[Node]]:
     """``J[i][j]``, the Jacobian of output ``i`` of ``call.out`` (flattened) with respect to leaf
     ``j``: a node of shape ``out_i.shape + leaf_j.shape``. One backward pass per output element
     (reverse mode); shared with ``check.analytic_jacobian``."""
@@ -147,7 +148,7 @@ def jacobian(
 
     def jacobian_f(*args: Any) -> Any:
         call = Call(f, args, argnums, create_graph, "jacobian")
-        per_output = [unflatten(call.template, iter(row)) for row in _jacobian_blocks(call)]
+        per_output = [unflatten(call.template, iter(row)) for row in jacobian_blocks(call)]
         return call.finish(unflatten(call.out, iter(per_output)))
 
     transform = named(jacobian_f, f, "jacobian")

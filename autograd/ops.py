@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any, TypeAlias, Union
 
 import numpy as np
 
-from .core import Function, Node, _Flags
+from .core import Function, Node
+from .modes import Flags
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -408,7 +409,7 @@ def _in_place(node: Any, op: Callable[[Any, Any], Any], symbol: str, other: Any)
     Python falls back to the plain operator (``p = p + x``, a new node)."""
     if node._fn is not None or not node.requires_grad:
         return NotImplemented
-    if _Flags.grad_enabled:
+    if Flags.grad_enabled:
         raise RuntimeError(
             f"'{symbol}=' on a leaf {type(node).__name__} that requires grad, while grad mode "
             "is on: in a loop such as `for p in params: p {symbol}= ...` it would only rebind "

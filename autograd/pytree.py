@@ -99,6 +99,7 @@ def _leaf(who: str, g: Any, x: Node, path: str, like_path: str) -> Any:
     """One leaf of a tangent or cotangent ``g`` for the node ``x``."""
     scalar = isinstance(x.data, float)  # a Value
     kind = type(x).__name__
+    data: Any
     if isinstance(g, Node):
         if type(g) is not type(x):
             raise TypeError(f"{who}: {path} is a {type(g).__name__} but {like_path} is a {kind}")

@@ -17,8 +17,9 @@ from typing import Any, Union
 import numpy as np
 
 from . import ops
-from .core import Function, Node, _Flags
+from .core import Function, Node
 from .math import FloatMath
+from .modes import Flags
 
 __all__ = ["Value", "dot", "sum_of"]
 
@@ -114,6 +115,9 @@ class Value(ops.Operators):
                 out, track = fn.forward(FloatMath, a.data, b), a.requires_grad
             if type(out) is float:
                 return _make(Value, out, fn, inputs, track)
+        elif len(inputs) > 2 and set(map(type, inputs)) <= _JUST_VALUE:  # sum_of, dot: C speed
+            out = fn.forward(FloatMath, *map(_data, inputs))
+            return _make(Value, out, fn, inputs, any(map(_requires, inputs)))
         data, track = [], False
         for x in inputs:
             if type(x) is Value:
@@ -247,25 +251,29 @@ class Dot(Function):
         return float(total) + (wxb[-1] if self.bias else 0.0)
 
     def chain(self, node: Node, create_graph: bool) -> Any:
-        """The rule below, adding straight into the inputs' ``.grad`` on a first-order pass
-        whose inputs are all Values (measured: the n-ary node is where a network spends its
-        backward pass); otherwise the general chain rule."""
+        """The rule below and the accumulation in one loop, on a first-order pass whose inputs
+        are all Values (measured: the n-ary node is where a network spends its backward pass);
+        otherwise the general chain rule. Either way it returns the shares it added."""
         parents = node._parents
-        if create_graph or not self.all_values or _Flags.anomaly:
+        if create_graph or not self.all_values or Flags.anomaly:
             return super().chain(node, create_graph)
         g, n = node.grad, len(parents) // 2
+        shares: list[Any] = [None] * len(parents)
         for i in range(n):  # indexing, not zip() of two slices (measured faster)
             w, x = parents[i], parents[n + i]
             if w.requires_grad:
+                c = shares[i] = g * x.data
                 old = w.grad
-                w.grad = g * x.data if old is None else old + g * x.data
+                w.grad = c if old is None else old + c
             if x.requires_grad:
+                c = shares[n + i] = g * w.data
                 old = x.grad
-                x.grad = g * w.data if old is None else old + g * w.data
+                x.grad = c if old is None else old + c
         if self.bias and parents[-1].requires_grad:
             b = parents[-1]
+            shares[-1] = g
             b.grad = g if b.grad is None else b.grad + g
-        return None
+        return shares
 
     def backward(self, F: Any, g: Any, out: Any, *wxb: Any) -> list:
         n = len(wxb) // 2
@@ -284,19 +292,10 @@ _data = operator.attrgetter("data")
 _requires = operator.attrgetter("requires_grad")
 
 
-def _nary(fn: Function, items: tuple) -> Value:
-    """``fn`` applied to many inputs, checked and summed at C speed in the common case where
-    all are Values (``Value._apply`` would loop over them in Python)."""
-    if not set(map(type, items)) <= _JUST_VALUE:
-        return Value._apply(fn, items)
-    data = fn.forward(FloatMath, *map(_data, items))
-    return _make(Value, data, fn, items, any(map(_requires, items)))
-
-
 def sum_of(values: Iterable[Any]) -> Value:
     """The sum of many Values (or numbers) as a single graph node: faster than ``sum()``, which
     makes one node per addition, and drawn as one node."""
-    return _nary(_SUM, tuple(values))
+    return Value._apply(_SUM, tuple(values))
 
 
 def dot(ws: Iterable[Any], xs: Iterable[Any], bias: Any = None) -> Value:
@@ -315,8 +314,10 @@ def dot(ws: Iterable[Any], xs: Iterable[Any], bias: Any = None) -> Value:
             data += bias.data
         track = any(map(_requires, items))
     except (AttributeError, TypeError):  # numbers among them: constants, the general path
-        return _nary(fn, items)
+        return Value._apply(fn, items)
     if type(data) is not float:  # something else with a .data (a Tensor's): refused there
-        return _nary(fn, items)
+        return Value._apply(fn, items)
+    # The one node made outside _apply, for speed: the sum above is dot's forward, fused with
+    # the inputs' checks (measured: 1.5x faster than _apply's map over the inputs).
     return _make(Value, data, _DOT_VALUES[bias is not None], items, track)
 

@@ -7,6 +7,7 @@ learning-rate schedules, data helpers and datasets, the training loop (``fit``),
 ``from_torch``; torch imported only when they are called).
 """
 
+import importlib
 import sys
 
 from . import (
@@ -40,30 +41,27 @@ from .training.fit import *  # noqa: F403
 from .training.predict import *  # noqa: F403
 from .training.search import *  # noqa: F403
 
+# Literal, so type checkers read it; tests/test_layout.py checks it equals the modules' own.
 __all__ = [
-    *module.__all__,
-    *scalar.__all__,
-    *layers.__all__,
-    *losses.__all__,
-    *optim.__all__,
-    *schedules.__all__,
-    *data.__all__,
-    *metrics.__all__,
-    *training.fit.__all__,
-    *training.predict.__all__,
-    *callbacks.__all__,
-    *plots.__all__,
-    *search.__all__,
-    *torch_bridge.__all__,
-    "compile_step",
-    "datasets",
+    "accuracy", "Adam", "AdamW", "animate_decision_boundary", "animate_descent",
+    "animation_html", "batches", "binary_cross_entropy", "binary_cross_entropy_with_logits",
+    "BoundaryRecorder", "Callback", "CheckpointError", "compile_step", "cross_entropy",
+    "datasets", "DivergenceError", "Dropout", "EarlyStopping", "evaluate", "ExponentialLR",
+    "fit", "Flatten", "from_torch", "get_metric", "gradient_descent_path", "grid_search",
+    "hinge_loss", "History", "IncompatibleKeys", "l2_penalty", "LambdaLR", "Layer", "Linear",
+    "LRScheduler", "mae", "manual_seed", "MLP", "Module", "mse", "mse_loss", "Neuron",
+    "num_batches", "Optimizer", "plot_decision_boundary", "plot_history", "plot_loss_surface",
+    "predict", "random_search", "ReLU", "RMSprop", "SearchResult", "Sequential", "SGD",
+    "Sigmoid", "StepLR", "Tanh", "to_torch", "torch_state_dict", "train_test_split",
+    "train_val_test_split",
 ]
 
 # The modules' names before the tree was arranged by concern, kept importable so that objects
 # pickled then (which name their classes' modules) still load.
 for _old, _new in {
-    "train": training.fit, "data": data, "history": history, "callbacks": callbacks,
-    "search": search, "compile_record": compile.record, "compile_lower": compile.lower,
-    "animate": plots.animate, "plot_common": plots.common,
+    "train": "training.fit", "data": "training.data", "history": "training.history",
+    "callbacks": "training.callbacks", "search": "training.search",
+    "compile_record": "compile.record", "compile_lower": "compile.lower",
+    "animate": "plots.animate", "plot_common": "plots.common",
 }.items():
-    sys.modules.setdefault(f"{__name__}.{_old}", _new)
+    sys.modules.setdefault(f"{__name__}.{_old}", importlib.import_module(f"{__name__}.{_new}"))

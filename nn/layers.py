@@ -242,6 +242,9 @@ class Dropout(Module):
     one, see :func:`manual_seed`), so a seeded run repeats exactly.
     """
 
+    p: float
+    rng: np.random.Generator
+
     def __init__(self, p: float = 0.5, seed: int | None = None) -> None:
         if not isinstance(p, numbers.Real) or isinstance(p, bool) or not 0 <= p < 1:
             raise ValueError(f"Dropout: p must be a probability in [0, 1), got {p!r}")

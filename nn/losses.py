@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from autograd import Node, Value, dot, sum_of
-from autograd.tensor import cross_entropy_logits
+from autograd.tensor import Tensor, cross_entropy_logits
 from autograd.tensor.nn_ops import label_error
 
 __all__ = [
@@ -127,16 +127,16 @@ def _row_nll(row: list, label: int) -> Value:
     return sum_of(exps).log() - (row[label] - top)  # the small difference first: precise
 
 
-def l2_penalty(params: Iterable[Node]) -> Node:
+def l2_penalty(params: Iterable[Value | Tensor]) -> Node:
     """``sum(p * p)`` over all parameters (micrograd's regularisation ``alpha * sum(p * p)``
     is ``alpha * l2_penalty(model.parameters())``)."""
-    params = list(params)
-    if not params:
+    ps: list[Any] = list(params)
+    if not ps:
         raise ValueError("l2_penalty got no parameters")
-    if all(isinstance(p, Value) for p in params):
-        return dot(params, params)
-    total = (params[0] * params[0]).sum()
-    for p in params[1:]:
+    if all(isinstance(p, Value) for p in ps):
+        return dot(ps, ps)
+    total: Any = (ps[0] * ps[0]).sum()  # Tensors (Values are summed by dot above)
+    for p in ps[1:]:
         total = total + (p * p).sum()
     return total
 
@@ -237,11 +237,11 @@ def _squeeze(shape: tuple) -> tuple:
     return shape
 
 
-def _tensor_target(name: str, pred: Node, target: Any) -> Any:
+def _tensor_target(name: str, pred: Tensor, target: Any) -> Any:
     """The target as an array (or Tensor) shaped like ``pred``, in ``pred``'s dtype."""
     if isinstance(target, Value):
         raise TypeError(f"{name}: cannot mix Tensor and Value arguments")
-    if isinstance(target, Node):
+    if isinstance(target, Tensor):
         if _squeeze(target.data.shape) != _squeeze(pred.data.shape):
             raise ValueError(
                 f"{name}: predictions have shape {pred.data.shape} but targets {target.data.shape}"

@@ -115,7 +115,7 @@ def resolve_metrics(metrics: Sequence[str | Metric] | None, loss: Any) -> list[t
         return []
     if isinstance(metrics, str) or callable(metrics):
         metrics = [metrics]
-    named = []
+    named: list[tuple[str, Callable[..., Any]]] = []
     for m in metrics:
         name, fn = get_metric(m)
         if name == "loss" or name in dict(named):

@@ -26,13 +26,15 @@ import functools
 import numbers
 import random
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
 from autograd import Value, dot
 
 from .module import Module, positive_int
+
+M = TypeVar("M", bound=Module)
 
 __all__ = ["MLP", "Layer", "Neuron"]
 
@@ -70,10 +72,10 @@ def _label_inputs(x: Sequence[Any]) -> list[Value]:
     return x if isinstance(x, list) else list(x)
 
 
-def _unlabelled(cls: type, *args: Any, **kwargs: Any) -> Any:
+def _unlabelled(cls: type[M], *args: Any, **kwargs: Any) -> M:
     """A new ``cls`` (``Neuron``, ``Layer``) built without labelling it: the container being
     built around it labels everything once, instead of each level relabelling the level below."""
-    module = cls.__new__(cls)
+    module: Any = object.__new__(cls)  # a Neuron or a Layer: each has _build
     module._build(*args, **kwargs)
     return module
 
@@ -109,6 +111,10 @@ class Neuron(Module):
     and the activation ``a``, all behind the neuron's place once it is inside a layer
     (``L1.N3.w0``, ``L1.N3.z``).
     """
+
+    w: list[Value]
+    b: Value
+    activation: str
 
     _zlabel = "z"  # the forward labels, made by _relabelled (class defaults: old pickles)
     _alabel = "a"
@@ -188,6 +194,7 @@ class Layer(Module):
     """
 
     _repr_expand = False  # one line per layer, not one per neuron
+    neurons: list[Neuron]
 
     def __init__(self, nin: int, nout: int, **kwargs: Any) -> None:
         self._build(nin, nout, **kwargs)
@@ -240,6 +247,8 @@ class MLP(Module):
     The ``state_dict`` keys stay ``layers.0.neurons.0.w.0`` (see the module docstring).
     """
 
+    layers: list[Layer]
+
     def __init__(
         self,
         nin: int,
@@ -274,10 +283,10 @@ class MLP(Module):
         """
         layers = self.layers
         _check_sample(x, len(layers[0].neurons[0].w))
-        x = layers[0](x)  # labels the inputs
+        out: Any = layers[0](x)  # labels the inputs
         for layer in layers[1:]:  # fed by labelled Values: no checks, no input labels
-            x = layer._forward(x) if type(layer) is Layer else layer(x)
-        return x
+            out = layer._forward(out) if type(layer) is Layer else layer(out)
+        return out
 
     def _label_name(self, key: str, index: int | None) -> str:
         if key == "layers" and index is not None:

@@ -177,3 +177,24 @@ def test_compiled_step_keeps_the_loss_precise_at_large_logits():
     np.testing.assert_array_equal(model[0].weight.data, np.eye(3))
     expected = _exact_cross_entropy(x[0], 1)
     assert all(abs(v - expected) < 1e-6 for v in losses), losses
+
+
+def test_state_an_op_saves_for_its_rule_is_named_and_let_go():
+    """Cross-entropy keeps its softmax in ``fn.saved`` for the backward only: not at all when no
+    graph is recorded, and not after the rule ran (a retained graph computes it again)."""
+    from autograd import Tensor, cross_entropy_logits, no_grad
+
+    rng = np.random.default_rng(0)
+    logits = Tensor(rng.normal(size=(4, 3)), requires_grad=True)
+    y = np.array([0, 2, 1, 2])
+    loss = cross_entropy_logits(logits, y)
+    assert isinstance(loss._fn.saved, np.ndarray)
+    loss.backward(retain_graph=True)
+    assert loss._fn.saved is None
+    first = logits.grad.copy()
+    logits.grad = None
+    loss.backward()
+    np.testing.assert_allclose(logits.grad, first)
+    with no_grad():
+        assert cross_entropy_logits(logits, y)._fn.saved is None
+    assert cross_entropy_logits(Tensor(logits.data), y)._fn.saved is None  # constant logits

@@ -14,7 +14,7 @@ from test_higher_order import torch_dot
 from test_higher_order_tensor import TENSOR_IDS, TENSOR_OPS, Ours, Torch, draw_case
 from test_value_torch import OPS as VALUE_OPS
 
-from autograd import Function, Tensor, Value, core, gradcheck, ops, tensor, value
+from autograd import Function, Tensor, Value, core, gradcheck, modes, ops, tensor, value
 from autograd.functional import grad, hessian, jacfwd, jacobian, jacrev, jvp, vjp
 from autograd.pytree import flatten
 from autograd.tensor import nn_ops, shape
@@ -184,7 +184,7 @@ def test_random_tensor_programs_match_torch_func(seed, n_steps):
     run = program(seed, n_steps, "tensor")
     rng = np.random.default_rng(seed + 1)
     x, y, W = rng.uniform(-1, 1, 3), rng.uniform(-1, 1, 3), rng.uniform(-1, 1, (3, 3))
-    with core.no_grad():
+    with modes.no_grad():
         run(OursX, Tensor(x), Tensor(y), Tensor(W))  # plans the scales
     compare(lambda *xs: run(OursX, *xs), lambda *xs: run(TorchX, *xs), [x, y, W], seed)
 
@@ -194,7 +194,7 @@ def test_random_tensor_programs_match_torch_func(seed, n_steps):
 def test_random_value_programs_match_torch_func(seed, n_steps):
     run = program(seed, n_steps, "value")
     xs = [float(v) for v in np.random.default_rng(seed + 1).uniform(-1, 1, 3)]
-    with core.no_grad():
+    with modes.no_grad():
         run(ValueN, *map(Value, xs))
     fo = lambda *vs: run(ValueN, *vs)  # noqa: E731
     ft = lambda *ts: run(TorchValueN, *ts)  # noqa: E731
@@ -243,7 +243,7 @@ def test_jvp_and_its_derivatives_match_finite_differences(seed, n_steps):
     rng = np.random.default_rng(seed + 1)
     x, y, W = rng.uniform(-1, 1, 3), rng.uniform(-1, 1, 3), rng.uniform(-1, 1, (3, 3))
     f = lambda *xs: run(OursX, *xs)  # noqa: E731
-    with core.no_grad():
+    with modes.no_grad():
         f(Tensor(x), Tensor(y), Tensor(W))
     u = (rng.standard_normal(3), rng.standard_normal(3), rng.standard_normal((3, 3)))
     eps = 1e-6
@@ -357,10 +357,10 @@ def test_forward_mode_leaves_no_hook_behind_even_when_f_raises():
 
     with pytest.raises(KeyError):
         jvp(broken, (1.0,), (1.0,))
-    assert core._Flags.node_hook is None and core._Flags.plain
+    assert modes.Flags.node_hook is None and modes.Flags.plain
 
     def frozen(x):
-        with core.no_grad():  # no_grad stops tangents, as it stops gradients
+        with modes.no_grad():  # no_grad stops tangents, as it stops gradients
             return x.exp()
 
     assert jvp(frozen, (np.ones(2),), (np.ones(2),))[1].data.tolist() == [0, 0]

@@ -81,3 +81,67 @@ def test_objects_pickle_round_trip_in_the_new_layout():
     again = pickle.loads(pickle.dumps(model))
     x = Tensor(np.ones((1, 2), dtype=np.float32))
     np.testing.assert_array_equal(again(x).data, model(x).data)
+
+
+def test_every_rule_returns_its_shares_so_a_step_record_never_reruns_one():
+    """The chain rule has one shape: the walk yields the shares each op added (the scalar
+    engine's fused dot included), equal to what its rule gives when asked."""
+    from autograd import dot
+    from autograd.core import backward_walk, needs_of
+
+    ws = [Value(0.5, label="w1"), Value(-2.0, label="w2")]
+    xs = [Value(3.0, label="x1"), Value(1.5, label="x2")]
+    b = Value(0.25, label="b")
+    out = (dot(ws, xs, b).tanh() * dot(xs, ws)).relu()
+    walk = backward_walk([out], [1.0], retain_graph=True, create_graph=False)
+    seen = 0
+    for node, upstream, shares in walk:
+        assert shares is not None, node.op
+        raw = [p.data if hasattr(p, "data") else p for p in node._parents]
+        again = node._fn.gradients(node._math, upstream, node.data, raw, needs_of(node._parents))
+        assert [float(s) for s in shares] == pytest.approx([float(a) for a in again])
+        seen += node.op.startswith("dot")
+    assert seen == 2
+    assert ws[0].grad is not None and xs[1].grad is not None
+
+
+def test_nn_exports_exactly_what_its_modules_export():
+    """``nn.__all__`` is written out (type checkers read a literal); it must stay the union of
+    the modules' own lists, each name importable."""
+    import importlib
+
+    mods = ["module", "scalar", "layers", "losses", "optim", "schedules", "metrics",
+            "torch_bridge", "plots", "training.data", "training.fit", "training.predict",
+            "training.callbacks", "training.search"]  # fmt: skip
+    expected = {"datasets", "compile_step"}
+    for m in mods:
+        expected |= set(importlib.import_module(f"nn.{m}").__all__)
+    assert set(nn.__all__) == expected
+    assert len(nn.__all__) == len(expected)
+    for name in nn.__all__:
+        assert getattr(nn, name) is not None
+
+
+@pytest.mark.parametrize(
+    "package, parts",
+    [
+        ("autograd", ["core", "modes", "value", "tensor", "check", "viz"]),
+        ("autograd.tensor", ["tensor.tensor", "tensor.functions"]),
+        ("autograd.viz", ["viz.draw", "viz.steps", "viz.stepper"]),
+    ],
+)
+def test_autograd_exports_exactly_what_its_modules_export(package, parts):
+    """Each ``__all__`` of autograd's packages is literal; it stays the union of its modules'."""
+    import importlib
+
+    pkg = importlib.import_module(package)
+    expected: set = set()
+    for part in parts:
+        expected |= set(importlib.import_module(f"autograd.{part}").__all__)
+    if package == "autograd":
+        expected |= {"functional", *importlib.import_module("autograd.functional").__all__} - {
+            "grad"
+        }
+        expected.add("grad")  # autograd.grad is the core's (PyTorch's), not functional's
+    assert set(pkg.__all__) == expected
+    assert len(pkg.__all__) == len(expected)

@@ -153,9 +153,10 @@ class CrossEntropyLogits(Function):
     """The mean (or sum) over a batch of -log softmax(logits)[i, targets[i]], as one node.
 
     Same value and gradient as ``-log_softmax(logits)[arange(n), targets].mean()`` (tested). The
-    derivative is (softmax - one_hot) / n: the forward keeps its softmax for the backward, which
-    uses it in place and lets it go (so a freed graph holds no array); a second backward
-    (``retain_graph=True``) or ``create_graph`` computes it again.
+    derivative is (softmax - one_hot) / n: the forward keeps its softmax in ``saved`` for the
+    backward, which uses it in place and lets it go (so a freed graph holds no array; under
+    ``no_grad`` it is not kept at all); a second backward (``retain_graph=True``) or
+    ``create_graph`` computes it again.
     """
 
     name = "cross_entropy"
@@ -170,7 +171,7 @@ class CrossEntropyLogits(Function):
         self.targets = targets
         self.reduction = reduction
         self.rows = _rows(len(targets))  # with targets: each row's target, as an index
-        self.probs: np.ndarray | None = None
+        self.saved: np.ndarray | None = None  # softmax(logits), from the forward
 
     def forward(self, F: Any, logits: np.ndarray) -> np.ndarray:
         shape, targets = logits.shape, self.targets
@@ -191,7 +192,7 @@ class CrossEntropyLogits(Function):
             raise label_error(targets, shape) from None
         losses = np.log(s[:, 0]) - (picked - m[:, 0])  # the small difference first: precise
         e /= s
-        self.probs = e  # softmax(logits), for the backward
+        self.saved = e  # softmax(logits), for the backward
         total = losses.sum()
         return total / n if self.reduction == "mean" else total
 
@@ -199,8 +200,8 @@ class CrossEntropyLogits(Function):
         n = logits.shape[0]
         rows = self.rows
         if type(logits) is np.ndarray:  # first order: work in place on the saved softmax
-            p = self.probs if self.probs is not None else NumpyMath.softmax(logits, 1)
-            self.probs = None
+            p = self.saved if self.saved is not None else NumpyMath.softmax(logits, 1)
+            self.saved = None
             p[rows, self.targets] -= 1
             p *= float(g) / n if self.reduction == "mean" else float(g)
             return (p,)

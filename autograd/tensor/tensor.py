@@ -1,12 +1,12 @@
 """``Tensor``: an ndarray node of the computation graph, on the same core as ``Value``.
 
 Here: the ``Tensor`` class, whole (creation, its graph hooks, matmul, reductions, shape ops,
-indexing, softmax, comparisons, conversions) and the functions of the tensor engine (``matmul``,
-``where``, ``linear``, ``cross_entropy_logits``, ...). Arithmetic and the elementwise functions
-come from ``ops.py`` (shared with ``Value``); the tensor-only ops' forwards and rules are in
-``tensor_ops.py`` (matmul, reductions, clip), ``tensor_shape.py`` (shapes, indexing, joining)
-and ``tensor_nn.py`` (linear, softmax family, cross-entropy); argument checks in
-``tensor_args.py``.
+indexing, softmax, comparisons, conversions), and how constants become tensors
+(``as_tensors``). The functions of the tensor engine (``matmul``, ``where``, ``linear``,
+``cross_entropy_logits``, ...) are in ``functions.py``. Arithmetic and the elementwise functions
+come from ``autograd/ops.py`` (shared with ``Value``); the tensor-only ops' forwards and rules
+are in ``ops.py`` (matmul, reductions, clip), ``shape.py`` (shapes, indexing, joining) and
+``nn_ops.py`` (linear, softmax family, cross-entropy); argument checks in ``args.py``.
 """
 
 from __future__ import annotations
@@ -32,15 +32,13 @@ from .args import (
     shape_arg,
     shape_error,
 )
-from .nn_ops import LINEAR, LINEAR_RELU, CrossEntropyLogits, LogSoftmax, LogSumExp, Softmax
+from .nn_ops import LogSoftmax, LogSumExp, Softmax
 from .ops import MATMUL, MAXIMUM, MINIMUM, Cast, Clip, Max, Mean, Min, Sum, Var
-from .shape import Concatenate, Expand, Index, IndexAdd, Reshape, Stack, Transpose
+from .shape import Expand, Index, IndexAdd, Reshape, Transpose
 
-__all__ = ["Tensor", "concatenate", "cross_entropy_logits", "linear", "log_softmax", "logsumexp"]
-__all__ += ["matmul", "maximum", "minimum", "softmax", "stack", "where"]
+__all__ = ["matmul", "Tensor"]
 
 _ndarray = np.ndarray
-_BIAS_TYPES: set[type] = {type(None)}  # and Tensor, added below
 _MATRIX_T = Transpose((1, 0))
 
 
@@ -105,14 +103,20 @@ class Tensor(ops.Operators):
         a Tensor op node is made. Constants take the first tensor's float dtype; an int tensor
         with a float one computes in the float dtype (PyTorch)."""
         a, n, items = inputs[0], len(inputs), inputs
+        data: Any
         if type(a) is Tensor and n == 1:  # the common cases first, without a loop
             data, track = (a.data,), a.requires_grad
         elif type(a) is Tensor and n == 2 and type(b := inputs[1]) is Tensor and (
             a.data.dtype is b.data.dtype or a.data.dtype.kind == b.data.dtype.kind == "f"
         ):
             data, track = (a.data, b.data), a.requires_grad or b.requires_grad
+        elif n == 3 and type(a) is Tensor and type(b := inputs[1]) is Tensor and type(
+            c := inputs[2]
+        ) is Tensor and a.data.dtype is b.data.dtype is c.data.dtype:  # a linear with its bias
+            data = (a.data, b.data, c.data)
+            track = a.requires_grad or b.requires_grad or c.requires_grad
         else:
-            data = None
+            data, track = None, False
             if type(a) is Tensor and n > 2:  # Tensors of one dtype (a fused linear): as they are
                 data, track = [], False
                 for x in inputs:
@@ -430,7 +434,7 @@ class Tensor(ops.Operators):
 
     def detach(self) -> Tensor:
         """A new leaf sharing this data, with no history and no grad."""
-        return Tensor._make(self.data, None, (), False)
+        return Tensor._make(self.data, None, (), False)  # shares the data (the constructor copies)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set ``requires_grad`` on a leaf in place and return it (PyTorch's method)."""
@@ -453,8 +457,6 @@ class Tensor(ops.Operators):
         if self.label:
             extras.append(f"label={self.label!r}")
         return f"Tensor({body}, {', '.join(extras)})"
-
-_BIAS_TYPES.add(Tensor)
 
 
 # ------------------------------------------------------------------ the tensor functions
@@ -488,109 +490,9 @@ def _converted(fn: Function, inputs: tuple) -> tuple[tuple, list, bool]:
         data = [d if d.dtype.kind == "f" else d.astype(float_dtype) for d in data]
     return items, data, any(isinstance(x, Tensor) and x.requires_grad for x in items)
 
+
 def matmul(a: Any, b: Any) -> Tensor:
     """a @ b with NumPy's rules: 1-D (dot), 2-D (matrix product), batched (broadcast batch dims)."""
     if type(a) is not Tensor or type(b) is not Tensor:
         a, b = as_tensors((a, b))
     return Tensor._apply(MATMUL, (a, b))
-
-
-def maximum(a: Any, b: Any) -> Tensor:
-    """The larger of a and b, elementwise (broadcasting); ties split the gradient evenly."""
-    a, b = as_tensors((a, b))
-    return a.maximum(b)
-
-
-def minimum(a: Any, b: Any) -> Tensor:
-    """The smaller of a and b, elementwise (broadcasting); ties split the gradient evenly."""
-    a, b = as_tensors((a, b))
-    return a.minimum(b)
-
-
-def where(condition: Any, a: Any, b: Any) -> Tensor:
-    """``a`` where ``condition`` holds, else ``b``, broadcasting all three (PyTorch's and
-    NumPy's ``where``); ``condition`` is a boolean array (e.g. ``x > 0``) and gets no gradient."""
-    cond = condition.data if isinstance(condition, Node) else np.asarray(condition)
-    if cond.dtype != bool:
-        raise TypeError(f"where: condition must be boolean, got dtype {cond.dtype}")
-    a, b = as_tensors((a, b))
-    try:
-        np.broadcast_shapes(cond.shape, a.shape, b.shape)
-    except ValueError:
-        raise ValueError(
-            f"where: shapes {cond.shape}, {a.shape} and {b.shape} do not broadcast"
-        ) from None
-    return a.where(cond, b)
-
-
-def concatenate(tensors: Any, axis: int = 0) -> Tensor:
-    """Tensors joined along an existing ``axis`` (NumPy's ``concatenate``, PyTorch's ``cat``)."""
-    parts = _joined("concatenate", tensors)
-    axis_index(f"concatenate(axis={axis})", axis, parts[0].shape)
-    return Tensor._apply(Concatenate(int(axis)), tuple(parts))
-
-
-def stack(tensors: Any, axis: int = 0) -> Tensor:
-    """Tensors of one shape joined along a new ``axis``."""
-    parts = _joined("stack", tensors)
-    axis_index(f"stack(axis={axis})", axis, parts[0].shape, parts[0].ndim + 1)
-    return Tensor._apply(Stack(int(axis)), tuple(parts))
-
-
-def _joined(name: str, tensors: Any) -> list[Tensor]:
-    items = list(tensors)
-    if not items:
-        raise ValueError(f"{name}: needs at least one tensor")
-    return as_tensors(items)
-
-
-def linear(x: Any, weight: Any, bias: Any = None, activation: str | None = None) -> Tensor:
-    """``x @ weight.T + bias`` as one node (PyTorch's ``F.linear``): ``x`` is
-    ``(..., in_features)``, ``weight`` is ``(out_features, in_features)``, ``bias`` is
-    ``(out_features,)`` or None. ``activation='relu'`` fuses a ReLU into the same node
-    (``linear(x, w, b).relu()`` in one op: faster, same values and gradients)."""
-    if activation not in (None, "relu"):
-        raise ValueError(f"linear: activation must be None or 'relu', got {activation!r}")
-    inputs: tuple[Any, ...] = (x, weight) if bias is None else (x, weight, bias)
-    if type(x) is not Tensor or type(weight) is not Tensor or type(bias) not in _BIAS_TYPES:
-        inputs = tuple(as_tensors(inputs))
-    x, weight = inputs[0], inputs[1]
-    xd, w = x.data, weight.data
-    if w.ndim != 2 or xd.ndim == 0 or xd.shape[-1] != w.shape[1]:
-        raise ValueError(
-            f"linear: input shape {xd.shape} does not fit weight shape {w.shape} "
-            "(need input (..., in_features) and weight (out_features, in_features))"
-        )
-    if bias is not None and inputs[2].data.shape != w.shape[:1]:
-        raise ValueError(f"linear: bias shape {inputs[2].data.shape} should be ({w.shape[0]},)")
-    fn = LINEAR_RELU if activation == "relu" else LINEAR
-    return Tensor._apply(fn, inputs)
-
-
-def softmax(x: Any, axis: int = -1) -> Tensor:
-    """exp(x) / sum(exp(x)) along ``axis``, without overflow."""
-    return as_tensors((x,))[0].softmax(axis)
-
-
-def log_softmax(x: Any, axis: int = -1) -> Tensor:
-    """x - logsumexp(x) along ``axis``, without overflow."""
-    return as_tensors((x,))[0].log_softmax(axis)
-
-
-def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
-    """log(sum(exp(x))) over ``axis`` (None: all), without overflow."""
-    return as_tensors((x,))[0].logsumexp(axis, keepdims)
-
-
-def cross_entropy_logits(logits: Any, targets: Any, reduction: str = "mean") -> Tensor:
-    """Softmax cross-entropy of ``logits`` ``(n, classes)`` against class indices ``targets``
-    ``(n,)``, as one fused, numerically stable node. ``reduction`` is ``'mean'`` or ``'sum'``."""
-    if not isinstance(logits, Tensor):
-        (logits,) = as_tensors((logits,))
-    if type(targets) is not np.ndarray:
-        targets = targets.data if isinstance(targets, Node) else np.asarray(targets)
-    fn = CrossEntropyLogits(targets, reduction)
-    loss = Tensor._apply(fn, (logits,))
-    if not loss.requires_grad:  # no backward will come (no_grad, or constant logits)
-        fn.probs = None
-    return loss

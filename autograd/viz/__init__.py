@@ -12,7 +12,7 @@ from .draw import *  # noqa: F403
 from .stepper import *  # noqa: F403
 from .steps import *  # noqa: F403
 
-__all__: list[str] = []
-__all__ += draw.__all__
-__all__ += steps.__all__
-__all__ += stepper.__all__
+__all__ = [
+    "as_latex", "backward_steps", "BackwardStep", "BackwardSteps", "check_graphviz", "draw_dot",
+    "GraphvizNotFoundError", "node_names", "save_steps_html", "step_through",
+]

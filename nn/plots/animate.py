@@ -16,15 +16,15 @@ import numpy as np
 
 from ..training.callbacks import Callback
 from .common import (
-    _bounds,
-    _check_points,
-    _class_color,
-    _dimensions,
-    _evaluate,
-    _named_paths,
-    _new_figure,
-    _pyplot,
-    _scores,
+    check_points,
+    class_color,
+    dimensions,
+    loss_on_grid,
+    model_scores,
+    named_paths,
+    new_figure,
+    pyplot_module,
+    surface_bounds,
 )
 
 __all__ = ["BoundaryRecorder", "animate_decision_boundary", "animate_descent", "animation_html"]
@@ -47,11 +47,11 @@ def animate_descent(
     """
     if paths is None:
         raise ValueError("animate_descent(): paths is required (points or {label: points})")
-    named = _named_paths(paths, "animate_descent()")
+    named = named_paths(paths, "animate_descent()")
     if not named:
         raise ValueError("animate_descent(): no paths given")
-    dims = _dimensions(bounds, named, "animate_descent()")
-    box = _bounds(bounds, named, dims, "animate_descent()")
+    dims = dimensions(bounds, named, "animate_descent()")
+    box = surface_bounds(bounds, named, dims, "animate_descent()")
     arrays = {}
     for label, points in named.items():
         pts = np.asarray(points, dtype=np.float64)
@@ -62,17 +62,17 @@ def animate_descent(
             )
         arrays[label] = pts.reshape(len(points), dims)
     resolution = resolution or (400 if dims == 1 else 80)
-    fig, (ax,) = _new_figure(figsize=(5.5, 4.2))
+    fig, (ax,) = new_figure(figsize=(5.5, 4.2))
     grid = [np.linspace(lo, hi, resolution) for lo, hi in box]
     lines = {}
     if dims == 1:
-        ax.plot(grid[0], _evaluate(loss_fn, [grid[0]]), color="0.3", label="loss")
+        ax.plot(grid[0], loss_on_grid(loss_fn, [grid[0]]), color="0.3", label="loss")
         ax.set_xlabel("w")
         ax.set_ylabel("loss")
-        heights = {k: _evaluate(loss_fn, [p[:, 0]]) for k, p in arrays.items()}
+        heights = {k: loss_on_grid(loss_fn, [p[:, 0]]) for k, p in arrays.items()}
     else:
         w1, w2 = np.meshgrid(*grid)
-        filled = ax.contourf(w1, w2, _evaluate(loss_fn, [w1, w2]), levels=30, cmap="viridis")
+        filled = ax.contourf(w1, w2, loss_on_grid(loss_fn, [w1, w2]), levels=30, cmap="viridis")
         fig.colorbar(filled, ax=ax, label="loss")
         ax.set_xlabel("w1")
         ax.set_ylabel("w2")
@@ -96,7 +96,7 @@ def animate_descent(
     from matplotlib import animation
 
     anim = animation.FuncAnimation(fig, update, frames=frames, interval=interval, blit=False)
-    _pyplot().close(fig)
+    pyplot_module().close(fig)
     return anim
 
 
@@ -106,7 +106,7 @@ class BoundaryRecorder(Callback):
     the model). Pass it to :func:`animate_decision_boundary`."""
 
     def __init__(self, X: Any, resolution: int = 100, padding: float = 0.5) -> None:
-        X = _check_points(X)
+        X = check_points(X)
         lo, hi = X.min(axis=0) - padding, X.max(axis=0) + padding
         self.xx, self.yy = np.meshgrid(
             np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution)
@@ -120,7 +120,7 @@ class BoundaryRecorder(Callback):
 
     def record(self, model: Callable, epoch: int) -> None:
         """Store ``model``'s predicted class on the grid, labelled ``epoch``."""
-        scores = _scores(model, np.column_stack([self.xx.ravel(), self.yy.ravel()]))
+        scores = model_scores(model, np.column_stack([self.xx.ravel(), self.yy.ravel()]))
         if scores.shape[1] > 1:
             index = scores.argmax(axis=1)
         else:
@@ -146,15 +146,15 @@ def animate_decision_boundary(
         raise TypeError("animate_decision_boundary(): recorder must be a BoundaryRecorder")
     if not recorder.regions:
         raise ValueError("animate_decision_boundary(): the recorder has no snapshots")
-    X = _check_points(X)
+    X = check_points(X)
     y = np.asarray(y).reshape(-1)
     if len(y) != len(X):
         raise ValueError(f"animate_decision_boundary(): {len(X)} points but {len(y)} labels")
     classes = np.unique(y)
     n = max(len(classes), max(int(r.max()) for r in recorder.regions) + 1)
-    colors = [_class_color(k, n) for k in range(n)]
+    colors = [class_color(k, n) for k in range(n)]
     levels = np.arange(n + 1) - 0.5
-    fig, (ax,) = _new_figure(figsize=(5.5, 4.5))
+    fig, (ax,) = new_figure(figsize=(5.5, 4.5))
 
     def update(k: int) -> list:
         ax.clear()
@@ -170,7 +170,7 @@ def animate_decision_boundary(
     anim = animation.FuncAnimation(
         fig, update, frames=len(recorder.regions), interval=interval, blit=False
     )
-    _pyplot().close(fig)
+    pyplot_module().close(fig)
     return anim
 
 

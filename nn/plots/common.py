@@ -18,7 +18,7 @@ from ..module import Module
 from ..training.predict import predict
 
 
-def _pyplot() -> Any:
+def pyplot_module() -> Any:
     try:
         import matplotlib.pyplot as plt
     except ImportError as exc:
@@ -29,28 +29,29 @@ def _pyplot() -> Any:
     return plt
 
 
-def _new_figure(nrows: int = 1, ncols: int = 1, **kwargs: Any) -> tuple[Any, Any]:
-    plt = _pyplot()
+def new_figure(nrows: int = 1, ncols: int = 1, **kwargs: Any) -> tuple[Any, Any]:
+    plt = pyplot_module()
     fig, axes = plt.subplots(nrows, ncols, squeeze=False, layout="constrained", **kwargs)
     plt.close(fig)  # displayed once when returned, never again by pyplot
     return fig, axes.ravel()
 
 
-def _check_points(X: Any) -> np.ndarray:
+def check_points(X: Any) -> np.ndarray:
     X = np.asarray(X.data if isinstance(X, Node) else X, dtype=np.float64)
     if X.ndim != 2 or X.shape[1] != 2 or len(X) == 0:
         raise ValueError(f"plot_decision_boundary(): X must have shape (N, 2), got {X.shape}")
     return X
 
 
-def _class_color(k: int, n: int) -> Any:
+def class_color(k: int, n: int) -> Any:
     import matplotlib
 
     return matplotlib.colormaps["coolwarm"](k / max(n - 1, 1))
 
 
-def _scores(model: Callable, points: np.ndarray) -> np.ndarray:
+def model_scores(model: Callable, points: np.ndarray) -> np.ndarray:
     """The model's outputs on ``points`` as an (N, outputs) float array, without a graph."""
+    out: Any
     if isinstance(model, Module) and model.parameters():
         out = predict(model, points)  # either engine, in eval mode
     else:
@@ -72,7 +73,7 @@ def _takes_one_point(model: Callable) -> bool:
     return np.ndim(out) == 0 or np.shape(out)[0] != 3
 
 
-def _named_paths(paths: Any, caller: str = "plot_loss_surface()") -> dict[str, list]:
+def named_paths(paths: Any, caller: str = "plot_loss_surface()") -> dict[str, list]:
     if paths is None:
         return {}
     if isinstance(paths, Mapping):
@@ -85,7 +86,7 @@ def _named_paths(paths: Any, caller: str = "plot_loss_surface()") -> dict[str, l
     return named
 
 
-def _dimensions(bounds: Any, paths: dict[str, list], caller: str = "plot_loss_surface()") -> int:
+def dimensions(bounds: Any, paths: dict[str, list], caller: str = "plot_loss_surface()") -> int:
     if bounds is not None:
         first = bounds[0]
         return 1 if isinstance(first, (int, float, np.number)) else len(bounds)
@@ -95,7 +96,7 @@ def _dimensions(bounds: Any, paths: dict[str, list], caller: str = "plot_loss_su
     raise ValueError(f"{caller}: give bounds (or paths to take the bounds from)")
 
 
-def _bounds(
+def surface_bounds(
     bounds: Any, paths: dict[str, list], dims: int, caller: str = "plot_loss_surface()"
 ) -> list[tuple[float, float]]:
     if dims not in (1, 2):
@@ -118,7 +119,7 @@ def _bounds(
     return result
 
 
-def _evaluate(loss_fn: Callable, grids: list[np.ndarray]) -> np.ndarray:
+def loss_on_grid(loss_fn: Callable, grids: list[np.ndarray]) -> np.ndarray:
     """``loss_fn`` over arrays of parameter values: in one call if it takes arrays, else point by
     point (for losses written with Values)."""
     with no_grad(), np.errstate(all="ignore"):

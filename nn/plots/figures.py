@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -21,14 +21,14 @@ from autograd import Value
 
 from ..optim import SGD
 from .common import (
-    _bounds,
-    _check_points,
-    _class_color,
-    _dimensions,
-    _evaluate,
-    _named_paths,
-    _new_figure,
-    _scores,
+    check_points,
+    class_color,
+    dimensions,
+    loss_on_grid,
+    model_scores,
+    named_paths,
+    new_figure,
+    surface_bounds,
 )
 
 __all__ = [
@@ -76,7 +76,7 @@ def plot_history(
     panels = len(names) + (1 if iterations else 0)
     ncols = min(panels, 3)
     nrows = math.ceil(panels / ncols)
-    fig, axes = _new_figure(nrows, ncols, figsize=(4.2 * ncols, 3.3 * nrows))
+    fig, axes = new_figure(nrows, ncols, figsize=(4.2 * ncols, 3.3 * nrows))
     marker = "o" if len(epochs) <= 30 else None
     for ax, name in zip(axes, names):
         ax.plot(epochs, series[name], marker=marker, label="train")
@@ -121,7 +121,7 @@ def plot_decision_boundary(
     several outputs are compared with each other (argmax). The title gives the accuracy on
     ``(X, y)``.
     """
-    X = _check_points(X)
+    X = check_points(X)
     y = np.asarray(y).reshape(-1)
     if len(y) != len(X):
         raise ValueError(f"plot_decision_boundary(): {len(X)} points but {len(y)} labels")
@@ -136,18 +136,18 @@ def plot_decision_boundary(
     )
     grid = np.column_stack([xx.ravel(), yy.ravel()])
 
-    scores = _scores(model, np.vstack([grid, X]))
+    scores = model_scores(model, np.vstack([grid, X]))
     if scores.shape[1] == 1 and threshold is None:
         threshold = 0.5 if scores.min() >= 0 and scores.max() <= 1 else 0.0
     index = scores.argmax(axis=1) if scores.shape[1] > 1 else (scores[:, 0] > threshold) * 1
     labels = classes[np.minimum(index, len(classes) - 1)]
     accuracy = float(np.mean(labels[len(grid) :] == y))
 
-    fig, (ax,) = _new_figure(figsize=(5.5, 4.5))
+    fig, (ax,) = new_figure(figsize=(5.5, 4.5))
     region = index[: len(grid)].reshape(xx.shape)
     n_regions = max(len(classes), scores.shape[1])
     levels = np.arange(n_regions + 1) - 0.5
-    colors = [_class_color(k, n_regions) for k in range(n_regions)]
+    colors = [class_color(k, n_regions) for k in range(n_regions)]
     ax.contourf(xx, yy, region, levels=levels, colors=colors, alpha=0.3)
     if len(np.unique(region)) > 1:
         ax.contour(xx, yy, region, levels=levels[1:-1], colors="k", linewidths=1)
@@ -181,10 +181,10 @@ def gradient_descent_path(
     returns a Value. Returns ``steps + 1`` points (floats, or (w1, w2) tuples), fewer if the
     descent diverges to inf or nan (then it stops at the first point that is not finite).
     """
-    start = [start] if isinstance(start, numbers.Real) else list(start)
-    if len(start) not in (1, 2):
+    starts = [start] if isinstance(start, numbers.Real) else list(cast(Sequence[float], start))
+    if len(starts) not in (1, 2):
         raise ValueError(f"gradient_descent_path(): start needs 1 or 2 numbers, got {start!r}")
-    params = [Value(float(s), label=f"w{i + 1}") for i, s in enumerate(start)]
+    params = [Value(float(s), label=f"w{i + 1}") for i, s in enumerate(starts)]
     opt = optimizer(params, lr=lr, **options)
     path = [tuple(float(p.data) for p in params)]
     for _ in range(steps):
@@ -200,7 +200,7 @@ def gradient_descent_path(
         if not all(math.isfinite(v) for v in point):
             break
         path.append(point)
-    return [p[0] for p in path] if len(start) == 1 else path
+    return [p[0] for p in path] if len(starts) == 1 else path
 
 
 def plot_loss_surface(
@@ -219,21 +219,21 @@ def plot_loss_surface(
     parameter gives a curve; two give filled contours with a colorbar. Points beyond the bounds
     (a diverging descent) are marked "(leaves the plot)" in the legend.
     """
-    paths = _named_paths(paths)
-    dims = _dimensions(bounds, paths)
-    bounds = _bounds(bounds, paths, dims)
+    paths = named_paths(paths)
+    dims = dimensions(bounds, paths)
+    bounds = surface_bounds(bounds, paths, dims)
     resolution = resolution or (400 if dims == 1 else 80)
-    fig, (ax,) = _new_figure(figsize=(5.5, 4.2))
+    fig, (ax,) = new_figure(figsize=(5.5, 4.2))
     axes_ = [np.linspace(lo, hi, resolution) for lo, hi in bounds]
     if dims == 1:
         w = axes_[0]
-        surface = _evaluate(loss_fn, [w])
+        surface = loss_on_grid(loss_fn, [w])
         ax.plot(w, surface, color="0.3", label="loss")
         ax.set_xlabel("w")
         ax.set_ylabel("loss")
     else:
         w1, w2 = np.meshgrid(*axes_)
-        surface = _evaluate(loss_fn, [w1, w2])
+        surface = loss_on_grid(loss_fn, [w1, w2])
         filled = ax.contourf(w1, w2, surface, levels=30, cmap="viridis")
         ax.contour(w1, w2, surface, levels=15, colors="white", linewidths=0.4, alpha=0.6)
         fig.colorbar(filled, ax=ax, label="loss")
@@ -247,7 +247,7 @@ def plot_loss_surface(
         if not inside:
             label += " (leaves the plot)"
         if dims == 1:
-            heights = _evaluate(loss_fn, [pts[:, 0]])
+            heights = loss_on_grid(loss_fn, [pts[:, 0]])
             (line,) = ax.plot(pts[:, 0], heights, marker="o", markersize=4, label=label)
             ax.plot(pts[0, 0], heights[0], marker="s", color=line.get_color(), markersize=7)
         else:

@@ -193,5 +193,5 @@ def train_val_test_split(
         order = rng.permutation(n)
         val, test, train = order[:n_val], order[n_val : n_val + n_test], order[n_val + n_test :]
     parts = [take(X, i) for i in (train, val, test)]
-    ys = [None] * 3 if y is None else [take(y, i) for i in (train, val, test)]
+    ys: list[Any] = [None] * 3 if y is None else [take(y, i) for i in (train, val, test)]
     return (*parts, *ys)

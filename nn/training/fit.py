@@ -150,7 +150,7 @@ def fit(
                 optimizer.lr = lrs[epoch - 1]
             history.lr.append(optimizer.lr)
             model.train()
-            total, outputs, targets = 0.0, [], []
+            total, outputs, targets = 0.0, list[Any](), list[Any]()
             for iteration, (xb, yb) in enumerate(batches(X, y, batch_size, shuffle, rng), 1):
                 where = (epoch, epochs, iteration, per_epoch, optimizer.lr)
                 value = step(xb, yb, partial(_check_step, where=where, history=history))
