@@ -38,8 +38,8 @@ from typing import Any
 import numpy as np
 
 from autograd import Node
-from autograd.core import _Flags  # the per-thread modes: no public is_anomaly_enabled() yet
 from autograd.math import NumpyMath, unbroadcast
+from autograd.modes import Flags  # the per-thread modes (grad, anomaly, the node hook)
 from autograd.tensor import Tensor
 
 from ..layers import Dropout
@@ -130,8 +130,8 @@ class CompiledStep:
                 )
             self._busy = True
             try:
-                if not _Flags.plain:  # no_grad, detect_anomaly (or a node hook): as eagerly
-                    if not _Flags.grad_enabled:
+                if not Flags.plain:  # no_grad, detect_anomaly (or a node hook): as eagerly
+                    if not Flags.grad_enabled:
                         raise CompileError(_NO_GRAD)
                     return self._eager(x, y, before_update)
                 if isinstance(x, Node):
