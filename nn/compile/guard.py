@@ -8,21 +8,23 @@ and :meth:`Guard.holds` says, at every later call, whether all of them are still
 
 - numbers, strings, ``None`` and NumPy scalars: by value (compared by identity first, so the
   check costs one ``is`` each while nothing was rebound);
-- arrays, parameters, generators, functions and other objects: by identity;
-- lists, tuples and dicts: by identity, their lengths (lists, dicts) and each item, one level
-  of nesting after another (``m.blocks.append(layer)``, ``m.cfg["scale"] = 2``);
-- the attributes of every module reachable from the model (``vars(m)``, its size and its
-  ``training`` flag) and of every ``types.SimpleNamespace``;
+- arrays, parameters, generators, functions, modules and other objects: by identity;
+- lists and dicts: by identity, length and each item (``m.blocks.append(layer)``,
+  ``m.cfg["scale"] = 2``), tuples item by item, one level of nesting after another;
+- the attributes (``vars()``, item by item, and its size) of every module reachable from the
+  model and of every other object found on the way (a loss object, a namespace), but
+  optimizers;
+- a Tensor that is not a parameter (a constant of the trace): its ``data`` and
+  ``requires_grad``; a parameter's ``data`` is read at every call, never frozen;
 - the loss function's closure cells, defaults and code (a ``functools.partial``'s function,
-  arguments and keywords; a bound method's object);
+  arguments and keywords; a bound method's function and object);
 - the optimizer's hyperparameters (not ``lr``, read at every step) and its parameter list,
   item by item.
 
 What it does not see (frozen at trace time): an array changed *in place* that is not a
-parameter's ``.data`` (parameters are read at every call), global variables, class attributes,
-the attributes of objects other than modules and namespaces, and state beyond the first
-:data:`LIMIT` values. The checks are C-level ``map`` calls over flat lists: the guard costs a
-microsecond or two at each call of a small network.
+parameter's ``.data``, global variables, class attributes, and state beyond the first
+:data:`LIMIT` values. The checks are C-level passes over flat lists (``map``, ``chain``): the
+guard costs about a microsecond at each call of a small network.
 """
 
 from __future__ import annotations

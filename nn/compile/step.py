@@ -17,13 +17,42 @@ network (Linear and ReLU layers, ``cross_entropy``, plain SGD) goes further:
 to the bit. Here: ``compile_step``, the guard and the replay; the trace's record is made in
 :mod:`nn.compile_record`.
 
-A model or optimizer change between calls (a parameter or sub-module replaced,
-``train()``/``eval()``, a parameter frozen, reshaped or of a new dtype, a dropout's ``p``, an
-optimizer hyperparameter such as ``momentum``, its parameter list replaced) is seen by a cheap
-guard and the step is traced again; the learning rate is read at every call. What cannot be
-replayed raises :class:`CompileError` at trace time: a loss that is not a one-element Tensor,
-an op other than ``cross_entropy`` that holds the targets; at the second call, ops or constants
-that changed with the batch.
+What a trace freezes (as JAX's ``jit`` does) and what makes it trace again
+--------------------------------------------------------------------------
+A trace keeps what Python computed while it ran: a float attribute the forward multiplies by,
+a string that chose a branch, the modules a loop went through, a value in the loss function's
+closure. So at every call a guard (:mod:`nn.compile.guard`) compares, cheaply, the state the
+trace could have read with a snapshot taken then, and on any change drops every record and
+traces again:
+
+- every attribute of every module reachable from the model, and of the objects they hold:
+  numbers, strings and ``None`` by value, arrays, Tensors, generators, functions and modules
+  by identity; lists and dicts by length and item by item; ``train()``/``eval()``, a dropout's
+  ``p``, an attribute added or deleted; a constant Tensor's ``.data`` rebound;
+- the loss function's closure cells, defaults and code (a ``functools.partial``'s arguments,
+  a loss object's attributes);
+- the optimizer's hyperparameters (``momentum``, ``betas``, ...) and its parameter list, item
+  by item; the learning rate is not frozen: it is read at every step;
+- per record, each parameter's shape, dtype and ``requires_grad``. Parameters' values are
+  never frozen: ``p.data`` is read at every call (rebound or updated in place).
+
+Frozen, not watched: an array that is not a parameter's changed *in place*; global variables
+and class attributes the forward or the loss reads; the attributes of an optimizer held by the
+model; the side effects of the forward (a counter it increments runs at trace time only);
+state beyond the guard's first ``LIMIT`` values. Keep such values on a module (or rebind them)
+to have them seen. State that changes at every step makes every call trace again (as slow as
+the ordinary step, with a warning after a few).
+
+What cannot be replayed raises :class:`CompileError` at trace time: a loss that is not a
+one-element Tensor, an op other than ``cross_entropy`` that holds the targets; at the second
+call, ops or constants that changed with the batch.
+
+Modes and threads: under ``detect_anomaly()`` a call runs the ordinary step (its nan checks
+raise :class:`autograd.AnomalyError` before any update); under ``no_grad()`` it raises
+:class:`CompileError` and updates nothing (the ordinary step fails there at ``backward()``).
+One call runs at a time (a lock): calls from several threads take turns, each returning its
+own batch's loss; a call from inside its own ``before_update`` is refused. The records are
+kept for the ``max_records`` (default :data:`MAX_RECORDS`, 8) shapes used last.
 """
 
 from __future__ import annotations
