@@ -63,7 +63,7 @@ class Guard:
     watched value for :meth:`changed` (``model.scale``, ``loss_fn.<closure weight>``)."""
 
     __slots__ = ("views", "sizes", "items", "holders", "names", "values", "paths", "params",
-                 "opaque")  # fmt: skip
+                 "opaque", "expected")  # fmt: skip
 
     def __init__(
         self, roots: dict[str, Any], optimizer: Optimizer | None = None,
@@ -86,16 +86,15 @@ class Guard:
             for name in (*optimizer.hyperparameters, "params"):
                 self._attr(optimizer, name, "optimizer", todo)
         self._walk(todo)
+        self.expected = self.items + self.values  # what holds() compares, in one pass
 
     # ---------------------------------------------------------------------- the check
     def holds(self) -> bool:
         """True when every watched value is what it was (numbers and strings: equal)."""
         views = self.views
         try:
-            if (
-                [*map(len, views)] == self.sizes
-                and all(map(is_, chain.from_iterable(views), self.items))
-                and all(map(is_, map(getattr, self.holders, self.names), self.values))
+            if [*map(len, views)] == self.sizes and all(
+                map(is_, chain(*views, map(getattr, self.holders, self.names)), self.expected)
             ):
                 return True
             return self._equal()
@@ -111,7 +110,7 @@ class Guard:
         values = [*map(getattr, self.holders, self.names)]
         if not (_same(items, self.items) and _same(values, self.values)):
             return False
-        self.items, self.values = items, values
+        self.items, self.values, self.expected = items, values, items + values
         return True
 
     def changed(self) -> str:

@@ -135,6 +135,7 @@ class CompiledStep:
         self._lock = threading.RLock()
         self._busy = False
         self._changes = 0  # guard changes since the last replay
+        self._recent: tuple[Any, ...] = ()  # the key used last (the records' last)
 
     @property
     def last_output(self) -> np.ndarray | None:
@@ -180,7 +181,9 @@ class CompiledStep:
                 record = records.get(key)
                 if record is not None:
                     if self._unchanged(record):
-                        records.move_to_end(key)
+                        if key != self._recent:  # (the last one used is at the end already)
+                            records.move_to_end(key)
+                            self._recent = key
                     else:
                         records.clear()  # a parameter reshaped, retyped or frozen
                         record = None
@@ -338,6 +341,7 @@ class CompiledStep:
         records = self.records
         records[key] = rec
         records.move_to_end(key)  # (a checked record replaces the first one where it was)
+        self._recent = key
         while len(records) > self.max_records:
             records.popitem(last=False)  # the least recently used
         self.traces += first is None
