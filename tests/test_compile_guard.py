@@ -422,3 +422,33 @@ def test_the_record_cache_is_bounded_and_least_recently_used_goes():
     assert nn.compile_step(model, nn.cross_entropy, opt).max_records == 8
     with pytest.raises(ValueError, match="max_records"):
         nn.compile_step(model, nn.cross_entropy, opt, max_records=0)
+
+
+def test_the_guard_names_what_changed_and_costs_one_pass_while_nothing_did():
+    from nn.compile.guard import Guard
+
+    model = Scaled()
+    weight = [1.0]
+
+    def loss(out, y):
+        return nn.cross_entropy(out, y) * weight[0]
+
+    opt = nn.SGD(model.parameters(), lr=0.1, momentum=0.5)
+    guard = Guard({"model": model, "loss_fn": loss}, opt, model.parameters())
+    assert guard.holds() and guard.changed() == ""
+    model.blocks.append(nn.ReLU())
+    assert not guard.holds() and guard.changed() == "model.blocks has 1 items, not 0"
+    model.blocks.pop()
+    weight[0] = 2.0
+    assert not guard.holds() and "loss_fn.<closure weight>[0] was rebound" in guard.changed()
+    weight[0] = 1.0
+    opt.momentum = 0.9
+    assert guard.changed() == "optimizer.momentum was rebound"
+    opt.momentum = 0.5
+    del model.act
+    assert not guard.holds()
+    model.act = "relu"  # back, but as a new last attribute: the order of vars() changed
+    assert not guard.holds()
+    fresh = Guard({"model": model, "loss_fn": loss}, opt, model.parameters())
+    model.lin.weight.data = model.lin.weight.data * 2  # a parameter's data: read at each call
+    assert fresh.holds()

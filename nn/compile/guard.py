@@ -84,7 +84,7 @@ class Guard:
         todo: list[tuple[str, Any]] = list(roots.items())
         if optimizer is not None:
             for name in (*optimizer.hyperparameters, "params"):
-                self._attr(optimizer, name, "optimizer", todo)
+                self._attr(optimizer, name, f"optimizer.{name}", todo)
         self._walk(todo)
         self.expected = self.items + self.values  # what holds() compares, in one pass
 
