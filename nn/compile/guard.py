@@ -49,6 +49,7 @@ __all__ = ["LIMIT", "Guard"]
 LIMIT = 4096
 
 _SCALARS = (bool, int, float, complex, str, bytes, type(None), np.generic)
+_END = (object(),)  # the mark after each view in the guard's one pass
 _LABELS_DOT = frozenset({"._label_prefix", "._label_root", "._auto_labels"})  # labels: names
 
 
@@ -63,7 +64,7 @@ class Guard:
     watched value for :meth:`changed` (``model.scale``, ``loss_fn.<closure weight>``)."""
 
     __slots__ = ("views", "sizes", "items", "holders", "names", "values", "paths", "params",
-                 "opaque", "expected")  # fmt: skip
+                 "opaque", "parts", "expected")  # fmt: skip
 
     def __init__(
         self, roots: dict[str, Any], optimizer: Optimizer | None = None,
@@ -86,16 +87,28 @@ class Guard:
             for name in (*optimizer.hyperparameters, "params"):
                 self._attr(optimizer, name, f"optimizer.{name}", todo)
         self._walk(todo)
-        self.expected = self.items + self.values  # what holds() compares, in one pass
+        self.parts: list[Iterable[Any]] = []
+        for view in self.views:  # each view followed by an end mark: a length changed shifts
+            self.parts += [view, _END]  # the marks after it, and the one pass sees it
+        self.expected: list[Any] = []
+        self._expect()
+
+    def _expect(self) -> None:
+        """``expected``: what the pass of :meth:`holds` should meet, in its order."""
+        expected, items, k = self.expected, self.items, 0
+        expected.clear()
+        for size in self.sizes:
+            expected += items[k : k + size]
+            expected += _END
+            k += size
+        expected += self.values
 
     # ---------------------------------------------------------------------- the check
     def holds(self) -> bool:
         """True when every watched value is what it was (numbers and strings: equal)."""
-        views = self.views
         try:
-            if [*map(len, views)] == self.sizes and all(
-                map(is_, chain(*views, map(getattr, self.holders, self.names)), self.expected)
-            ):
+            if all(map(is_, chain(*self.parts, map(getattr, self.holders, self.names)),
+                       self.expected)):  # fmt: skip
                 return True
             return self._equal()
         except (AttributeError, ValueError):
@@ -110,7 +123,8 @@ class Guard:
         values = [*map(getattr, self.holders, self.names)]
         if not (_same(items, self.items) and _same(values, self.values)):
             return False
-        self.items, self.values, self.expected = items, values, items + values
+        self.items, self.values = items, values
+        self._expect()
         return True
 
     def changed(self) -> str:
@@ -176,8 +190,9 @@ class Guard:
             elif isinstance(obj, dict):
                 self._view(obj.values(), path, [f"[{k!r}]" for k in obj], todo)
             elif isinstance(obj, types.FunctionType):
-                for name in ("__code__", "__defaults__", "__kwdefaults__"):
-                    self._attr(obj, name, f"{path}.{name}", todo)
+                for name in ("__defaults__", "__kwdefaults__"):  # (the code: not rebound)
+                    if getattr(obj, name) is not None:
+                        self._attr(obj, name, f"{path}.{name}", todo)
                 names = obj.__code__.co_freevars
                 for name, cell in zip(names, obj.__closure__ or ()):
                     if _filled(cell):
