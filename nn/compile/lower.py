@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from operator import attrgetter, is_
+from operator import is_
 from typing import Any
 
 import numpy as np
@@ -34,7 +34,6 @@ from ..optim import SGD, Optimizer
 from .record import Record
 
 _ndarray = np.ndarray
-_DATA = attrgetter("data")
 _EMPTY: np.ndarray = np.empty(0)
 
 
@@ -63,10 +62,6 @@ class Program:
         self.rows: np.ndarray = _EMPTY
         self.mean = True  # reduction="mean" (else "sum")
         self.target_dtype: np.dtype[Any] = np.dtype(np.int64)
-
-    def matches(self) -> bool:
-        """True while every parameter still holds the array the program was built on."""
-        return all(map(is_, map(_DATA, self.params), self.datas))
 
 
 def lower(rec: Record, optimizer: Optimizer) -> Program | None:
@@ -204,7 +199,7 @@ def run(prog: Program, x: Any, y: Any, optimizer: Optimizer, before_update: Any)
     """One step: forward, cross-entropy, backward, then ``w -= lr * g`` into each parameter."""
     if x.dtype != prog.dtype:
         x = x.astype(prog.dtype)
-    t = class_targets(y, prog.target_dtype)
+    t = y if y.dtype is prog.target_dtype else class_targets(y, prog.target_dtype)
     if t.size and np.minimum.reduce(t) < 0:
         raise label_error(t, prog.logits.shape)
     np.matmul(x, *prog.x_forward)

@@ -61,7 +61,7 @@ import threading
 import warnings
 from collections import OrderedDict
 from collections.abc import Callable
-from operator import attrgetter
+from operator import attrgetter, is_
 from typing import Any
 
 import numpy as np
@@ -87,6 +87,7 @@ MAX_RECORDS = 8
 
 _ndarray = np.ndarray
 _STATE = attrgetter("data.shape", "data.dtype", "requires_grad")  # a parameter's, per record
+_DATA = attrgetter("data")
 _NO_GRAD = (
     "compile_step: called under no_grad(): a training step needs gradients (the ordinary step "
     "fails at backward() there) and nothing was updated; call the step outside no_grad(), "
@@ -164,15 +165,11 @@ class CompiledStep:
                     if not Flags.grad_enabled:
                         raise CompileError(_NO_GRAD)
                     return self._eager(x, y, before_update)
-                if isinstance(x, Node):
-                    x = x.data
                 if type(x) is not _ndarray:
-                    x = np.asarray(x)
+                    x = np.asarray(x.data if isinstance(x, Node) else x)
                 given = y  # what the loss function takes (a Tensor of labels too); y its data
-                if isinstance(y, Node):
-                    y = y.data
                 if type(y) is not _ndarray:
-                    y = np.asarray(y)
+                    y = np.asarray(y.data if isinstance(y, Node) else y)
                 key = (x.shape, x.dtype, y.shape, y.dtype)
                 records = self.records
                 guard = self._guard
@@ -180,7 +177,9 @@ class CompiledStep:
                     self._stale(guard)  # the model, the loss or the optimizer changed
                 record = records.get(key)
                 if record is not None:
-                    if self._unchanged(record):
+                    prog = record.program  # (its parameters hold the very arrays it was made on)
+                    if (prog and all(map(is_, map(_DATA, prog.params), prog.datas))
+                            or self._unchanged(record)):  # fmt: skip
                         if key != self._recent:  # (the last one used is at the end already)
                             records.move_to_end(key)
                             self._recent = key
@@ -217,11 +216,10 @@ class CompiledStep:
             )
 
     def _unchanged(self, record: Record) -> bool:
-        """True while the record's parameters have their shapes, dtypes and ``requires_grad``."""
-        prog = record.program
-        if prog and prog.matches():  # the very arrays: their shapes and dtypes are the same
-            return True
-        if prog:  # a parameter array rebound: the program is lowered again
+        """True while the record's parameters have their shapes, dtypes and ``requires_grad``
+        (a lowered program whose parameters hold the very arrays it was made on is checked
+        before, in the call)."""
+        if record.program:  # a parameter array rebound: the program is lowered again
             record.program = None
         params, state = record.guard
         return [*map(_STATE, params)] == state
