@@ -1,6 +1,7 @@
 """``compile_step``: one training step traced once and replayed on new batches.
 
-``step.py`` (``compile_step``, ``CompiledStep``: the guard that decides when to trace again),
+``step.py`` (``compile_step``, ``CompiledStep``: the call, its modes and the replay; what a trace
+freezes), ``guard.py`` (the snapshot of the state a trace depended on, checked at every call),
 ``record.py`` (the trace: a ``Record`` of the ops of one step) and ``lower.py`` (the lowered
 replay of a plain network: preallocated buffers, no graph).
 """

@@ -18,11 +18,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from operator import attrgetter, is_
+from operator import is_
 from typing import Any
 
 import numpy as np
 
+from autograd import Node
 from autograd.math import select_by_multiply
 from autograd.tensor import Tensor
 from autograd.tensor.nn_ops import CrossEntropyLogits, label_error
@@ -30,29 +31,40 @@ from autograd.tensor.nn_ops import Linear as LinearOp
 
 from ..losses import class_indices
 from ..optim import SGD, Optimizer
+from .record import Record
 
 _ndarray = np.ndarray
-_DATA = attrgetter("data")
+_EMPTY: np.ndarray = np.empty(0)
 
 
 class Program:
     """One lowered record: its prebound calls and buffers, replayed by :func:`run`."""
 
-    def __init__(self) -> None:
-        self.forward: list[Callable] = []
-        self.backward: list[Callable] = []
-        self.update: list[tuple] = []  # (parameter, its array, its gradient, temporary)
-        self.grads: list[tuple] = []  # (parameter, gradient buffer)
-        self.no_grad: list[Any] = []  # the optimizer's parameters the step gives no gradient
-        self.params: list[Any] = []
-        self.datas: list[Any] = []  # the parameter arrays the program holds (params' .data)
+    def __init__(self, dtype: np.dtype[Any]) -> None:
+        self.dtype = dtype  # the input's, the network's
+        self.forward: list[Callable[[], Any]] = []
+        self.backward: list[Callable[[], Any]] = []
+        self.update: list[tuple[Node, np.ndarray, np.ndarray, np.ndarray]] = []  # (parameter,
+        # its array, its gradient, a temporary)
+        self.grads: list[tuple[Node, np.ndarray]] = []  # (parameter, gradient buffer)
+        self.no_grad: list[Node] = []  # the optimizer's parameters the step gives no gradient
+        self.params: list[Node] = []
+        self.datas: list[np.ndarray] = []  # the parameter arrays the program holds (.data)
+        self.x_forward: tuple[np.ndarray, np.ndarray] = (_EMPTY, _EMPTY)  # (w.T, h): x @ w.T
+        self.x_backward: tuple[np.ndarray, np.ndarray] | None = None  # (gm.T, gw): gm.T @ x
+        # the cross-entropy's buffers: logits, row maxima, exponentials (then the softmax and
+        # the gradient), sums, per-row losses; the row indices; the targets' dtype
+        self.logits: np.ndarray = _EMPTY
+        self.m: np.ndarray = _EMPTY
+        self.e: np.ndarray = _EMPTY
+        self.s: np.ndarray = _EMPTY
+        self.losses: np.ndarray = _EMPTY
+        self.rows: np.ndarray = _EMPTY
+        self.mean = True  # reduction="mean" (else "sum")
+        self.target_dtype: np.dtype[Any] = np.dtype(np.int64)
 
-    def matches(self) -> bool:
-        """True while every parameter still holds the array the program was built on."""
-        return all(map(is_, map(_DATA, self.params), self.datas))
 
-
-def lower(rec: Any, optimizer: Optimizer) -> Program | None:
+def lower(rec: Record, optimizer: Optimizer) -> Program | None:
     """The program of ``rec``, or ``None`` where the record is not the common network."""
     if rec.drops or rec.ys or len(rec.targets) != 1 or not _plain_sgd(optimizer, rec):
         return None
@@ -63,13 +75,14 @@ def lower(rec: Any, optimizer: Optimizer) -> Program | None:
     params = dict(rec.params)
     if any(not p.data.flags.writeable or not p.data.flags.c_contiguous for p in params.values()):
         return None
-    prog, bufs, dtype = Program(), {s: p.data for s, p in params.items()}, rec.x[1]
+    dtype = rec.x[1]
+    prog, bufs = Program(dtype), {s: p.data for s, p in params.items()}
     prog.datas = [p.data for _, p in rec.params]
     prog.params = [p for _, p in rec.params]
     bufs[rec.x[0]] = x_in = np.empty(rec.shapes[rec.x[0]][0], dtype)  # a stand-in: run()
-    prog.dtype, prog.x_backward = dtype, None  # passes the caller's x to the calls that read it
+    # (run() passes the caller's x to the calls that read it)
     used: set[int] = set()
-    plan = []
+    plan: list[tuple[bool, int, int, int | None, int]] = []  # (fused?, x, w, b, out slots)
     for fn, ins, s, _ in layers:
         if not isinstance(fn, LinearOp):
             return None
@@ -106,7 +119,8 @@ def lower(rec: Any, optimizer: Optimizer) -> Program | None:
     prog.rows = np.arange(n)
     prog.m, prog.s = np.empty((n, 1), dtype), np.empty((n, 1), dtype)
     prog.e, prog.losses = np.empty_like(logits), np.empty(n, dtype)
-    upstream = {rec.out: prog.e}  # d(loss)/d(logits) is the softmax, worked on in place
+    upstream: dict[int, np.ndarray] = {rec.out: prog.e}  # d(loss)/d(logits): the softmax,
+    # worked on in place
     for fused, x_slot, w_slot, b_slot, s in reversed(plan):
         if s not in upstream:
             return None  # an activation the loss does not reach through the next layer
@@ -119,7 +133,7 @@ def lower(rec: Any, optimizer: Optimizer) -> Program | None:
             gm = g
             gb = np.empty(g.shape[1], dtype)
             if b_slot is not None and rec.need[b_slot]:
-                prog.backward.append(partial(np.add.reduce, gm, 0, None, gb))
+                prog.backward.append(partial(np.add.reduce, gm, 0, None, out=gb))
         need_x = rec.need[x_slot]
         if need_x and x_slot != rec.x[0]:
             gx = upstream[x_slot] = np.empty_like(x)
@@ -157,7 +171,7 @@ def class_targets(y: np.ndarray, dtype: np.dtype) -> np.ndarray:
     return y.astype(dtype)
 
 
-def _plain_sgd(optimizer: Optimizer, rec: Any) -> bool:
+def _plain_sgd(optimizer: Optimizer, rec: Record) -> bool:
     """Plain SGD (no momentum, no weight decay) over the parameters the record was made with."""
     held, owned = rec.sgd
     params = optimizer.params
@@ -185,17 +199,18 @@ def run(prog: Program, x: Any, y: Any, optimizer: Optimizer, before_update: Any)
     """One step: forward, cross-entropy, backward, then ``w -= lr * g`` into each parameter."""
     if x.dtype != prog.dtype:
         x = x.astype(prog.dtype)
-    t = class_targets(y, prog.target_dtype)
+    t = y if y.dtype is prog.target_dtype else class_targets(y, prog.target_dtype)
     if t.size and np.minimum.reduce(t) < 0:
         raise label_error(t, prog.logits.shape)
     np.matmul(x, *prog.x_forward)
     for call in prog.forward:
         call()
     logits, m, e, s, losses, n = prog.logits, prog.m, prog.e, prog.s, prog.losses, len(t)
-    np.maximum.reduce(logits, 1, None, m, True)  # CrossEntropyLogits.forward, into buffers
+    # CrossEntropyLogits.forward, into buffers
+    np.maximum.reduce(logits, 1, None, out=m, keepdims=True)
     np.subtract(logits, m, e)
     np.exp(e, e)
-    np.add.reduce(e, 1, None, s, True)
+    np.add.reduce(e, 1, None, out=s, keepdims=True)
     try:
         picked = logits[prog.rows, t]
     except IndexError:

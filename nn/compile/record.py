@@ -10,17 +10,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from operator import itemgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from autograd import Node, Tensor
+from autograd import Function, Node
 from autograd.core import topological_order
+from autograd.tensor import Tensor
 from autograd.tensor.nn_ops import CrossEntropyLogits
 
 from ..layers import Dropout
 from ..module import Module
 from ..optim import Optimizer
+
+if TYPE_CHECKING:
+    from .lower import Program
 
 __all__ = ["CompileError", "Record", "compare", "record_step", "recording", "tape_text"]
 
@@ -31,8 +35,18 @@ class CompileError(RuntimeError):
     """The step cannot be recorded and replayed (the reason is in the message)."""
 
 
+Slot = tuple[int, Node]  # (slot, parameter)
+Shape = tuple[int, ...]
+Getter = Callable[[list[Any]], Any]  # the inputs' values of an op (one, or a tuple of them)
+Entry = tuple[Function, tuple[int, ...], int, bool]  # (op, input slots, output slot, wrap?)
+Target = tuple[int, Shape, np.dtype[Any], bool]  # (slot, shape, dtype, leaf?) of a gradient
+# id(a dropout's output) -> (the output, the dropout's generator and p, input shape, dtype)
+Dropped = dict[int, tuple[Tensor, np.random.Generator, float, Shape, np.dtype[Any]]]
+
+
 class Record:
-    """One traced step: the forward list, the backward list and where each slot comes from."""
+    """One traced step: the forward list, the backward list and where each slot comes from
+    (slots index ``vals``: the values of one replay, constants filled in at trace time)."""
 
     __slots__ = (
         "vals", "params", "x", "ys", "targets", "drops", "forward", "backward", "loss", "out",
@@ -40,11 +54,34 @@ class Record:
         "shapes", "program", "need",
     )  # fmt: skip
 
+    vals: list[Any]  # a value per slot: the constants, ``None`` where a replay puts one
+    params: list[Slot]  # where each parameter goes (read from ``p.data`` at every replay)
+    x: tuple[int, np.dtype[Any]]  # the input's slot and dtype
+    ys: list[tuple[int, np.dtype[Any]]]  # the slots holding the targets
+    targets: list[tuple[CrossEntropyLogits, np.dtype[Any]]]  # the ops holding the targets
+    drops: list[tuple[int, np.random.Generator, float, Shape, np.dtype[Any]]]  # mask slots (the
+    # dropout's generator and p, guarded), drawn at each replay
+    forward: list[tuple[Function, Getter, bool, int, bool]]  # (op, inputs, one?, out, wrap?)
+    backward: list[tuple[Function, Getter, bool, int, tuple[Target | None, ...], tuple[bool, ...]]]
+    loss: int
+    out: int
+    grad_params: list[Slot]  # the parameters given a gradient
+    guard: tuple[list[Node], list[tuple[Shape, np.dtype[Any], bool]]]  # their state then
+    ops: list[tuple[str, tuple[int, ...], int]]  # (op name, input slots, output slot)
+    seed: np.ndarray  # the loss's upstream gradient (ones)
+    sgd: tuple[list[Node], list[Slot]]  # the optimizer's parameters, those the step updates
+    transient: list[int]  # the slots a replay fills (let go after it)
+    checked: bool  # traced twice and compared
+    entries: list[Entry]
+    shapes: dict[int, tuple[Shape, np.dtype[Any]]]
+    program: Program | Literal[False] | None  # lowered (False: it cannot be; None: not yet)
+    need: list[bool]  # does the slot's value need a gradient?
+
 
 def record_step(
     model: Module, optimizer: Optimizer, xt: Tensor, y: np.ndarray, out: Tensor, loss: Tensor,
-    dropouts: dict,
-) -> Record:
+    dropouts: Dropped,
+) -> Record:  # fmt: skip
     """The record of a traced step, from its finished graph (``loss``'s): each op's ``Function``
     and the slot of each input; ``need`` says which slots' values need a gradient."""
     order = topological_order([loss])
@@ -69,9 +106,11 @@ def record_step(
 
     rec.x = (new(None, False), xt.data.dtype)
     slot[id(xt)] = rec.x[0]
-    entries = []
+    entries: list[Entry] = []
     for node in order:
         fn, ins = node._fn, []
+        if fn is None or node._parents is None:
+            continue  # (never: the order holds op nodes, their inputs checked by it)
         drop = dropouts.get(id(node))
         for k, p in enumerate(node._parents):
             if isinstance(p, Node) and id(p) in slot:
@@ -86,7 +125,7 @@ def record_step(
                 c = p.data if isinstance(p, Node) else p
                 s = new(c, False)
                 if drop is not None and k == 1 and not isinstance(p, Node):
-                    rec.drops.append((s, drop[1], drop[2], drop[3]))
+                    rec.drops.append((s, *drop[1:]))
                 elif isinstance(c, _ndarray) and is_y(c):
                     rec.ys.append((s, c.dtype))
                 ins.append(s)
@@ -108,9 +147,8 @@ def record_step(
         needs = [need[i] for i in ins]  # what the replay needs (the trace made x need one)
         s = slot[id(node)] = new(None, any(needs))
         entries.append((fn, tuple(ins), s, type(node.data) is not _ndarray))
-    for s in (slot.get(id(out)), slot.get(id(loss))):
-        if s is None:
-            raise CompileError("compile_step: the model's output is not in the loss's graph")
+    if id(out) not in slot or id(loss) not in slot:
+        raise CompileError("compile_step: the model's output is not in the loss's graph")
     rec.out, rec.loss = slot[id(out)], slot[id(loss)]
     rec.forward = [(fn, itemgetter(*ins), len(ins) == 1, s, w) for fn, ins, s, w in entries]
     shapes = {slot[id(n)]: (n.data.shape, n.data.dtype) for n in order}
@@ -166,8 +204,7 @@ def tape_text(rec: Record, optimizer: str) -> str:
         names[s] = f"v{s}"
         lines.append(f"v{s} = {name}({args})")
     lines.append(
-        f"loss = v{rec.loss}; backward: {len(rec.backward)} rules; "
-        f"update: {optimizer}.step()"
+        f"loss = v{rec.loss}; backward: {len(rec.backward)} rules; update: {optimizer}.step()"
     )
     return "\n".join(lines)
 
@@ -194,13 +231,13 @@ def compare(first: Record, second: Record) -> None:
             )
 
 
-def recording(module: Dropout, seen: dict) -> Callable:
+def recording(module: Dropout, seen: Dropped) -> Callable[[Tensor], Tensor]:
     """``module.forward`` that also notes which node it made (its mask is drawn at replay)."""
 
     def forward(x: Tensor) -> Tensor:
         y = Dropout.forward(module, x)
         if y is not x:
-            seen[id(y)] = (y, module, x.data.shape, x.data.dtype)
+            seen[id(y)] = (y, module.rng, module.p, x.data.shape, x.data.dtype)
         return y
 
     return forward
