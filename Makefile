@@ -13,7 +13,7 @@ export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 
-.PHONY: install test demo docs test-docs notebooks exercises bench lint graphviz chromium clean playground
+.PHONY: install test demo docs test-docs notebooks exercises bench lint graphviz chromium node clean playground
 
 install: $(STAMP) graphviz
 
@@ -53,6 +53,10 @@ endef
 # The `dot` program comes from the system package graphviz (the Python package only calls it).
 graphviz:
 	$(call system_program,dot,graphviz,(macOS: brew install graphviz; conda: conda install graphviz))
+
+# pyright (make lint) runs on the system's Node.js (the pyright package fetches its npm build once).
+node:
+	$(call system_program,node,nodejs,(or install Node.js 18+ by your system's means))
 
 # Debian's headless chromium, for the browser test of the site (playwright drives it; it never
 # downloads a browser of its own).
@@ -100,7 +104,7 @@ playground: $(STAMP)
 
 # ruff; no import circle in either package; mypy and pyright on both packages and on the
 # README's code blocks (extracted by .ci/readme_snippets.py). pyright runs on the system's node.
-lint: $(STAMP)
+lint: $(STAMP) node
 	$(VENV)/bin/ruff check .
 	$(PY) .ci/import_cycles.py autograd nn
 	rm -rf build/readme && $(PY) .ci/readme_snippets.py build/readme >/dev/null

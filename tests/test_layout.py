@@ -128,6 +128,7 @@ def test_nn_exports_exactly_what_its_modules_export():
         ("autograd", ["core", "modes", "value", "tensor", "check", "viz"]),
         ("autograd.tensor", ["tensor.tensor", "tensor.functions", "tensor.conv", "tensor.pool"]),
         ("autograd.viz", ["viz.draw", "viz.formula", "viz.steps", "viz.stepper"]),
+        ("nn.plots", ["figures", "animate", "conv"]),
     ],
 )
 def test_autograd_exports_exactly_what_its_modules_export(package, parts):
@@ -137,7 +138,8 @@ def test_autograd_exports_exactly_what_its_modules_export(package, parts):
     pkg = importlib.import_module(package)
     expected: set = set()
     for part in parts:
-        expected |= set(importlib.import_module(f"autograd.{part}").__all__)
+        where = f"nn.plots.{part}" if package == "nn.plots" else f"autograd.{part}"
+        expected |= set(importlib.import_module(where).__all__)
     if package == "autograd":
         expected |= {"functional", *importlib.import_module("autograd.functional").__all__} - {
             "grad"

@@ -13,4 +13,9 @@ from .animate import *  # noqa: F403
 from .conv import *  # noqa: F403
 from .figures import *  # noqa: F403
 
-__all__ = [*figures.__all__, *animate.__all__, *conv.__all__]
+# Literal, so type checkers read it; tests/test_layout.py checks it equals the modules' own.
+__all__ = [
+    "animate_convolution", "animate_decision_boundary", "animate_descent", "animation_html",
+    "BoundaryRecorder", "gradient_descent_path", "plot_decision_boundary", "plot_feature_maps",
+    "plot_filters", "plot_history", "plot_loss_surface",
+]
