@@ -5,7 +5,7 @@ when it is built and again whenever it is placed inside another module, so each 
 the parameter sits in the whole model. By default a label is the parameter's ``state_dict`` key
 (``weight``; ``0.weight`` once the layer is item 0 of a ``Sequential``; ``fc1.weight`` as the
 attribute ``fc1`` of a user module); a module may choose shorter names for its own attributes
-(the scalar ``MLP``: ``L1.N3.w0``, see :mod:`nn.scalar`). Labels are separate from ``state_dict``
+(the scalar ``MLP``: ``L1.N3.w1``, see :mod:`nn.scalar`). Labels are separate from ``state_dict``
 keys, which never change. A label the user set is never overwritten: a module records the label
 it assigned to each of its parameters and only replaces a label that is ``''`` or still equal to
 that record. Setting an attribute relabels (``Sequential.append`` too), but a list attribute
@@ -37,7 +37,7 @@ class Labelled:
         """Give every parameter of this module and its sub-modules its automatic label.
 
         A label is the module's place in the model followed by the parameter's name in this
-        module (its ``state_dict`` key, or the module's own short name such as ``L1.N3.w0``);
+        module (its ``state_dict`` key, or the module's own short name such as ``L1.N3.w1``);
         each parameter is labelled once, by its first name, as in ``named_parameters()``.
         ``prefix=None`` (the default) keeps the place the module got when it was last labelled
         (none for a module never placed inside another), so after changing a list in place
@@ -60,7 +60,7 @@ class Labelled:
     def _label_name(self, key: str, index: int | None) -> str:
         """The label name of attribute ``key`` (item ``index`` of it, for a list or tuple);
         by default the ``state_dict`` name, ``key`` or ``key.index``. Subclasses may choose
-        shorter names (``w0``, ``N3``, ``L1``)."""
+        shorter names (``w1``, ``N3``, ``L1``)."""
         return key if index is None else f"{key}.{index}"
 
     def _relabelled(self, prefix: str) -> None:

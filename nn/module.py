@@ -74,7 +74,7 @@ class Module(Labelled):
         The names are the ``state_dict`` keys. For tensor modules they equal the parameters'
         automatic labels (``0.weight``); the scalar ``MLP`` keeps its structural keys
         (``layers.0.neurons.2.w.0``, so checkpoints keep loading) while its labels are short
-        (``L1.N3.w0``)."""
+        (``L1.N3.w1``)."""
         seen: set[int] = set()
         for name, item in walk(self, prefix):
             if isinstance(item, Node) and id(item) not in seen:

@@ -7,13 +7,13 @@ seed the weights come from Python's global ``random``, in micrograd's order, so 
 sum is one ``dot`` node, which is faster and draws as a readable graph.
 
 Labels (``.label``, what drawings and step-throughs show): layers and neurons are numbered from
-1, weights from 0 like the inputs they multiply. In an ``MLP`` the parameters are ``L1.N3.w0``
-(layer 1, neuron 3, the weight of input ``x0``) and ``L1.N3.b``; a forward pass labels the
-inputs ``x0``, ``x1``, ... (numbers become constants with those labels; a ``Value`` keeps a label
+1, weights from 1 like the inputs they multiply. In an ``MLP`` the parameters are ``L1.N3.w1``
+(layer 1, neuron 3, the weight of input ``x1``) and ``L1.N3.b``; a forward pass labels the
+inputs ``x1``, ``x2``, ... (numbers become constants with those labels; a ``Value`` keeps a label
 it already has), each neuron's weighted sum ``L1.N3.z`` and its activation ``L1.N3.a``. A linear
 neuron (the last layer's) has no activation: its ``z`` is its output, so ``MLP(2, [2, 1])``
-returns a node labelled ``L2.N1.z``. A lone ``Layer`` labels ``N1.w0``, ``N1.b``, ``N1.z``, ...,
-a lone ``Neuron`` ``w0``, ``b``, ``z``, ``a``; both are relabelled when placed inside a
+returns a node labelled ``L2.N1.z``. A lone ``Layer`` labels ``N1.w1``, ``N1.b``, ``N1.z``, ...,
+a lone ``Neuron`` ``w1``, ``b``, ``z``, ``a``; both are relabelled when placed inside a
 ``Layer``/``MLP`` (or any module). The ``state_dict`` keys do not change
 (``layers.0.neurons.2.w.0``, so checkpoints and ``nn.torch_state_dict`` keep working): labels
 are names for people, keys are names for files. The label strings are made once, when a module
@@ -53,12 +53,12 @@ def _random_source(seed: int | None, rng: random.Random | None) -> Any:
 
 @functools.lru_cache(maxsize=64)
 def _input_labels(n: int) -> tuple[str, ...]:
-    """``('x0', 'x1', ...)``: the labels of ``n`` inputs, made once per input count."""
-    return tuple(f"x{i}" for i in range(n))
+    """``('x1', 'x2', ...)``: the labels of ``n`` inputs, made once per input count."""
+    return tuple(f"x{i}" for i in range(1, n + 1))  # from 1, as micrograd's lecture names them
 
 
 def _label_inputs(x: Sequence[Any]) -> list[Value]:
-    """The inputs ``x`` as Values labelled ``x0``, ``x1``, ...: a number becomes a constant
+    """The inputs ``x`` as Values labelled ``x1``, ``x2``, ...: a number becomes a constant
     with that label, a Value without a label gets it, a Value with a label keeps it."""
     names = _input_labels(len(x))
     if not set(map(type, x)) <= _JUST_VALUE:  # numbers: made labelled constants
@@ -107,9 +107,9 @@ class Neuron(Module):
     ``nonlin=False`` (micrograd's switch) or ``activation='linear'`` gives no activation;
     otherwise ``activation`` is one of 'relu' (default), 'tanh', 'sigmoid'.
 
-    Labels: weights ``w0``, ``w1``, ..., bias ``b``; in a forward pass the weighted sum ``z``
+    Labels: weights ``w1``, ``w2``, ..., bias ``b``; in a forward pass the weighted sum ``z``
     and the activation ``a``, all behind the neuron's place once it is inside a layer
-    (``L1.N3.w0``, ``L1.N3.z``).
+    (``L1.N3.w1``, ``L1.N3.z``).
     """
 
     w: list[Value]
@@ -156,7 +156,7 @@ class Neuron(Module):
     def forward(self, x: Sequence[Any]) -> Value:
         """The neuron's output for one input vector ``x`` (floats or Values).
 
-        The inputs are labelled ``x0``, ``x1``, ... (numbers become labelled constants, Values
+        The inputs are labelled ``x1``, ``x2``, ... (numbers become labelled constants, Values
         keep a label they have), the weighted sum ``z`` and the activation ``a``."""
         if len(x) != len(self.w):
             raise ValueError(f"Neuron expects {len(self.w)} inputs, got {len(x)}")
@@ -174,7 +174,7 @@ class Neuron(Module):
 
     def _label_name(self, key: str, index: int | None) -> str:
         if key == "w" and index is not None:
-            return f"w{index}"
+            return f"w{index + 1}"  # the weight of input x{index + 1}
         return super()._label_name(key, index)
 
     def _relabelled(self, prefix: str) -> None:
@@ -189,8 +189,8 @@ class Neuron(Module):
 class Layer(Module):
     """``nout`` neurons over the same ``nin`` inputs; extra keyword arguments go to each Neuron.
 
-    Neuron ``j`` (from 0 in ``neurons``) is labelled ``N{j+1}``: its parameters ``N1.w0``,
-    ``N1.b``, its forward nodes ``N1.z``, ``N1.a``; a forward pass labels the inputs ``x0``, ...
+    Neuron ``j`` (from 0 in ``neurons``) is labelled ``N{j+1}``: its parameters ``N1.w1``,
+    ``N1.b``, its forward nodes ``N1.z``, ``N1.a``; a forward pass labels the inputs ``x1``, ...
     """
 
     _repr_expand = False  # one line per layer, not one per neuron
@@ -210,7 +210,7 @@ class Layer(Module):
     def forward(self, x: Sequence[Any]) -> Value | list[Value]:
         """One output per neuron; a single output is returned bare (micrograd).
 
-        The inputs are labelled ``x0``, ``x1``, ...: numbers become constants with those labels
+        The inputs are labelled ``x1``, ``x2``, ...: numbers become constants with those labels
         (once per layer, not per neuron), Values without a label get them, Values with a label
         keep it."""
         if isinstance(x, (Value, numbers.Number)):  # a one-neuron layer's bare output
@@ -242,8 +242,8 @@ class MLP(Module):
     of 16 to one output. Hidden layers use ``activation`` (ReLU by default), the last is linear.
 
     Labels: layer ``i`` (from 0 in ``layers``) is ``L{i+1}``, so ``MLP(2, [2, 1])`` has the
-    parameters ``L1.N1.w0``, ``L1.N1.w1``, ``L1.N1.b``, ``L1.N2.w0``, ..., ``L2.N1.b``, and a
-    forward pass labels ``x0``, ``x1``, ``L1.N1.z``, ``L1.N1.a``, ..., ``L2.N1.z`` (the output).
+    parameters ``L1.N1.w1``, ``L1.N1.w2``, ``L1.N1.b``, ``L1.N2.w1``, ..., ``L2.N1.b``, and a
+    forward pass labels ``x1``, ``x2``, ``L1.N1.z``, ``L1.N1.a``, ..., ``L2.N1.z`` (the output).
     The ``state_dict`` keys stay ``layers.0.neurons.0.w.0`` (see the module docstring).
     """
 

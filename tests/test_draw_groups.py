@@ -92,11 +92,11 @@ def test_collapse_layer_draws_an_mlp_in_few_boxes():
     _, out = _mlp_out()
     source = draw_dot(out, collapse="layer").source
     assert _boxes(source) <= 40
-    assert _boxes(source) == 5  # x0, x1 and the three layers
+    assert _boxes(source) == 5  # x1, x2 and the three layers
     assert "<B>L1</B>" in source and "<B>L3</B>" in source
-    assert "48 params: N1.w0, N1.w1, …, N16.b" in source
+    assert "48 params: N1.w1, N1.w2, …, N16.b" in source
     assert "in: L1.N1.a, L1.N2.a, …, L1.N16.a (16)" in source
-    assert source.count(" -> ") == 4  # x0 -> L1, x1 -> L1, L1 -> L2, L2 -> L3: each once
+    assert source.count(" -> ") == 4  # x1 -> L1, x2 -> L1, L1 -> L2, L2 -> L3: each once
     assert draw_dot(out, collapse="module").source == source  # a scalar MLP's modules: layers
 
 
@@ -106,7 +106,7 @@ def test_collapse_neuron_boxes_and_image_size():
     source = drawing.source
     assert _boxes(source) == 16 + 16 + 1 + 2
     box = re.search(r"<B>L1\.N3</B>.*?</TABLE>", source).group(0)
-    assert "in: x0, x1" in box and "params: w0, w1, b" in box and "out: L1.N3.a" in box
+    assert "in: x1, x2" in box and "params: w1, w2, b" in box and "out: L1.N3.a" in box
     neuron = model.layers[0].neurons[2]
     assert "grad" in box and "grad ?" not in box
     assert all(p.label.startswith("L1.N3.") for p in neuron.parameters())

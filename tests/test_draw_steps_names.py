@@ -89,8 +89,8 @@ def test_an_mlp_forward_has_no_value_named_nodes_in_its_records():
     loss = (model([0.5, -1.0]) - 1.0) ** 2
     records = [str(s) for s in backward_steps(loss)]
     text = "\n".join(records)
-    assert "dL1.N1.w0" in text and "L2.N1.z = dot+b(L2.N1.w0" in text
-    assert "x0: needs no gradient (a constant)" in text
+    assert "dL1.N1.w1" in text and "L2.N1.z = dot+b(L2.N1.w1" in text
+    assert "x1: needs no gradient (a constant)" in text
     assert not re.search(r"\[-?\d", text)
     for line in text.splitlines():  # every named derivative names a node, never a number
         for name in re.findall(r"d\(?([^/()\s]+)\)?/", line):

@@ -41,7 +41,7 @@ def test_neuron_reads_as_its_formula():
 
 def test_scalar_neuron_uses_its_labels():
     neuron = Neuron(2, activation="tanh", seed=0)
-    assert formula(neuron([1.0, 2.0])).text == "a = tanh(w0*x0 + w1*x1 + b)"
+    assert formula(neuron([1.0, 2.0])).text == "a = tanh(w1*x1 + w2*x2 + b)"
 
 
 def test_value_used_twice_becomes_a_named_intermediate():
@@ -79,8 +79,8 @@ def test_scalar_mlp_at_layer_level_reads_like_the_tensor_model():
     y = mlp([1.0, 2.0])
     f = formula(y, collapse="layer")
     assert f.text.splitlines()[0] == "y_hat = W3 @ relu(W2 @ relu(W1 @ x + b1) + b2) + b3"
-    assert f.symbols["W1"] == "[L1.N1.w0 ... L1.N4.w1] (4, 2)"
-    assert f.symbols["W3"] == "[L3.N1.w0 ... L3.N1.w3] (1, 4)"
+    assert f.symbols["W1"] == "[L1.N1.w1 ... L1.N4.w2] (4, 2)"
+    assert f.symbols["W3"] == "[L3.N1.w1 ... L3.N1.w4] (1, 4)"
     # at neuron level each neuron is a 1-row layer; the first layer's outputs feed 4 neurons
     lines = formula(y, collapse="neuron").text.splitlines()
     assert lines[0] == "h1 = relu(W1 @ x + b1)" and lines[3] == "h4 = relu(W4 @ x + b4)"
@@ -109,8 +109,8 @@ def test_arrays_are_x_the_targets_y_and_the_rest_numbered():
 def test_expand_writes_every_term():
     neuron = Neuron(6, activation="relu", seed=0)
     a = neuron([1.0] * 6)
-    assert formula(a).text == "a = relu(w0*x0 + w1*x1 + ... + w5*x5 + b)"
-    terms = " + ".join(f"w{i}*x{i}" for i in range(6))
+    assert formula(a).text == "a = relu(w1*x1 + w2*x2 + ... + w6*x6 + b)"
+    terms = " + ".join(f"w{i}*x{i}" for i in range(1, 7))
     assert formula(a, expand=True).text == f"a = relu({terms} + b)"
 
 
@@ -145,7 +145,7 @@ def _random_composition(rng: random.Random, n: int) -> Value:
         a, b = rng.choice(pool), rng.choice(pool)
         if op in _UNARY:
             out = -a if op == "neg" else abs(a) if op == "abs" else getattr(a, op)()
-        elif op == "dot":  # one n-ary node: w0*x0 + w1*x1 + b
+        elif op == "dot":  # one n-ary node: w1*x1 + w2*x2 + b
             out = dot([a, b], [b, rng.choice(pool)], rng.choice(pool))
         elif op == "sum_of":
             out = sum_of([a, b, rng.choice(pool)])
@@ -252,13 +252,13 @@ def test_cross_entropy_of_a_model_reads_as_ce_of_its_logits():
 
 
 def test_two_forward_passes_keep_their_nodes_apart():
-    """Each pass labels its nodes alike (x0, L2.N1.z): the second of a name is name^(2)."""
+    """Each pass labels its nodes alike (x1, L2.N1.z): the second of a name is name^(2)."""
     mlp = MLP(2, [3, 1], seed=0)
     loss = (mlp([1.0, 2.0]) - 1.0) ** 2 + (mlp([0.5, 0.1]) + 1.0) ** 2
     f = formula(loss, max_chars=80)
     assert [lhs.text for lhs, _ in f.lines] == ["L2.N1.z", "L2.N1.z^(2)", "f"]
     assert f.lines[-1][1].text == "(L2.N1.z - 1)**2 + (L2.N1.z^(2) + 1)**2"
-    assert "x0^(2)" in f.lines[1][1].text and "x0^(2)" not in f.lines[0][1].text
+    assert "x1^(2)" in f.lines[1][1].text and "x1^(2)" not in f.lines[0][1].text
     assert f.lines[1][0].tex == r"{z^{\mathrm{L2.N1}}}^{(2)}"
 
 

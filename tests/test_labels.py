@@ -1,7 +1,7 @@
 """Names everywhere (issue 10), the nn part: modules label their parameters and what they compute.
 
-Scalar MLP: parameters ``L1.N3.w0`` / ``L1.N3.b`` (layers and neurons from 1, weights from 0),
-forward nodes ``x0``, ``L1.N1.z``, ``L1.N1.a``; tensor modules: the ``state_dict`` key, and
+Scalar MLP: parameters ``L1.N3.w1`` / ``L1.N3.b`` (layers and neurons from 1, weights from 1),
+forward nodes ``x1``, ``L1.N1.z``, ``L1.N1.a``; tensor modules: the ``state_dict`` key, and
 ``Sequential`` outputs ``0:Linear``. State-dict keys do not change.
 """
 
@@ -14,9 +14,9 @@ import nn
 from autograd import Tensor, Value
 
 MLP_2_2_1 = [
-    "L1.N1.w0", "L1.N1.w1", "L1.N1.b",
-    "L1.N2.w0", "L1.N2.w1", "L1.N2.b",
-    "L2.N1.w0", "L2.N1.w1", "L2.N1.b",
+    "L1.N1.w1", "L1.N1.w2", "L1.N1.b",
+    "L1.N2.w1", "L1.N2.w2", "L1.N2.b",
+    "L2.N1.w1", "L2.N1.w2", "L2.N1.b",
 ]  # fmt: skip
 
 
@@ -51,8 +51,8 @@ def test_state_dict_keys_do_not_change():
 
 
 def test_lone_neuron_and_layer():
-    assert [p.label for p in nn.Neuron(2).parameters()] == ["w0", "w1", "b"]
-    layer = ["N1.w0", "N1.w1", "N1.b", "N2.w0", "N2.w1", "N2.b"]
+    assert [p.label for p in nn.Neuron(2).parameters()] == ["w1", "w2", "b"]
+    layer = ["N1.w1", "N1.w2", "N1.b", "N2.w1", "N2.w2", "N2.b"]
     assert [p.label for p in nn.Layer(2, 2).parameters()] == layer
 
 
@@ -61,7 +61,7 @@ def test_a_neuron_placed_in_a_layer_is_relabelled():
     assert n.b.label == "b"
     layer = nn.Layer(2, 1)
     layer.neurons = [layer.neurons[0], n]  # assigning the list relabels
-    assert [p.label for p in n.parameters()] == ["N2.w0", "N2.w1", "N2.b"]
+    assert [p.label for p in n.parameters()] == ["N2.w1", "N2.w2", "N2.b"]
     out = layer([1.0, 2.0])
     assert [o.label for o in out] == ["N1.a", "N2.a"]
 
@@ -70,9 +70,9 @@ def test_in_place_changes_need_relabel_which_keeps_the_full_names():
     m = nn.MLP(2, [2, 1])
     n = nn.Neuron(2)
     m.layers[0].neurons[1] = n  # a list changed in place is not seen ...
-    assert n.w[0].label == "w0"
+    assert n.w[0].label == "w1"
     m.layers[0].relabel()  # ... until relabel; the layer remembers it is L1
-    assert [p.label for p in n.parameters()] == ["L1.N2.w0", "L1.N2.w1", "L1.N2.b"]
+    assert [p.label for p in n.parameters()] == ["L1.N2.w1", "L1.N2.w2", "L1.N2.b"]
     assert m.relabel() is m and [p.label for p in m.parameters()] == MLP_2_2_1
     with pytest.raises(TypeError, match="prefix must be a str"):
         m.relabel(3)
@@ -90,12 +90,12 @@ def test_scalar_modules_inside_a_user_module():
 
     net = Net()
     assert [p.label for p in net.parameters()] == [
-        "enc.N1.w0", "enc.N1.w1", "enc.N1.b", "enc.N2.w0", "enc.N2.w1", "enc.N2.b",
-        "head.L1.N1.w0", "head.L1.N1.w1", "head.L1.N1.b", "scale",
+        "enc.N1.w1", "enc.N1.w2", "enc.N1.b", "enc.N2.w1", "enc.N2.w2", "enc.N2.b",
+        "head.L1.N1.w1", "head.L1.N1.w2", "head.L1.N1.b", "scale",
     ]  # fmt: skip
     out = net([1.0, 2.0])
     labels = {v.label for v in graph(out)}
-    assert {"x0", "x1", "enc.N1.z", "enc.N2.a", "head.L1.N1.z"} <= labels
+    assert {"x1", "x2", "enc.N1.z", "enc.N2.a", "head.L1.N1.z"} <= labels
 
 
 def test_a_users_label_is_never_overwritten():
@@ -106,10 +106,10 @@ def test_a_users_label_is_never_overwritten():
     layer.neurons = [n]
     mlp = nn.MLP(2, [1])
     mlp.layers = [layer]
-    assert [p.label for p in mlp.parameters()] == ["L1.N1.w0", "mine", "bias"]
-    n.w[0].label = "L1.N1.w0!"  # changed after an automatic label: the user's now
+    assert [p.label for p in mlp.parameters()] == ["L1.N1.w1", "mine", "bias"]
+    n.w[0].label = "L1.N1.w1!"  # changed after an automatic label: the user's now
     mlp.relabel("outer.")
-    assert [p.label for p in mlp.parameters()] == ["L1.N1.w0!", "mine", "bias"]
+    assert [p.label for p in mlp.parameters()] == ["L1.N1.w1!", "mine", "bias"]
 
 
 def test_shared_modules_and_back_references_take_their_first_name():
@@ -129,7 +129,7 @@ def test_shared_modules_and_back_references_take_their_first_name():
             self.child = Child(self)
             self.b = Value(2.0)
 
-    assert [p.label for p in Shared().parameters()] == ["a.w0", "a.w1", "a.b", "extra.1"]
+    assert [p.label for p in Shared().parameters()] == ["a.w1", "a.w2", "a.b", "extra.1"]
     m = Parent()
     assert [p.label for p in m.parameters()] == ["child.w", "b"]
     m.child.w = Value(5.0)  # set on the child later: it keeps its place, the parent its labels
@@ -160,10 +160,10 @@ def test_mlp_forward_labels_every_node():
     assert out.label == "L2.N1.z"  # the last layer is linear: its z is the output
     nodes = graph(out)
     labels = sorted(v.label for v in nodes)
-    forward = ["L1.N1.a", "L1.N1.z", "L1.N2.a", "L1.N2.z", "L2.N1.z", "x0", "x1"]
+    forward = ["L1.N1.a", "L1.N1.z", "L1.N2.a", "L1.N2.z", "L2.N1.z", "x1", "x2"]
     assert labels == sorted(MLP_2_2_1 + forward)  # every node named, each name once
-    x0 = next(v for v in nodes if v.label == "x0")
-    assert x0.data == 1.0 and not x0.requires_grad
+    x1 = next(v for v in nodes if v.label == "x1")
+    assert x1.data == 1.0 and not x1.requires_grad
 
 
 def test_forward_assigns_label_strings_made_once():
@@ -171,20 +171,20 @@ def test_forward_assigns_label_strings_made_once():
     a, b = m([1.0, 2.0]), m([3.0, 4.0])
     assert a.label is b.label  # the same string object: no formatting per forward pass
     one = nn.MLP(1, [1])(3.0)  # one input may be passed bare
-    assert one.label == "L1.N1.z" and {"x0", "L1.N1.w0"} <= {v.label for v in graph(one)}
+    assert one.label == "L1.N1.z" and {"x1", "L1.N1.w1"} <= {v.label for v in graph(one)}
 
 
 def test_value_inputs_keep_a_users_label():
     m = nn.MLP(2, [2, 1], seed=0)
     x = [Value(1.0, label="height"), Value(2.0)]
     m(x)
-    assert [v.label for v in x] == ["height", "x1"]
+    assert [v.label for v in x] == ["height", "x2"]
 
 
 def test_lone_neuron_and_layer_forward_labels():
     out = nn.Neuron(2, activation="tanh")([1.0, 2.0])
     assert out.label == "a" and out.op == "tanh"
-    assert sorted(v.label for v in graph(out)) == ["a", "b", "w0", "w1", "x0", "x1", "z"]
+    assert sorted(v.label for v in graph(out)) == ["a", "b", "w1", "w2", "x1", "x2", "z"]
     linear = nn.Layer(2, 1, nonlin=False)(np.array([1.0, 2.0]))
     assert linear.label == "N1.z"
     with pytest.raises(ValueError, match="Neuron expects 2 inputs, got 3"):

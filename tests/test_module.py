@@ -27,7 +27,7 @@ class Shared(nn.Module):
 def test_parameters_unique_and_ordered():
     m = Shared()
     params = m.parameters()
-    assert len(params) == 4  # w0, w1, b of the neuron, then the extra Value
+    assert len(params) == 4  # w1, w2, b of the neuron, then the extra Value
     assert len({id(p) for p in params}) == 4
     names = [name for name, _ in m.named_parameters()]
     assert names == ["a.w.0", "a.w.1", "a.b", "extra.1"]

@@ -97,7 +97,7 @@ def draw_dot(
     (a Tensor edge only when that derivative is a single number).
 
     ``expand=True`` draws each n-ary ``dot`` (a scalar neuron's weighted sum) and ``sum`` node
-    as micrograd's ``*`` and ``+`` nodes (``w0*x0``, ``w0*x0 + w1*x1``, ...), as in micrograd's
+    as micrograd's ``*`` and ``+`` nodes (``w1*x1``, ``w1*x1 + w2*x2``, ...), as in micrograd's
     lecture pictures; the partial sums carry the gradient of the whole sum. ``collapse`` draws
     a network as boxes: ``'neuron'`` one box per scalar neuron (``L1.N3.*``: its weighted sum,
     bias and activation), ``'layer'`` one per layer (``L1.*``), ``'module'`` one per module of

@@ -193,7 +193,7 @@ def mul(a: Expr, b: Expr) -> Expr:
 
 def tex_name(name: str) -> str:
     """A name in TeX: ``w1`` is ``w_{1}``, ``alpha`` is ``\\alpha``, ``tanh#3`` is
-    ``\\mathrm{tanh}_{3}``, ``L1.N3.w0`` is ``w_{0}^{\\mathrm{L1.N3}}``, ``y_hat`` is
+    ``\\mathrm{tanh}_{3}``, ``L1.N3.w1`` is ``w_{1}^{\\mathrm{L1.N3}}``, ``y_hat`` is
     ``\\hat{y}``; any other name is set upright."""
     head, dot, last = name.rpartition(".")
     if dot and head and re.fullmatch(r"[A-Za-z]+_?\d*", last):

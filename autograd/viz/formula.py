@@ -188,7 +188,7 @@ class _Writer:
                 continue
             for p in params:
                 short = self.names[id(p)].removeprefix(g.name + ".")
-                if not short.isidentifier():  # deeper than the group's own (N1.w0): as it is
+                if not short.isidentifier():  # deeper than the group's own (N1.w1): as it is
                     continue
                 letter = {"weight": "W", "bias": "b"}.get(short, short)
                 sym = self._symbol(f"{tex_name(letter)}_{{{k}}}", f"{letter}{k}", [p],
@@ -203,7 +203,7 @@ class _Writer:
         return sym
 
     def _vector(self, v: tuple) -> Expr:
-        """The input vector of a layer: the layer before it, a stem (``x`` for ``x0, x1``) or
+        """The input vector of a layer: the layer before it, a stem (``x`` for ``x1, x2``) or
         the list of its entries."""
         for layer in self.layers.values():
             if _same(layer.outs, v):

@@ -35,7 +35,7 @@ from .names import (
 )
 
 COLLAPSE_LEVELS = ("neuron", "layer", "module")
-_LAYER = r"^(L\d+)\.|^(\d+)[.:]"  # L1.N3.w0 -> L1; 0.weight, 0:Linear -> 0
+_LAYER = r"^(L\d+)\.|^(\d+)[.:]"  # L1.N3.w1 -> L1; 0.weight, 0:Linear -> 0
 _PATTERNS = {"neuron": r"^(L\d+\.N\d+)\.", "layer": _LAYER, "module": _LAYER}
 N = TypeVar("N", bound=Node)
 

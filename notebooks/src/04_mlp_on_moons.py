@@ -26,7 +26,7 @@ from autograd import Value, draw_dot
 # %%
 tiny = nn.MLP(2, [3, 1], seed=0)
 print(tiny)
-print([p.label for p in tiny.parameters()])  # layer, neuron and role: L1.N2.w0 is a weight
+print([p.label for p in tiny.parameters()])  # layer, neuron and role: L1.N2.w1 is a weight
 
 # %% [markdown]
 # Its output for one input point is a `Value`, the root of a graph that contains every weight.
