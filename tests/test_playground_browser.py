@@ -27,17 +27,6 @@ pytest.importorskip("playwright")
 pytest.importorskip("voila")
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 LOCAL = {"127.0.0.1", "localhost", "::1"}
 
 
@@ -78,21 +67,6 @@ def server(tmp_path_factory):
         os.killpg(proc.pid, signal.SIGKILL)  # the server's own process group (its kernels)
         proc.wait(timeout=5)
     log.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """Debian's chromium, headless (never a browser build of playwright's own)."""
-    if not Path(CHROMIUM).is_file():
-        pytest.fail(f"{CHROMIUM} is missing: `make chromium` (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
-        yield browser
-        browser.close()
 
 
 def number(page, selector: str) -> float:

@@ -22,7 +22,7 @@ from autograd import backward_steps, save_steps_html
 
 pytest.importorskip("playwright")
 
-from test_stepper_browser import CHROMIUM, CHROMIUM_ARGS, micrograd_neuron  # noqa: E402
+from test_stepper_browser import micrograd_neuron  # noqa: E402
 
 
 def mlp_loss():
@@ -33,20 +33,6 @@ def mlp_loss():
     loss = sum((model(x) - y) ** 2 for x, y in zip(xs, ys))
     loss.label = "loss"
     return loss
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).is_file():
-        pytest.fail(f"{CHROMIUM} is missing: `make chromium` (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
-        yield browser
-        browser.close()
 
 
 class Page:

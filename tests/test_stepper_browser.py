@@ -20,17 +20,6 @@ from autograd import Value, backward_steps, save_steps_html
 
 pytest.importorskip("playwright")
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 # The CSS class draw_dot(root, step=record) gives the node whose rule runs at that step.
 CURRENT = "step-current"
 
@@ -51,21 +40,6 @@ def micrograd_neuron() -> Value:
     o = n.tanh()
     o.label = "o"
     return o
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """Debian's chromium, headless (never a browser build of playwright's own)."""
-    if not Path(CHROMIUM).is_file():
-        pytest.fail(f"{CHROMIUM} is missing: `make chromium` (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")
