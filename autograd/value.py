@@ -92,7 +92,7 @@ class Value(ops.Operators):
         if type(label) is not str or (requires_grad is not True and requires_grad is not False):
             requires_grad = _leaf_flag("Value()", label, requires_grad)
         self.grad = 0.0
-        self.label = label
+        self._label = label  # checked above (the label property would check again)
         self.requires_grad = requires_grad
         self._parents = ()
         self._fn = None

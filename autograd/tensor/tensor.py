@@ -92,7 +92,7 @@ class Tensor(ops.Operators):
             self.data = as_array(data, dtype)
         self.grad = None
         self.requires_grad = leaf_flag(requires_grad, label, self.data.dtype)
-        self.label = label
+        self._label = label  # checked above (the label property would check again)
         self._parents = ()
         self._fn = None
         self._version = 0

@@ -159,7 +159,7 @@ class _Writer:
     def _groups(self, collapse: Any) -> None:
         """Find the groups, number those with parameters from the input side, name their
         parameters ``W_k``/``b_k`` (and recognise layers of neurons)."""
-        units, _ = group_units(self.root, SimpleNamespace(made={}, labels={}, tail=False), collapse)
+        units, _ = group_units(self.root, SimpleNamespace(made={}, labels={}), collapse, tail=False)
         groups = [u for u in units if isinstance(u, Group)]
         for g in groups:
             for m in g.members:

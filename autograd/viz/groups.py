@@ -113,10 +113,12 @@ def group_key(collapse: str | Callable[[str], str | None]) -> Callable[[str], st
 
 
 def group_units(
-    root: Node, ctx: SimpleNamespace, collapse: str | Callable
+    root: Node, ctx: SimpleNamespace, collapse: str | Callable, tail: bool = True
 ) -> tuple[list, list[tuple[int, int]]]:  # fmt: skip
     """The boxes to draw, root's first (a ``Group``, or a node drawn as itself), and the edges
-    between them as ``(from, to)`` indices into that list, each once."""
+    between them as ``(from, to)`` indices into that list, each once. ``tail``: the ops after
+    the last group (a loss: sub, pow, add) are one box named after the root, as a drawing
+    shows them (a formula writes them out)."""
     key = group_key(collapse)
     nodes = collect_nodes(root, ctx.made)
     consumers: dict[int, list[Node]] = {id(n): [] for n in nodes}
@@ -134,8 +136,7 @@ def group_units(
         g = _own_group(node, key)
         if g is not None and node._fn is not None and id(node) in sample:
             g = f"{g} · sample {sample[id(node)]}"  # a batch: one box per sample
-        elif g is None and node is root and getattr(ctx, "tail", True):  # the root's tail (a
-            # loss: sub, pow, add) one box in a drawing (a formula, tail=False, writes it out)
+        elif g is None and node is root and tail:  # the root's tail, one box
             g = node.label or ("loss" if np.size(node.data) == 1 else "output")
             ctx.labels[id(node)] = g  # a name derived, not an op's (mean#1)
         elif g is None and not node.label and (node._fn is not None or id(node) in made_here):
